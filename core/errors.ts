@@ -1,0 +1,48 @@
+/**
+ * A bad input, reported before any resource is registered. The message always names the input,
+ * the bad value and what would be accepted, so a person can fix it without reading code.
+ */
+export class InputError extends Error {
+  constructor(
+    /** The input's name as the user wrote it, e.g. a config key `acs-ebpf:kernel` or an argument `cpu`. */
+    readonly input: string,
+    /** The value that was rejected. */
+    readonly value: unknown,
+    /** What would be accepted, e.g. `one of: general-purpose, performance`. */
+    readonly accepted: string,
+    /** Optional extra explanation (why the value is wrong beyond its form). */
+    readonly detail?: string,
+  ) {
+    super(
+      `${input}: ${describeValue(value)} is not accepted${detail ? ` (${detail})` : ""}; expected ${accepted}`,
+    );
+    this.name = "InputError";
+  }
+}
+
+/** Several bad inputs at once: a user fixes all of them in one round trip. */
+export class InputErrors extends Error {
+  constructor(readonly errors: InputError[]) {
+    super(
+      errors.length === 1
+        ? errors[0].message
+        : `${errors.length} inputs are not accepted:\n${errors.map((e) => `  - ${e.message}`).join("\n")}`,
+    );
+    this.name = "InputErrors";
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "(not set)";
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** `one of: a, b, c` for error messages. */
+export function oneOf(values: readonly string[]): string {
+  return `one of: ${values.join(", ")}`;
+}
