@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: "node",
   // Type checking is done once by `npm run typecheck`; jest only transpiles.
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/bin/", "/out/"],
   testTimeout: 30000,
