@@ -313,7 +313,7 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
   warnings.push(
     "Capability names BPF and PERFMON: Docker 20.10 rejects them, runc >= 1.0.0-rc94 ignores unknown names with a warning, CRI-O fails the pod on kernels before 5.8.",
     "Pod Security: BPF and PERFMON are outside the baseline capability list, so the namespace must enforce `privileged` (label pod-security.kubernetes.io/enforce=privileged) or exempt this workload.",
-    "ACS runs capabilities beyond its default set only when privileged mode is enabled for the account (a support ticket).",
+    "ACS admits added capabilities only with privileged mode enabled for the account (a support ticket, as in the vendor document); without it the pod is rejected or the trace fails with \"operation not permitted\".",
     "The container runs as UID 0: added capabilities reach only root's effective set; a user namespace (hostUsers: false) would make them useless for bpf().",
   );
 

@@ -1,0 +1,123 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
+import { deploymentManifest, namespaceManifest, pullPolicyFor, selectorLabels } from "../core/manifests";
+import { COMPONENT_TYPES } from "../core/workload";
+import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "../core/workloadOptions";
+
+/**
+ * Arguments of an eBPF workload on ACS. The fields that decide capabilities, labels and sizes are
+ * plain values, not Inputs, on purpose: they are validated when the component is constructed,
+ * before any resource is registered, so a bad value never leaves a half-created stack.
+ */
+export interface EbpfWorkloadArgs {
+  /** Image of the workbench; by digest (`repo@sha256:…`) so each build rolls out. May be a build's output. */
+  image: pulumi.Input<string>;
+  /** Namespace of the workload (DNS-1123 label). */
+  namespace: string;
+  /** Create the namespace, labelled for Pod Security `privileged` (default true). When false, a warning says what the namespace needs. */
+  createNamespace?: boolean;
+  /** Deployment name; default: the component's name. */
+  workloadName?: string;
+  /** Pods (default 1). */
+  replicas?: number;
+  /** ACS compute class: general-purpose (default), performance, gpu, gpu-hpn. On the pod template only. */
+  computeClass?: string;
+  /** ACS compute QoS: default (default) or best-effort (gpu-hpn: default only). On the pod template only. */
+  computeQos?: string;
+  /** CPU request and limit (default "1"); ACS bills the next supported size. */
+  cpu?: string;
+  /** Memory request and limit (default "2Gi"). */
+  memory?: string;
+  /** eBPF probe kinds the workload runs (default ["fentry"]: the tcp_connect trace). */
+  probeKinds?: string[];
+  /** Node kernel (`uname -r`) or "unknown" (default): decides SYS_RESOURCE and the minimum kernel. */
+  kernel?: string;
+  /** amd64 (default) or arm64. */
+  architecture?: string;
+  /** least-privilege (default) or vendor-demo (the vendor document's seven capabilities; high risk, for comparison only). */
+  capabilityProfile?: string;
+  /** RuntimeDefault (default) or Unconfined. */
+  seccompProfile?: string;
+  /** Names of dockerconfigjson Secrets in the namespace for private registries. */
+  imagePullSecrets?: pulumi.Input<string>[];
+}
+
+/**
+ * A least-privilege eBPF workload on ACS: the namespace (optional) and a Deployment whose
+ * container drops ALL capabilities and adds only what the capability model requires.
+ */
+export class EbpfWorkload extends pulumi.ComponentResource {
+  /** The resolved, validated workload (plain values), e.g. for `render` or tests. */
+  readonly resolved: ResolvedWorkload;
+  readonly namespace: pulumi.Output<string>;
+  readonly deploymentName: pulumi.Output<string>;
+  /** Labels that select the workload's pods. */
+  readonly selector: pulumi.Output<Record<string, string>>;
+  /** The pod template as applied: a change here means new pods (the verification re-runs on it). */
+  readonly podTemplate: pulumi.Output<unknown>;
+  readonly image: pulumi.Output<string>;
+  readonly capabilities: CapabilityGrant[];
+  readonly notNeeded: CapabilityGrant[];
+  readonly hostPaths: HostPathGrant[];
+  readonly warnings: string[];
+  readonly deployment: k8s.apps.v1.Deployment;
+
+  constructor(name: string, args: EbpfWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate first: throwing before super() registers nothing at all.
+    const options: WorkloadOptions = {
+      name: args.workloadName ?? name,
+      namespace: args.namespace,
+      createNamespace: args.createNamespace,
+      replicas: args.replicas,
+      computeClass: args.computeClass,
+      computeQos: args.computeQos,
+      cpu: args.cpu,
+      memory: args.memory,
+      probeKinds: args.probeKinds,
+      kernel: args.kernel,
+      architecture: args.architecture,
+      capabilityProfile: args.capabilityProfile,
+      seccompProfile: args.seccompProfile,
+    };
+    const resolved = resolveWorkload(options);
+    super(COMPONENT_TYPES.workload, name, {}, opts);
+    this.resolved = resolved;
+
+    for (const warning of resolved.warnings) pulumi.log.warn(warning, this);
+
+    const namespace = resolved.createNamespace
+      ? new k8s.core.v1.Namespace(`${name}-namespace`, namespaceManifest(resolved), { parent: this })
+      : undefined;
+    const image = pulumi.output(args.image);
+    const manifest = deploymentManifest(resolved, {
+      image,
+      imagePullPolicy: image.apply(pullPolicyFor),
+      imagePullSecrets: args.imagePullSecrets,
+    });
+    this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, manifest, {
+      parent: this,
+      dependsOn: namespace ? [namespace] : [],
+    });
+
+    this.namespace = namespace ? namespace.metadata.name : pulumi.output(resolved.namespace);
+    this.deploymentName = this.deployment.metadata.name;
+    this.selector = pulumi.output(selectorLabels(resolved));
+    this.podTemplate = this.deployment.spec.template;
+    this.image = image;
+    this.capabilities = resolved.plan.add;
+    this.notNeeded = resolved.plan.notNeeded;
+    this.hostPaths = resolved.plan.hostPaths;
+    this.warnings = resolved.warnings;
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      deploymentName: this.deploymentName,
+      selector: this.selector,
+      image: this.image,
+      capabilities: this.capabilities,
+      notNeeded: this.notNeeded,
+      warnings: this.warnings,
+    });
+  }
+}

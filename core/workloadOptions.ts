@@ -1,0 +1,187 @@
+/**
+ * Workload options → a validated, resolved workload: every decision input is checked here, all at
+ * once, before any resource is registered or any file is written. The components, `render` and
+ * the stack program share this one function.
+ */
+import {
+  ComputeClass,
+  ComputeQos,
+  PodSize,
+  billedPodSize,
+  checkComputeLabels,
+  describePodSize,
+  parseCpu,
+  parseMemory,
+} from "./acs";
+import {
+  CAPABILITY_PROFILES,
+  CapabilityPlan,
+  CapabilityProfile,
+  DEFAULT_PROBE_KINDS,
+  PROBE_KIND_NAMES,
+  ProbeKind,
+  SECCOMP_PROFILES,
+  SeccompProfile,
+  planCapabilities,
+} from "./capabilities";
+import { InputError, InputErrors, oneOf } from "./errors";
+import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kernel";
+
+/** What a user may set; everything optional but the names has a secure default. */
+export interface WorkloadOptions {
+  name: string;
+  namespace: string;
+  createNamespace?: boolean;
+  replicas?: number;
+  computeClass?: string;
+  computeQos?: string;
+  cpu?: string;
+  memory?: string;
+  probeKinds?: readonly string[];
+  kernel?: string;
+  architecture?: string;
+  capabilityProfile?: string;
+  seccompProfile?: string;
+}
+
+export const WORKLOAD_DEFAULTS = {
+  createNamespace: true,
+  replicas: 1,
+  computeClass: "general-purpose" as ComputeClass,
+  computeQos: "default" as ComputeQos,
+  // The workbench runs a prebuilt tracer; 1 vCPU / 2 GiB also leaves room to `go run` an example.
+  cpu: "1",
+  memory: "2Gi",
+  kernel: "unknown",
+  architecture: "amd64" as Architecture,
+  capabilityProfile: "least-privilege" as CapabilityProfile,
+  seccompProfile: "RuntimeDefault" as SeccompProfile,
+};
+
+export interface ResolvedWorkload {
+  name: string;
+  namespace: string;
+  createNamespace: boolean;
+  replicas: number;
+  computeClass: ComputeClass;
+  computeQos: ComputeQos;
+  cpu: string;
+  memory: string;
+  /** What ACS bills for these requests. */
+  podSize: PodSize;
+  plan: CapabilityPlan;
+  /** The plan's warnings plus the workload's own (namespace, pod size). */
+  warnings: string[];
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_REPLICAS = 100;
+
+/**
+ * Validates and resolves workload options. Throws InputErrors naming every bad input at once;
+ * `inputPrefix` turns `kernel` into e.g. `acs-ebpf:kernel` for config-driven callers.
+ */
+export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): ResolvedWorkload {
+  const errors: InputError[] = [];
+  const named = (input: string) => `${inputPrefix}${input}`;
+  const fail = (input: string, value: unknown, accepted: string, detail?: string) =>
+    errors.push(new InputError(named(input), value, accepted, detail));
+
+  for (const key of ["name", "namespace"] as const) {
+    const value = options[key];
+    if (typeof value !== "string" || value.length > 63 || !DNS_LABEL.test(value)) {
+      fail(key, value, "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, starting and ending alphanumeric");
+    }
+  }
+  const replicas = options.replicas ?? WORKLOAD_DEFAULTS.replicas;
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
+    fail("replicas", options.replicas, `an integer from 0 to ${MAX_REPLICAS}`);
+  }
+
+  const computeClass = options.computeClass ?? WORKLOAD_DEFAULTS.computeClass;
+  const computeQos = options.computeQos ?? WORKLOAD_DEFAULTS.computeQos;
+  for (const e of checkComputeLabels(computeClass, computeQos)) fail(e.input, e.value, e.accepted, e.detail);
+
+  const cpu = options.cpu ?? WORKLOAD_DEFAULTS.cpu;
+  const memory = options.memory ?? WORKLOAD_DEFAULTS.memory;
+  const cpuValue = parseCpu(cpu);
+  const memoryValue = parseMemory(memory);
+  if (cpuValue === undefined) fail("cpu", cpu, 'a positive Kubernetes CPU quantity such as "500m", "1" or "2"');
+  if (memoryValue === undefined) fail("memory", memory, 'a positive Kubernetes memory quantity such as "512Mi" or "2Gi"');
+
+  const architecture = options.architecture ?? WORKLOAD_DEFAULTS.architecture;
+  if (!(ARCHITECTURES as readonly string[]).includes(architecture)) fail("architecture", architecture, oneOf(ARCHITECTURES));
+
+  const profile = options.capabilityProfile ?? WORKLOAD_DEFAULTS.capabilityProfile;
+  if (!(CAPABILITY_PROFILES as readonly string[]).includes(profile)) fail("capabilityProfile", profile, oneOf(CAPABILITY_PROFILES));
+
+  const seccomp = options.seccompProfile ?? WORKLOAD_DEFAULTS.seccompProfile;
+  if (!(SECCOMP_PROFILES as readonly string[]).includes(seccomp)) fail("seccompProfile", seccomp, oneOf(SECCOMP_PROFILES));
+
+  const kernelText = options.kernel ?? WORKLOAD_DEFAULTS.kernel;
+  let kernel: Kernel | undefined = "unknown";
+  if (kernelText !== "unknown") {
+    kernel = parseKernelRelease(kernelText);
+    if (!kernel) fail("kernel", kernelText, 'a kernel release as printed by `uname -r` (e.g. "5.10.134-16.3.al8.x86_64") or "unknown"');
+  }
+
+  const probeKinds = options.probeKinds ?? DEFAULT_PROBE_KINDS;
+  const badKinds = probeKinds.filter((k) => !(PROBE_KIND_NAMES as readonly string[]).includes(k));
+  if (probeKinds.length === 0 || badKinds.length > 0) {
+    fail("probeKinds", badKinds.length > 0 ? badKinds : probeKinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
+  }
+
+  let plan: CapabilityPlan | undefined;
+  if (kernel && errors.every((e) => ![named("architecture"), named("probeKinds"), named("capabilityProfile"), named("seccompProfile")].includes(e.input))) {
+    try {
+      plan = planCapabilities({
+        probeKinds: probeKinds as ProbeKind[],
+        kernel,
+        architecture: architecture as Architecture,
+        profile: profile as CapabilityProfile,
+        seccompProfile: seccomp as SeccompProfile,
+      });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      fail(e.input, e.value, e.accepted, e.detail);
+    }
+  }
+
+  // One container per pod: the pod's requests are the container's.
+  let podSize: PodSize | undefined;
+  if (cpuValue !== undefined && memoryValue !== undefined) {
+    try {
+      podSize = billedPodSize(cpuValue, memoryValue);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      fail("cpu", cpu, e.accepted, `with memory ${memory}: ${e.detail}`);
+    }
+  }
+
+  if (errors.length > 0 || !plan || !podSize) throw new InputErrors(errors);
+
+  const warnings = [...plan.warnings];
+  if (computeClass.startsWith("gpu")) {
+    warnings.push(`Compute class ${computeClass}: pod sizes depend on the GPU model; the billed size below is not checked for GPU classes.`);
+  }
+  warnings.push(`ACS bills each pod as ${describePodSize(podSize)} (requests cpu ${cpu}, memory ${memory}, rounded up to a supported size).`);
+  if (!(options.createNamespace ?? WORKLOAD_DEFAULTS.createNamespace)) {
+    warnings.push(
+      `Namespace ${options.namespace} is not created by this stack: it must allow privileged pods (label pod-security.kubernetes.io/enforce=privileged, or a Pod Security exemption), or the pod is rejected.`,
+    );
+  }
+
+  return {
+    name: options.name,
+    namespace: options.namespace,
+    createNamespace: options.createNamespace ?? WORKLOAD_DEFAULTS.createNamespace,
+    replicas,
+    computeClass: computeClass as ComputeClass,
+    computeQos: computeQos as ComputeQos,
+    cpu,
+    memory,
+    podSize,
+    plan,
+    warnings,
+  };
+}
