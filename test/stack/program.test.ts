@@ -1,0 +1,44 @@
+/**
+ * The stack program (index.ts) under mocks: config in, resources and exports out; bad config
+ * registers nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, registered, settle, valueOf } from "../support/pulumiMocks";
+
+const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"d".repeat(64)}`;
+
+jest.spyOn(console, "warn").mockImplementation(() => undefined);
+
+function runProgram(config: Record<string, string>): Record<string, pulumi.Output<unknown>> {
+  installMocks();
+  pulumi.runtime.setAllConfig(config);
+  let exports: Record<string, pulumi.Output<unknown>> = {};
+  jest.isolateModules(() => {
+    exports = require("../../index");
+  });
+  return exports;
+}
+
+describe("index.ts", () => {
+  beforeEach(() => registered.splice(0));
+
+  test("exports the namespace, workload, image and the granted capabilities with reasons", async () => {
+    const exports = runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "6.6.71", "acs-ebpf:namespace": "tracing" });
+    expect(await valueOf(exports.namespace)).toBe("tracing");
+    expect(await valueOf(exports.workloadName)).toBe("ebpf-workbench");
+    expect(await valueOf(exports.image)).toBe(IMAGE);
+    const capabilities = exports.capabilities as unknown as { name: string; reason: string }[];
+    expect(capabilities.map((c) => c.name)).toEqual(["BPF", "PERFMON"]);
+    const leftOut = exports.capabilitiesLeftOut as unknown as { name: string }[];
+    expect(leftOut.map((c) => c.name)).toContain("SYS_ADMIN");
+    await settle();
+    expect(registered.map((r) => r.type)).toEqual(["acs-ebpf:index:EbpfWorkload", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment"]);
+  });
+
+  test("a bad config value stops the program before any resource is registered", () => {
+    expect(() => runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:computeQos": "burst" })).toThrow(
+      /acs-ebpf:computeQos: "burst" is not accepted; expected one of: default, best-effort/,
+    );
+    expect(registered).toEqual([]);
+  });
+});

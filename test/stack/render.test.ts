@@ -1,0 +1,68 @@
+/** `npm run render` as a user runs it: a child process, files on disk, exit codes. */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+const ROOT = path.join(__dirname, "..", "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+function render(args: string[], cwd = ROOT) {
+  return spawnSync(TSX, [path.join(ROOT, "cli", "render.ts"), ...args], { cwd, encoding: "utf8" });
+}
+
+describe("render CLI", () => {
+  let out: string;
+  beforeEach(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+  });
+  afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  test("writes the dev stack's objects and capabilities.md", () => {
+    const result = render(["--out", out]);
+    expect(result.stderr).toMatch(/warning: Kernel unknown: SYS_RESOURCE is added/);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Verification: skipped, render talks to no cluster/);
+    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as { kind: string }[];
+    expect(docs.map((d) => d.kind)).toEqual(["Namespace", "Deployment"]);
+    const report = fs.readFileSync(path.join(out, "capabilities.md"), "utf8");
+    expect(report).toMatch(/\| BPF \| bpf\(\)/);
+    for (const left of ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG"]) {
+      expect(report).toMatch(new RegExp(`\\| ${left} \\| .+ \\|`));
+    }
+    expect(report).toMatch(/hostPath \/sys\/kernel\/debug \(debugfs\) is not mounted/);
+  });
+
+  test("--stack picks another stack file", () => {
+    const result = render(["--stack", "vendor-demo", "--out", out]);
+    expect(result.status).toBe(0);
+    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as { kind: string; metadata: { name: string } }[];
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(["Deployment/acs-test-ebpf-demo"]);
+    expect(fs.readFileSync(path.join(out, "capabilities.md"), "utf8")).toMatch(/risk: high/);
+  });
+
+  test("an unknown stack names the stacks there are, and writes nothing", () => {
+    const result = render(["--stack", "prod", "--out", out]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--stack: "prod" is not accepted; expected a stack with a Pulumi.<stack>.yaml file here, one of: dev, vendor-demo/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  test("a bad config value fails with the key, the value and the accepted values, and writes nothing", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), "config:\n  acs-ebpf:image: x/y:v1\n  acs-ebpf:architecture: s390x\n");
+    const result = render(["--stack", "bad", "--out", out], project);
+    fs.rmSync(project, { recursive: true, force: true });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/acs-ebpf:architecture: "s390x" is not accepted; expected one of: amd64, arm64/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  test("unknown arguments print the usage", () => {
+    const result = render(["--stak", "dev"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/usage: npm run render/);
+  });
+});
