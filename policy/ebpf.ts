@@ -1,0 +1,160 @@
+/**
+ * Is a pod template an eBPF workload, and what does the capability model say it needs?
+ *
+ * A workload is an eBPF workload when any container adds BPF, PERFMON or SYS_ADMIN, when it mounts
+ * debugfs, tracefs or bpffs from the host, or when it carries the `acs-ebpf.io/*` annotations the
+ * components write. Its probe kinds and kernel come from those annotations (defaults: the fentry
+ * tcp_connect trace; the kernel from the rule settings, else unknown). The answer comes from
+ * core/capabilities.ts: no capability is decided here.
+ */
+import {
+  DEFAULT_PROBE_KINDS,
+  EBPF_HOST_PATHS,
+  PROBE_KINDS,
+  PROBE_KIND_NAMES,
+  ProbeKind,
+  DEBUGFS_PATH,
+  TRACEFS_PATH,
+  normalizeCapability,
+  planCapabilities,
+} from "../core/capabilities";
+import { InputError, oneOf } from "../core/errors";
+import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "../core/kernel";
+import { ANNOTATIONS } from "../core/workload";
+import { field, isRecord } from "./podSpecs";
+import type { Finding, PodTemplate, RuleSettings } from "./types";
+
+/** Capabilities whose presence marks an eBPF workload. */
+export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
+
+export interface EbpfProfile {
+  /** Why this is an eBPF workload; empty when it is not one. */
+  markers: string[];
+  probeKinds: ProbeKind[];
+  kernel: Kernel;
+  architecture: Architecture;
+  /** Capabilities the model requires; undefined when the declaration is unusable (see problems). */
+  required?: string[];
+  /** Host paths the model accepts (read-only) for these probe kinds. */
+  allowedHostPaths: string[];
+  /** Bad annotations or an unsupported kernel, reported by the eBPF rule. */
+  problems: Finding[];
+}
+
+/** `/sys/kernel/debug/` → `/sys/kernel/debug`; a path is compared with its trailing slashes removed. */
+export function normalizeHostPath(path: string): string {
+  const trimmed = path.trim().replace(/\/+$/, "");
+  return trimmed === "" ? "/" : trimmed;
+}
+
+/** The eBPF host path a hostPath points into (itself or below it), if any. */
+export function ebpfHostPathOf(path: string): string | undefined {
+  const p = normalizeHostPath(path);
+  return EBPF_HOST_PATHS.find((e) => p === e || p.startsWith(`${e}/`));
+}
+
+export function addedCapabilities(container: Record<string, unknown>): unknown[] {
+  const add = field(container, "securityContext", "capabilities", "add");
+  return Array.isArray(add) ? add : [];
+}
+
+export function hostPathVolumes(pod: PodTemplate): { index: number; name: string; path: string }[] {
+  const volumes = pod.spec.volumes;
+  if (!Array.isArray(volumes)) return [];
+  const out: { index: number; name: string; path: string }[] = [];
+  volumes.forEach((v, index) => {
+    if (!isRecord(v) || !isRecord(v.hostPath)) return;
+    out.push({ index, name: String(v.name ?? `volumes[${index}]`), path: String(v.hostPath.path ?? "") });
+  });
+  return out;
+}
+
+/** Why this pod template counts as an eBPF workload (empty: it does not). */
+export function ebpfMarkers(pod: PodTemplate): string[] {
+  const markers: string[] = [];
+  for (const c of pod.containers) {
+    for (const cap of addedCapabilities(c.container)) {
+      const name = normalizeCapability(String(cap));
+      if ((EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name)) markers.push(`container ${c.name} adds ${name}`);
+    }
+  }
+  for (const v of hostPathVolumes(pod)) {
+    const e = ebpfHostPathOf(v.path);
+    if (e) markers.push(`volume ${v.name} mounts ${e} from the host`);
+  }
+  for (const key of Object.values(ANNOTATIONS)) {
+    if (key in pod.metadata.annotations) markers.push(`annotation ${key}`);
+  }
+  return markers;
+}
+
+export function isEbpfWorkload(pod: PodTemplate): boolean {
+  return ebpfMarkers(pod).length > 0;
+}
+
+/** The eBPF profile of a pod template: what it declares and what the model requires for that. */
+export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
+  const annotations = pod.metadata.annotations;
+  const annotationPath = (key: string) => `${pod.metadataPath}.annotations["${key}"]`;
+  const problems: Finding[] = [];
+
+  let probeKinds: ProbeKind[] = [...DEFAULT_PROBE_KINDS];
+  const kindsValue = annotations[ANNOTATIONS.probeKinds];
+  if (kindsValue !== undefined) {
+    const kinds = kindsValue.split(",").map((k) => k.trim()).filter((k) => k !== "");
+    const unknown = kinds.filter((k) => !(PROBE_KIND_NAMES as string[]).includes(k));
+    if (kinds.length === 0 || unknown.length > 0) {
+      problems.push({
+        field: annotationPath(ANNOTATIONS.probeKinds),
+        message: `${new InputError(ANNOTATIONS.probeKinds, kindsValue, `a comma-separated list, each ${oneOf(PROBE_KIND_NAMES)}`).message}; the default (${DEFAULT_PROBE_KINDS.join(",")}) is not assumed for a declaration that cannot be read`,
+      });
+    } else {
+      probeKinds = [...new Set(kinds as ProbeKind[])];
+    }
+  }
+
+  const kernelValue = annotations[ANNOTATIONS.kernel] ?? settings.kernel ?? "unknown";
+  let kernel: Kernel = "unknown";
+  if (kernelValue.trim() !== "unknown") {
+    const parsed = parseKernelRelease(kernelValue);
+    if (parsed) kernel = parsed;
+    else {
+      problems.push({
+        field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : "(policy setting kernel)",
+        message: new InputError(ANNOTATIONS.kernel, kernelValue, "a `uname -r` release such as 5.10.134-16.3.al8.x86_64, or unknown").message,
+      });
+    }
+  }
+
+  let architecture: Architecture = "amd64";
+  const archValue = annotations[ANNOTATIONS.architecture];
+  if (archValue !== undefined) {
+    if ((ARCHITECTURES as readonly string[]).includes(archValue)) architecture = archValue as Architecture;
+    else problems.push({ field: annotationPath(ANNOTATIONS.architecture), message: new InputError(ANNOTATIONS.architecture, archValue, oneOf(ARCHITECTURES)).message });
+  }
+
+  let required: string[] | undefined;
+  if (problems.length === 0) {
+    try {
+      required = planCapabilities({ probeKinds, kernel, architecture }).add.map((g) => g.name);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problems.push({ field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath, message: `unsupported eBPF workload: ${e.message}` });
+    }
+  }
+  const needsTracefs = probeKinds.some((k) => PROBE_KINDS[k].needsTracefs);
+  return {
+    markers: ebpfMarkers(pod),
+    probeKinds,
+    kernel,
+    architecture,
+    required,
+    // Tracing probe kinds read kprobe_events / tracepoint IDs from tracefs, or from debugfs on old layouts.
+    allowedHostPaths: needsTracefs ? [TRACEFS_PATH, DEBUGFS_PATH] : [],
+    problems,
+  };
+}
+
+export function kernelLabel(kernel: Kernel): string {
+  return kernel === "unknown" ? "unknown kernel" : `kernel ${kernel.release}`;
+}

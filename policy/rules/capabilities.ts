@@ -1,0 +1,49 @@
+/**
+ * capabilities — non-eBPF workloads add only capabilities on an allow-list.
+ *
+ * Applies to: workloads that are not eBPF workloads (those are checked by ebpf-least-privilege
+ * against the capability model instead).
+ * Restricted fields:
+ *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.add
+ * Allowed values: names on `allowedCapabilities` (default: the Pod Security "baseline" list
+ *   AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP,
+ *   SETGID, SETPCAP, SETUID, SYS_CHROOT), compared the way the runtime does (case-insensitive,
+ *   `CAP_` prefix optional); `*` allows any name. ALL is allowed only by `*` or ALL itself.
+ * Why: every added capability widens what a compromised container can do to the node's kernel.
+ */
+import { normalizeCapability } from "../../core/capabilities";
+import { addedCapabilities, isEbpfWorkload } from "../ebpf";
+import { checkedContainers } from "../podSpecs";
+import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+
+/** Pod Security Standards "baseline": the capabilities a container may add. */
+export const BASELINE_CAPABILITIES = [
+  "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+  "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+] as const;
+
+export const capabilities: Rule = {
+  name: "capabilities",
+  description: "Non-eBPF workloads add only capabilities on the allow-list (default: Pod Security baseline).",
+  defaultLevel: "mandatory",
+  settings: ["allowedCapabilities", "exemptImages"],
+  check(pod: PodTemplate, settings: RuleSettings): Finding[] {
+    if (isEbpfWorkload(pod)) return [];
+    const allowedList = (settings.allowedCapabilities ?? [...BASELINE_CAPABILITIES]).map(normalizeCapability);
+    if (allowedList.includes("*")) return [];
+    const allowed = new Set(allowedList);
+    const findings: Finding[] = [];
+    for (const c of checkedContainers(pod, settings.exemptImages)) {
+      addedCapabilities(c.container).forEach((raw, i) => {
+        const cap = normalizeCapability(String(raw));
+        if (allowed.has(cap)) return;
+        findings.push({
+          container: c.name,
+          field: `${c.path}.securityContext.capabilities.add[${i}]`,
+          message: `adds ${cap === "ALL" ? "ALL capabilities" : cap}, which is not on the allow-list (${allowedList.join(", ") || "none"}); remove it${cap === "ALL" ? " and add only the names the program needs" : ""}`,
+        });
+      });
+    }
+    return findings;
+  },
+};

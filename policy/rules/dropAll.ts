@@ -1,0 +1,42 @@
+/**
+ * drop-all — every container drops ALL capabilities (then adds back only what it needs).
+ *
+ * Restricted fields:
+ *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.drop
+ * Allowed values: a list containing every name on `requiredDropCapabilities` (default: ALL);
+ *   ALL covers every name; names compared case-insensitively, `CAP_` prefix optional.
+ * Remediation (safe): add ALL to drop. Added capabilities are applied after the drop, so the
+ * container keeps exactly what it adds; it loses only the runtime's default set (CHOWN, KILL, …).
+ * Why: the runtime's default set is granted whether the program needs it or not.
+ */
+import { normalizeCapability } from "../../core/capabilities";
+import { checkedContainers, field } from "../podSpecs";
+import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+
+export function droppedCapabilities(container: Record<string, unknown>): string[] {
+  const drop = field(container, "securityContext", "capabilities", "drop");
+  return Array.isArray(drop) ? drop.map((d) => normalizeCapability(String(d))) : [];
+}
+
+export const dropAll: Rule = {
+  name: "drop-all",
+  description: "Containers drop ALL capabilities (securityContext.capabilities.drop: [ALL]).",
+  defaultLevel: "mandatory",
+  settings: ["requiredDropCapabilities", "exemptImages"],
+  check(pod: PodTemplate, settings: RuleSettings): Finding[] {
+    const required = (settings.requiredDropCapabilities ?? ["ALL"]).map(normalizeCapability);
+    const findings: Finding[] = [];
+    for (const c of checkedContainers(pod, settings.exemptImages)) {
+      const dropped = new Set(droppedCapabilities(c.container));
+      if (dropped.has("ALL")) continue;
+      const missing = required.filter((r) => !dropped.has(r));
+      if (missing.length === 0) continue;
+      findings.push({
+        container: c.name,
+        field: `${c.path}.securityContext.capabilities.drop`,
+        message: `does not drop ${missing.join(", ")}${dropped.size ? ` (drops ${[...dropped].join(", ")})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,59 @@
+/**
+ * ebpf-least-privilege — an eBPF workload adds only what the capability model requires.
+ *
+ * Applies to: eBPF workloads (a container adds BPF, PERFMON or SYS_ADMIN; a debugfs, tracefs or
+ * bpffs hostPath; or the acs-ebpf.io/* annotations).
+ * Restricted fields:
+ *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.add
+ *   metadata.annotations["acs-ebpf.io/probe-kinds" | "acs-ebpf.io/kernel" | "acs-ebpf.io/architecture"]
+ * Allowed values:
+ *   capabilities.add ⊆ requiredCapabilities(probe kinds, kernel) from core/capabilities.ts
+ *   (fentry: BPF, PERFMON, + SYS_RESOURCE on kernels < 5.11 or unknown); never ALL.
+ *   Probe kinds default to fentry (the tcp_connect trace); the kernel to the `kernel` setting, else unknown.
+ * Why: every capability beyond the program's needs widens what a compromised pod can do to the
+ * kernel it shares; SYS_ADMIN in particular is most of root.
+ */
+import { CAPABILITY_REASONS, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
+import { addedCapabilities, ebpfProfile, isEbpfWorkload, kernelLabel } from "../ebpf";
+import { checkedContainers } from "../podSpecs";
+import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+
+function notNeededReason(cap: string): string {
+  return NOT_NEEDED_REASONS[cap] ?? (CAPABILITY_REASONS[cap] ? `only for ${CAPABILITY_REASONS[cap]}` : "no eBPF probe kind in the capability model needs it");
+}
+
+export const ebpfLeastPrivilege: Rule = {
+  name: "ebpf-least-privilege",
+  description:
+    "An eBPF workload adds only the capabilities the capability model requires for its probe kinds and kernel (never ALL).",
+  defaultLevel: "mandatory",
+  settings: ["kernel", "exemptImages"],
+  check(pod: PodTemplate, settings: RuleSettings): Finding[] {
+    if (!isEbpfWorkload(pod)) return [];
+    const profile = ebpfProfile(pod, settings);
+    if (!profile.required) return profile.problems;
+    const required = new Set(profile.required);
+    const scope = `probe kinds ${profile.probeKinds.join(",")} on ${kernelLabel(profile.kernel)}`;
+    const findings: Finding[] = [];
+    for (const c of checkedContainers(pod, settings.exemptImages)) {
+      addedCapabilities(c.container).forEach((raw, i) => {
+        const cap = normalizeCapability(String(raw));
+        const fieldPath = `${c.path}.securityContext.capabilities.add[${i}]`;
+        if (cap === "ALL") {
+          findings.push({
+            container: c.name,
+            field: fieldPath,
+            message: `adds ALL capabilities; ${scope} needs only ${profile.required!.join(", ")}: replace ALL with those`,
+          });
+        } else if (!required.has(cap)) {
+          findings.push({
+            container: c.name,
+            field: fieldPath,
+            message: `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${profile.required!.join(", ")}`,
+          });
+        }
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,30 @@
+/**
+ * privilege-escalation — every container sets allowPrivilegeEscalation: false.
+ *
+ * Restricted fields:
+ *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.allowPrivilegeEscalation
+ * Allowed values: false (unset counts as true: the runtime's default lets setuid binaries gain privileges).
+ * Remediation (safe): set it to false; a process that needs setuid to gain privileges is not
+ * least privilege, and eBPF capabilities come from the container's capability set, not from setuid.
+ */
+import { checkedContainers, field } from "../podSpecs";
+import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+
+export const privilegeEscalation: Rule = {
+  name: "privilege-escalation",
+  description: "Containers must set securityContext.allowPrivilegeEscalation to false.",
+  defaultLevel: "mandatory",
+  settings: ["exemptImages"],
+  check(pod: PodTemplate, settings: RuleSettings): Finding[] {
+    return checkedContainers(pod, settings.exemptImages)
+      .filter((c) => field(c.container, "securityContext", "allowPrivilegeEscalation") !== false)
+      .map((c) => {
+        const value = field(c.container, "securityContext", "allowPrivilegeEscalation");
+        return {
+          container: c.name,
+          field: `${c.path}.securityContext.allowPrivilegeEscalation`,
+          message: `${value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`}; set allowPrivilegeEscalation: false`,
+        };
+      });
+  },
+};
