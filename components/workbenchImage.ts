@@ -181,7 +181,8 @@ function validMirror(key: string, value: string): boolean {
  * `repoDigest` as reported after the push → the reference the pods pull: by digest, on the pull
  * host. Throws when the build did not produce a digest (e.g. the push was skipped).
  */
-export function pullReferenceFromRepoDigest(repoDigest: string, pushServer: string, pullServer: string): string {
+export function pullReferenceFromRepoDigest(repoDigest: string | undefined, pushServer: string, pullServer: string): string {
+  if (!repoDigest) throw new Error("the image build reported no repoDigest: was the image pushed?");
   const parsed = parseImageReference(repoDigest, "repoDigest");
   if (!parsed.digest) throw new Error(`the image build reported ${JSON.stringify(repoDigest)}, not a reference by digest: was the image pushed?`);
   const registry = parsed.registry === pushServer || parsed.registry === undefined ? pullServer : parsed.registry;
