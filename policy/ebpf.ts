@@ -158,3 +158,17 @@ export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfi
 export function kernelLabel(kernel: Kernel): string {
   return kernel === "unknown" ? "unknown kernel" : `kernel ${kernel.release}`;
 }
+
+/**
+ * A capability written with the `CAP_` prefix. Runtimes disagree on it: containerd upper-cases the
+ * name and prepends `CAP_` (so `CAP_SETPCAP` reaches runc as `CAP_CAP_SETPCAP`, which runc ≥ 1.0.0-rc94
+ * ignores with a warning), while CRI-O and Docker strip the prefix. Rules compare the normalized
+ * name (so `CAP_SYS_ADMIN` is never let through) and also report the spelling, because what such
+ * a grant does depends on the node's runtime.
+ */
+export function prefixedSpelling(raw: unknown): string | undefined {
+  const name = String(raw).trim().toUpperCase();
+  if (!name.startsWith("CAP_")) return undefined;
+  const bare = name.slice(4);
+  return `is written ${String(raw).trim()}: containerd passes it to the OCI runtime as CAP_${name}, which runc ignores, while CRI-O and Docker read it as ${bare}; write ${bare}`;
+}

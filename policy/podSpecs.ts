@@ -121,7 +121,8 @@ export function field(value: unknown, ...path: string[]): unknown {
 
 /** True when the image matches an exemption: exact, or a prefix ending in `*`. */
 export function imageExempt(image: unknown, exemptImages: readonly string[] | undefined): boolean {
-  if (typeof image !== "string" || !exemptImages?.length) return false;
+  // Exemptions first: a Pulumi preview may not know the image yet (reading it would throw).
+  if (!exemptImages?.length || typeof image !== "string") return false;
   return exemptImages.some((e) => (e.endsWith("*") ? image.startsWith(e.slice(0, -1)) : image === e));
 }
 

@@ -8,11 +8,13 @@
  * Allowed values: names on `allowedCapabilities` (default: the Pod Security "baseline" list
  *   AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP,
  *   SETGID, SETPCAP, SETUID, SYS_CHROOT), compared the way the runtime does (case-insensitive,
- *   `CAP_` prefix optional); `*` allows any name. ALL is allowed only by `*` or ALL itself.
+ *   `CAP_` prefix stripped); `*` allows any name. ALL is allowed only by `*` or ALL itself.
+ *   An allowed name written with the `CAP_` prefix is still reported: containerd turns CAP_X into
+ *   CAP_CAP_X (ignored by runc) while CRI-O/Docker read X, so the grant depends on the runtime.
  * Why: every added capability widens what a compromised container can do to the node's kernel.
  */
 import { normalizeCapability } from "../../core/capabilities";
-import { addedCapabilities, isEbpfWorkload } from "../ebpf";
+import { addedCapabilities, isEbpfWorkload, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
@@ -36,7 +38,11 @@ export const capabilities: Rule = {
     for (const c of checkedContainers(pod, settings.exemptImages)) {
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = normalizeCapability(String(raw));
-        if (allowed.has(cap)) return;
+        if (allowed.has(cap)) {
+          const spelling = prefixedSpelling(raw);
+          if (spelling) findings.push({ container: c.name, field: `${c.path}.securityContext.capabilities.add[${i}]`, message: `${cap} ${spelling}` });
+          return;
+        }
         findings.push({
           container: c.name,
           field: `${c.path}.securityContext.capabilities.add[${i}]`,

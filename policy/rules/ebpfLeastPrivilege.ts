@@ -8,13 +8,14 @@
  *   metadata.annotations["acs-ebpf.io/probe-kinds" | "acs-ebpf.io/kernel" | "acs-ebpf.io/architecture"]
  * Allowed values:
  *   capabilities.add ⊆ requiredCapabilities(probe kinds, kernel) from core/capabilities.ts
- *   (fentry: BPF, PERFMON, + SYS_RESOURCE on kernels < 5.11 or unknown); never ALL.
+ *   (fentry: BPF, PERFMON, + SYS_RESOURCE on kernels < 5.11 or unknown); never ALL; names written
+ *   without the `CAP_` prefix (containerd would pass CAP_BPF on as CAP_CAP_BPF, which runc ignores).
  *   Probe kinds default to fentry (the tcp_connect trace); the kernel to the `kernel` setting, else unknown.
  * Why: every capability beyond the program's needs widens what a compromised pod can do to the
  * kernel it shares; SYS_ADMIN in particular is most of root.
  */
 import { CAPABILITY_REASONS, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
-import { addedCapabilities, ebpfProfile, isEbpfWorkload, kernelLabel } from "../ebpf";
+import { addedCapabilities, ebpfProfile, isEbpfWorkload, kernelLabel, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
@@ -45,7 +46,10 @@ export const ebpfLeastPrivilege: Rule = {
             field: fieldPath,
             message: `adds ALL capabilities; ${scope} needs only ${profile.required!.join(", ")}: replace ALL with those`,
           });
-        } else if (!required.has(cap)) {
+        } else if (required.has(cap)) {
+          const spelling = prefixedSpelling(raw);
+          if (spelling) findings.push({ container: c.name, field: fieldPath, message: `${cap} ${spelling}` });
+        } else {
           findings.push({
             container: c.name,
             field: fieldPath,
