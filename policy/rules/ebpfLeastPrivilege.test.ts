@@ -1,0 +1,64 @@
+import { VENDOR_DEMO_CAPABILITIES, requiredCapabilities } from "../../core/capabilities";
+import { parseKernelRelease } from "../../core/kernel";
+import { ANNOTATIONS } from "../../core/workload";
+import { container, deployment, pod, run, vendorDeployment } from "../testing";
+import { ebpfLeastPrivilege } from "./ebpfLeastPrivilege";
+
+const caps = (add: string[]) => container({ capabilities: { drop: ["ALL"], add } });
+
+describe("ebpf-least-privilege", () => {
+  it.each([
+    ["not an eBPF workload (no marker)", pod([caps(["NET_ADMIN"])]), {}, []],
+    ["model set, unknown kernel", pod([caps(["BPF", "PERFMON", "SYS_RESOURCE"])]), {}, []],
+    ["SYS_RESOURCE on >= 5.11 (kernel setting)", pod([caps(["BPF", "PERFMON", "SYS_RESOURCE"])]), { kernel: "6.6.71" }, ["SYS_RESOURCE"]],
+    ["SYS_RESOURCE on 5.10 (annotation)", deployment([caps(["BPF", "PERFMON", "SYS_RESOURCE"])], {}, { annotations: { [ANNOTATIONS.kernel]: "5.10.134-16.3.al8.x86_64" } }), {}, []],
+    ["annotation overrides the kernel setting", deployment([caps(["BPF", "PERFMON", "SYS_RESOURCE"])], {}, { annotations: { [ANNOTATIONS.kernel]: "6.1" } }), { kernel: "5.10" }, ["SYS_RESOURCE"]],
+    ["ALL", pod([caps(["ALL"])], {}, {}), {}, []], // ALL alone is no eBPF marker: the capabilities rule reports it
+    ["ALL with BPF", pod([caps(["BPF", "ALL"])]), {}, ["ALL"]],
+    ["lowercase and CAP_ prefix compared as the runtime does", pod([caps(["cap_bpf", "perfmon", "cap_sys_admin"])]), {}, ["CAP_BPF-spelling", "SYS_ADMIN"]],
+    ["tc probe kind needs NET_ADMIN", deployment([caps(["BPF", "NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "tc", [ANNOTATIONS.kernel]: "6.6" } }), {}, []],
+    ["NET_ADMIN without tc", deployment([caps(["BPF", "PERFMON", "NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "fentry", [ANNOTATIONS.kernel]: "6.6" } }), {}, ["NET_ADMIN"]],
+    ["SYSLOG for ksym", deployment([caps(["BPF", "PERFMON", "SYSLOG"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "fentry,ksym", [ANNOTATIONS.kernel]: "6.6" } }), {}, []],
+    ["initContainer and ephemeralContainer checked", pod([caps(["BPF"])], { initContainers: [{ ...caps(["SYS_PTRACE"]), name: "i" }], ephemeralContainers: [{ ...caps(["IPC_LOCK"]), name: "e" }] }), {}, ["SYS_PTRACE", "IPC_LOCK"]],
+  ])("%s", (_name, obj, settings, flagged) => {
+    const findings = run(ebpfLeastPrivilege, obj, settings);
+    const names = findings.map((f) => (/ is written /.test(f.message) ? `CAP_${f.message.split(" ")[0]}-spelling` : /adds ALL/.test(f.message) ? "ALL" : f.message.split(" ")[1].replace(/,$/, "")));
+    expect(names).toEqual(flagged);
+  });
+
+  it("names the reason each extra capability is not needed and what the model requires", () => {
+    const [f] = run(ebpfLeastPrivilege, pod([caps(["BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE"])]));
+    expect(f.container).toBe("c");
+    expect(f.field).toBe("spec.containers[0].securityContext.capabilities.add[3]");
+    expect(f.message).toContain("other processes' /proc");
+    expect(f.message).toContain("requires only BPF, PERFMON, SYS_RESOURCE");
+  });
+
+  it.each([
+    ["a bad probe kind", { [ANNOTATIONS.probeKinds]: "fentry,uprobe" }, /acs-ebpf.io\/probe-kinds.*"fentry,uprobe".*one of: fentry/],
+    ["a bad kernel", { [ANNOTATIONS.kernel]: "latest" }, /acs-ebpf.io\/kernel.*"latest"/],
+    ["an unsupported kernel", { [ANNOTATIONS.kernel]: "5.4.0" }, /unsupported eBPF workload: kernel.*5\.8/],
+    ["fentry on arm64 before 6.4", { [ANNOTATIONS.kernel]: "6.1", [ANNOTATIONS.architecture]: "arm64" }, /6\.4/],
+    ["a bad architecture", { [ANNOTATIONS.architecture]: "riscv64" }, /one of: amd64, arm64/],
+  ])("reports %s in the annotations", (_name, annotations, message) => {
+    const findings = run(ebpfLeastPrivilege, deployment([caps(["BPF", "PERFMON"])], {}, { annotations }));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toMatch(message);
+  });
+
+  describe("the vendor document's Deployment", () => {
+    it.each([
+      ["unknown", "unknown"],
+      ["5.10", "5.10.134-16.3.al8.x86_64"],
+      ["6.6", "6.6.71"],
+    ])("on a %s kernel: one violation per capability the model does not keep", (_label, kernel) => {
+      const model = new Set(requiredCapabilities(["fentry"], kernel === "unknown" ? "unknown" : parseKernelRelease(kernel)!));
+      const unneeded = VENDOR_DEMO_CAPABILITIES.filter((c) => !model.has(c));
+      const findings = run(ebpfLeastPrivilege, vendorDeployment(), { kernel });
+      expect(findings.map((f) => f.message.split(" ")[1].replace(/,$/, ""))).toEqual(unneeded);
+      // SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, IPC_LOCK and SYSLOG are never needed by fentry.
+      for (const c of ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG"]) expect(unneeded).toContain(c);
+      expect(unneeded.includes("SYS_RESOURCE")).toBe(kernel === "6.6.71");
+    });
+  });
+});
