@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { InputError, InputErrors } from "../core/errors";
-import { buildWorkloadManifests, pullPolicyFor } from "../core/manifests";
+import { buildWorkloadManifests, pullPolicyFor, pullSecretName } from "../core/manifests";
 import { capabilityReport } from "../core/report";
-import { PROJECT, StackConfig, parseStackConfig } from "../core/stackConfig";
+import { ImageSource, PROJECT, StackConfig, parseStackConfig } from "../core/stackConfig";
 
 export interface RenderResult {
   config: StackConfig;
@@ -18,6 +18,18 @@ export interface RenderResult {
   objects: object[];
   manifestsYaml: string;
   capabilitiesMarkdown: string;
+  /** What render could not show as `pulumi up` would apply it, and why. */
+  notes: string[];
+}
+
+/**
+ * The image as render can show it: an existing reference as is; for a build, the tag it pushes
+ * on the pull host (`pulumi up` deploys the digest of that push, unknown until it happens).
+ */
+export function renderedImage(image: ImageSource): string {
+  if (image.mode === "existing") return image.ref;
+  const { plan } = image;
+  return plan.imageName.replace(`${plan.pushServer}/`, `${plan.pullServer}/`);
 }
 
 /** Reads `Pulumi.<stack>.yaml` of the project in `projectDir` into the engine's flat config map. */
@@ -42,12 +54,22 @@ export function readStackConfig(projectDir: string, stack: string): Record<strin
 
 export function renderStack(projectDir: string, stack: string): RenderResult {
   const config = parseStackConfig(readStackConfig(projectDir, stack));
+  const image = renderedImage(config.image);
   const objects = buildWorkloadManifests(config.workload, {
-    image: config.image,
-    imagePullPolicy: pullPolicyFor(config.image),
+    image,
+    // pulumi up deploys a build by digest; render shows the policy that digest gets.
+    imagePullPolicy: config.image.mode === "build" ? "IfNotPresent" : pullPolicyFor(image),
+    imagePullSecrets: config.pullCredentials ? [pullSecretName(config.workload)] : [],
   });
+  const notes: string[] = [];
+  if (config.image.mode === "build") {
+    notes.push(`Image: pulumi up builds ${config.image.plan.imageName}, pushes it, and deploys it by digest (@sha256:…); render shows the tag.`);
+  }
+  if (config.pullCredentials) {
+    notes.push(`Secret ${config.workload.namespace}/${pullSecretName(config.workload)} (kubernetes.io/dockerconfigjson for ${config.pullCredentials.server}) is not rendered: its data is a secret.`);
+  }
   const manifestsYaml = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
-  return { config, objects, manifestsYaml, capabilitiesMarkdown: capabilityReport(config.workload) };
+  return { config, objects, manifestsYaml, capabilitiesMarkdown: capabilityReport(config.workload), notes };
 }
 
 const USAGE = "usage: npm run render [-- --stack NAME] [--out DIR]   (defaults: --stack dev --out out)";
@@ -94,7 +116,8 @@ function main(argv: string[]): number {
   console.log(`Stack ${options.stack}: ${result.objects.length} objects → ${manifestsFile}; decisions → ${capabilitiesFile}`);
   console.log(`Capabilities: drop ${workload.plan.drop.join(",") || "nothing"}, add ${workload.plan.add.map((g) => g.name).join(",")} (${workload.plan.profile})`);
   console.log("Verification: skipped, render talks to no cluster (pulumi up runs the tcp_connect trace in the pod).");
-  for (const warning of workload.warnings) console.error(`warning: ${warning}`);
+  for (const note of result.notes) console.log(`Note: ${note}`);
+  for (const warning of [...result.config.warnings, ...workload.warnings]) console.error(`warning: ${warning}`);
   return 0;
 }
 

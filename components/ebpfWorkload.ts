@@ -1,9 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
-import { deploymentManifest, namespaceManifest, pullPolicyFor, selectorLabels } from "../core/manifests";
+import { deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
 import { COMPONENT_TYPES } from "../core/workload";
 import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "../core/workloadOptions";
+import { ImagePullSecret, validateImagePullSecretArgs } from "./imagePullSecret";
+
+/** Credentials for a private registry: the component creates the pull Secret in the namespace. */
+export interface RegistryCredentials {
+  /** The registry host the pods pull from (an ACR endpoint; on ACS usually the -vpc one). */
+  server: string;
+  /** Registry user name. */
+  username: pulumi.Input<string>;
+  /** Registry password; kept a secret. */
+  password: pulumi.Input<string>;
+}
 
 /**
  * Arguments of an eBPF workload on ACS. The fields that decide capabilities, labels and sizes are
@@ -39,8 +50,10 @@ export interface EbpfWorkloadArgs {
   capabilityProfile?: string;
   /** RuntimeDefault (default) or Unconfined. */
   seccompProfile?: string;
-  /** Names of dockerconfigjson Secrets in the namespace for private registries. */
+  /** Names of existing dockerconfigjson Secrets in the namespace for private registries. */
   imagePullSecrets?: pulumi.Input<string>[];
+  /** Registry credentials: a pull Secret `<workloadName>-registry` is created before the Deployment and used by it. */
+  registryCredentials?: RegistryCredentials;
 }
 
 /**
@@ -81,6 +94,10 @@ export class EbpfWorkload extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
     };
     const resolved = resolveWorkload(options);
+    const secretName = pullSecretName(resolved);
+    if (args.registryCredentials) {
+      validateImagePullSecretArgs({ ...args.registryCredentials, namespace: resolved.namespace, secretName });
+    }
     super(COMPONENT_TYPES.workload, name, {}, opts);
     this.resolved = resolved;
 
@@ -89,15 +106,22 @@ export class EbpfWorkload extends pulumi.ComponentResource {
     const namespace = resolved.createNamespace
       ? new k8s.core.v1.Namespace(`${name}-namespace`, namespaceManifest(resolved), { parent: this })
       : undefined;
+    const pullSecret = args.registryCredentials
+      ? new ImagePullSecret(
+          `${name}-registry`,
+          { ...args.registryCredentials, namespace: namespace ? namespace.metadata.name : resolved.namespace, secretName },
+          { parent: this },
+        )
+      : undefined;
     const image = pulumi.output(args.image);
     const manifest = deploymentManifest(resolved, {
       image,
       imagePullPolicy: image.apply(pullPolicyFor),
-      imagePullSecrets: args.imagePullSecrets,
+      imagePullSecrets: [...(args.imagePullSecrets ?? []), ...(pullSecret ? [secretName] : [])],
     });
     this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, manifest, {
       parent: this,
-      dependsOn: namespace ? [namespace] : [],
+      dependsOn: [...(namespace ? [namespace] : []), ...(pullSecret ? [pullSecret] : [])],
     });
 
     this.namespace = namespace ? namespace.metadata.name : pulumi.output(resolved.namespace);

@@ -18,6 +18,11 @@ export function pullPolicyFor(image: string): "IfNotPresent" | "Always" {
   return DIGEST_REF.test(image) ? "IfNotPresent" : "Always";
 }
 
+/** The imagePullSecret the workload's component creates when it is given registry credentials. */
+export function pullSecretName(w: Pick<ResolvedWorkload, "name">): string {
+  return `${w.name}-registry`;
+}
+
 /** Labels that select the workload's pods. ACS labels are never part of it (ACS may rewrite them). */
 export function selectorLabels(w: ResolvedWorkload): Record<string, string> {
   return { "app.kubernetes.io/name": "ebpf-workbench", "app.kubernetes.io/instance": w.name };

@@ -7,7 +7,9 @@
 import { COMPUTE_CLASSES, COMPUTE_QOS } from "./acs";
 import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
+import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
 import { ARCHITECTURES } from "./kernel";
+import { parseImageReference, validateRegistryServer } from "./registry";
 import { ResolvedWorkload, WORKLOAD_DEFAULTS, WorkloadOptions, resolveWorkload } from "./workloadOptions";
 
 export const PROJECT = "acs-ebpf";
@@ -32,8 +34,24 @@ export const CONFIG_KEYS = {
   },
   image: {
     type: "string",
-    description: "Image reference of the eBPF workbench, preferably by digest (repo@sha256:...).",
+    description: "Use this image, no build: a reference by digest (repo@sha256:...) or by a tag other than latest. Set either image or imageRepository.",
   },
+  imageRepository: {
+    type: "string",
+    description: "Build the workbench image and push it here (host/path, no tag), e.g. registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench. Needs the registry keys and a Docker engine.",
+  },
+  registryServer: {
+    type: "string",
+    description: "ACR endpoint to push to and pull from: registry[-intl][-vpc].<region>.aliyuncs.com, crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com or <instance>-registry[-vpc].<region>.cr.aliyuncs.com.",
+  },
+  registryUsername: { type: "string", description: "Registry user name. With registryPassword, also creates the imagePullSecret the Deployment uses." },
+  registryPassword: { type: "string", secret: true, description: "Registry password: set it with `pulumi config set --secret registryPassword`." },
+  pullRegistryServer: { type: "string", description: "Endpoint the pods pull from when it differs from registryServer, typically its -vpc variant." },
+  goDownloadBaseUrl: { type: "string", description: "Mirror of the Go tarballs for the image build, e.g. https://mirrors.aliyun.com/golang/ (default: upstream)." },
+  goproxy: { type: "string", description: "GOPROXY for the image build, e.g. https://mirrors.aliyun.com/goproxy/ (default: upstream)." },
+  ciliumEbpfGitUrl: { type: "string", description: "Git URL of cilium/ebpf for the image build (default: upstream)." },
+  yumUpdate: { type: "boolean", default: false, description: "Run a blanket yum update in the image build (default off: the pinned base image's packages)." },
+  imageCacheFrom: { type: "array", description: "Image references whose layers seed the build cache." },
   replicas: { type: "integer", default: WORKLOAD_DEFAULTS.replicas, description: "Number of pods, 0 to 100." },
   computeClass: {
     type: "string",
@@ -72,13 +90,53 @@ export const CONFIG_KEYS = {
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
 
+/** Where the workload's image comes from. The registry password is never part of it. */
+export type ImageSource =
+  | { mode: "existing"; ref: string }
+  | {
+      mode: "build";
+      /** WorkbenchImage arguments without the password (index.ts adds it as a secret). */
+      args: Omit<WorkbenchImageArgs, "registry"> & { registry: { server: string; username: string } };
+      plan: Extract<WorkbenchImagePlan, { mode: "build" }>;
+    };
+
+/** Credentials the pods pull with (an imagePullSecret); the password stays in the secret config. */
+export interface PullCredentials {
+  server: string;
+  username: string;
+}
+
 export interface StackConfig {
   /** The options as configured (defaults applied), for the EbpfWorkload component. */
   workloadOptions: WorkloadOptions;
   /** The same, validated and resolved (capability plan, pod size, warnings). */
   workload: ResolvedWorkload;
-  image: string;
+  image: ImageSource;
+  /** Set when registry credentials are configured: the Deployment then pulls with a Secret. */
+  pullCredentials?: PullCredentials;
+  /** `kubernetes:renderYamlToDirectory` is set: the stack writes YAML and talks to no cluster. */
+  renderOnly: boolean;
+  /** Warnings about the configuration itself (e.g. an image by tag); the workload has its own. */
+  warnings: string[];
 }
+
+/** Stack config keys → the WorkbenchImage inputs they feed, to name errors by the key a user set. */
+const IMAGE_INPUT_KEYS: Record<string, ConfigKeyName> = {
+  existingImage: "image",
+  repository: "imageRepository",
+  registry: "registryServer",
+  "registry.server": "registryServer",
+  "registry.username": "registryUsername",
+  "registry.password": "registryPassword",
+  pullRegistryServer: "pullRegistryServer",
+  architecture: "architecture",
+  "mirrors.goDownloadBaseUrl": "goDownloadBaseUrl",
+  "mirrors.goproxy": "goproxy",
+  "mirrors.ciliumEbpfGitUrl": "ciliumEbpfGitUrl",
+};
+
+/** A secret value as it arrives: a string from the engine, `{secure: …}` in a stack file read by render. */
+const SECRET_PRESENT = "[secret]";
 
 /** The config key as a user writes it (`acs-ebpf:kernel`). */
 export function qualified(key: string): string {
@@ -96,7 +154,11 @@ const TYPE_DESCRIPTIONS: Record<ConfigType, string> = {
  * Coerces one raw value (a string from the Pulumi engine, or a YAML value from a stack file) to
  * its declared type; undefined means the value does not have that type.
  */
-function coerce(type: ConfigType, raw: unknown): unknown {
+function coerce(type: ConfigType, raw: unknown, secret = false): unknown {
+  if (secret) {
+    const present = (typeof raw === "string" && raw !== "") || (typeof raw === "object" && raw !== null && "secure" in raw);
+    return present ? SECRET_PRESENT : undefined;
+  }
   switch (type) {
     case "string":
       return typeof raw === "string" ? raw : typeof raw === "number" ? String(raw) : undefined;
@@ -138,7 +200,7 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
       continue;
     }
     const spec: ConfigKey = CONFIG_KEYS[key as ConfigKeyName];
-    const value = coerce(spec.type, raw);
+    const value = coerce(spec.type, raw, spec.secret);
     if (value === undefined) {
       errors.push(new InputError(fullKey, spec.secret ? "[secret]" : raw, TYPE_DESCRIPTIONS[spec.type]));
     } else {
@@ -147,10 +209,6 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
   }
 
   const get = <K extends ConfigKeyName>(key: K) => (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as never;
-  const image = typed.image as string | undefined;
-  if (image === undefined || image.trim() === "") {
-    errors.push(new InputError(qualified("image"), image, "an image reference such as registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:<64 hex>"));
-  }
 
   const options: WorkloadOptions = {
     name: get("name"),
@@ -174,6 +232,97 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
     if (!(e instanceof InputErrors)) throw e;
     errors.push(...e.errors);
   }
-  if (errors.length > 0 || !workload) throw new InputErrors(errors);
-  return { workloadOptions: options, workload, image: image as string };
+  const renderOnly = values["kubernetes:renderYamlToDirectory"] !== undefined;
+  const warnings: string[] = [];
+  const image = parseImageSource(typed, get("architecture"), errors, warnings);
+  const pullCredentials = parsePullCredentials(typed, errors);
+  if (pullCredentials && renderOnly) {
+    errors.push(
+      new InputError(qualified("registryPassword"), SECRET_PRESENT, "no registry credentials on a stack that sets kubernetes:renderYamlToDirectory", "that option writes Secret data to disk in plain text"),
+    );
+  }
+  // One message per key: the image plan and the credential check may both object to the same key.
+  const unique = errors.filter((e, i) => errors.findIndex((other) => other.input === e.input) === i);
+  if (unique.length > 0 || !workload || !image) throw new InputErrors(unique);
+  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, warnings };
+}
+
+function parseImageSource(
+  typed: Partial<Record<ConfigKeyName, unknown>>,
+  architecture: string,
+  errors: InputError[],
+  warnings: string[],
+): ImageSource | undefined {
+  const image = typed.image as string | undefined;
+  const repository = typed.imageRepository as string | undefined;
+  const buildKeys = (["imageRepository", "goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl", "imageCacheFrom"] as const).filter((k) => typed[k] !== undefined);
+  if (image !== undefined && buildKeys.length > 0) {
+    errors.push(new InputError(qualified("image"), image, `either image (no build) or imageRepository (build), not both with ${buildKeys.map(qualified).join(", ")}`));
+    return undefined;
+  }
+  if (image !== undefined) {
+    try {
+      const ref = parseImageReference(image, qualified("image"));
+      if (!ref.digest) {
+        if (!ref.tag || ref.tag === "latest") {
+          throw new InputError(qualified("image"), image, "a reference by digest (repo@sha256:<64 hex>) or by a fixed tag", "`latest` or no tag moves under the Deployment");
+        }
+        warnings.push(`Image ${image} is pinned by tag, not digest: it is pulled on every start (imagePullPolicy Always) and a re-pushed tag does not roll out. Prefer repo@sha256:<digest>.`);
+      }
+      return { mode: "existing", ref: image };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      errors.push(e);
+      return undefined;
+    }
+  }
+  if (repository === undefined) {
+    errors.push(new InputError(qualified("image"), undefined, "an image reference (image), or imageRepository with the registry keys to build one"));
+    return undefined;
+  }
+  const args = {
+    repository,
+    registry: { server: typed.registryServer as string, username: typed.registryUsername as string },
+    pullRegistryServer: typed.pullRegistryServer as string | undefined,
+    architecture,
+    mirrors: Object.fromEntries(
+      (["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"] as const).filter((k) => typed[k] !== undefined).map((k) => [k, typed[k] as string]),
+    ),
+    cacheFrom: typed.imageCacheFrom as string[] | undefined,
+    yumUpdate: typed.yumUpdate as boolean | undefined,
+  };
+  try {
+    const plan = planWorkbenchImage({ ...args, registry: { ...args.registry, password: typed.registryPassword as string } });
+    if (plan.mode !== "build") throw new Error("unreachable: no existingImage given");
+    return { mode: "build", args, plan };
+  } catch (e) {
+    if (!(e instanceof InputErrors)) throw e;
+    errors.push(...e.errors.map((err) => renameInput(err)));
+    return undefined;
+  }
+}
+
+/** `registry.server` → `acs-ebpf:registryServer`, so the error names what the user set. */
+function renameInput(e: InputError): InputError {
+  const key = IMAGE_INPUT_KEYS[e.input] ?? (e.input.startsWith("cacheFrom") ? "imageCacheFrom" : undefined);
+  return key ? new InputError(qualified(key), e.value, e.accepted, e.detail) : e;
+}
+
+function parsePullCredentials(typed: Partial<Record<ConfigKeyName, unknown>>, errors: InputError[]): PullCredentials | undefined {
+  const username = typed.registryUsername as string | undefined;
+  if (username === undefined && typed.registryPassword === undefined) return undefined;
+  const server = (typed.pullRegistryServer ?? typed.registryServer) as string | undefined;
+  const missing = (["registryServer", "registryUsername", "registryPassword"] as const).filter((k) => typed[k] === undefined);
+  for (const key of missing) {
+    errors.push(new InputError(qualified(key), undefined, "a value: registryServer, registryUsername and registryPassword go together"));
+  }
+  if (missing.length > 0 || !server || !username) return undefined;
+  try {
+    validateRegistryServer(server, qualified(typed.pullRegistryServer ? "pullRegistryServer" : "registryServer"));
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    if (!errors.some((x) => x.input === e.input)) errors.push(e);
+    return undefined;
+  }
+  return { server, username };
 }

@@ -4,7 +4,7 @@ installMocks();
 
 import { EbpfWorkload } from "../../components/ebpfWorkload";
 import { InputErrors } from "../../core/errors";
-import { readStackConfig, renderStack } from "../../cli/render";
+import { readStackConfig, renderStack, renderedImage } from "../../cli/render";
 import { parseStackConfig } from "../../core/stackConfig";
 
 const DIGEST_IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:${"a".repeat(64)}`;
@@ -128,7 +128,7 @@ describe("render equals what the component registers", () => {
     const workload = new EbpfWorkload(config.workloadOptions.name, {
       ...config.workloadOptions,
       probeKinds: config.workloadOptions.probeKinds ? [...config.workloadOptions.probeKinds] : undefined,
-      image: config.image,
+      image: renderedImage(config.image),
     });
     await valueOf(workload.deploymentName);
     await settle();

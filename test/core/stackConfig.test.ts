@@ -8,7 +8,8 @@ const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"b".repeat
 describe("stack config", () => {
   test("defaults give a least-privilege workload", () => {
     const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "kubernetes:context": "ignored" });
-    expect(config.image).toBe(IMAGE);
+    expect(config.image).toEqual({ mode: "existing", ref: IMAGE });
+    expect(config.warnings).toEqual([]);
     expect(config.workload).toMatchObject({ name: "ebpf-workbench", namespace: "ebpf-workbench", createNamespace: true, replicas: 1, computeClass: "general-purpose" });
     expect(config.workload.plan.add.map((g) => g.name)).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
   });
@@ -76,5 +77,67 @@ describe("stack config", () => {
   test.each(["dev", "vendor-demo"])("stack file Pulumi.%s.yaml parses", (stack) => {
     const doc = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
     expect(() => parseStackConfig(doc.config)).not.toThrow();
+  });
+});
+
+describe("stack config: image and registry", () => {
+  const BUILD = {
+    "acs-ebpf:imageRepository": "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
+    "acs-ebpf:registryServer": "registry.cn-hangzhou.aliyuncs.com",
+    "acs-ebpf:registryUsername": "dev@team",
+    "acs-ebpf:registryPassword": "pa55-never-printed",
+  };
+
+  test("an image by tag works, with a warning to pin the digest", () => {
+    const config = parseStackConfig({ "acs-ebpf:image": "registry.cn-hangzhou.aliyuncs.com/team/wb:v1" });
+    expect(config.image).toEqual({ mode: "existing", ref: "registry.cn-hangzhou.aliyuncs.com/team/wb:v1" });
+    expect(config.warnings.join("\n")).toMatch(/pinned by tag, not digest/);
+  });
+
+  test.each(["registry.cn-hangzhou.aliyuncs.com/team/wb:latest", "registry.cn-hangzhou.aliyuncs.com/team/wb", "Registry/Team/WB:v1"])(
+    "image %s is refused",
+    (image) => {
+      expect(() => parseStackConfig({ "acs-ebpf:image": image })).toThrow(/acs-ebpf:image: .* is not accepted/);
+    },
+  );
+
+  test("build mode: the plan carries the pinned build and the pull host; the password is never in it", () => {
+    const config = parseStackConfig({ ...BUILD, "acs-ebpf:pullRegistryServer": "registry-vpc.cn-hangzhou.aliyuncs.com", "acs-ebpf:architecture": "arm64" });
+    expect(config.image.mode).toBe("build");
+    if (config.image.mode !== "build") return;
+    expect(config.image.plan).toMatchObject({ platform: "linux/arm64", pushServer: "registry.cn-hangzhou.aliyuncs.com", pullServer: "registry-vpc.cn-hangzhou.aliyuncs.com" });
+    expect(config.pullCredentials).toEqual({ server: "registry-vpc.cn-hangzhou.aliyuncs.com", username: "dev@team" });
+    expect(JSON.stringify(config)).not.toContain("pa55-never-printed");
+  });
+
+  test("errors name the config key the user set, never the password", () => {
+    let message = "";
+    try {
+      parseStackConfig({ ...BUILD, "acs-ebpf:registryServer": "docker.io", "acs-ebpf:goproxy": "ftp://mirror" });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/acs-ebpf:registryServer: "docker.io" is not accepted/);
+    expect(message).toMatch(/acs-ebpf:goproxy: "ftp:\/\/mirror" is not accepted/);
+    expect(message).not.toContain("pa55-never-printed");
+  });
+
+  test("credentials go together", () => {
+    const { "acs-ebpf:registryPassword": _omit, ...noPassword } = BUILD;
+    expect(() => parseStackConfig(noPassword)).toThrow(/^acs-ebpf:registryPassword: .* is not accepted; expected .*password/);
+  });
+
+  test("a secret as render reads it from a stack file counts as set", () => {
+    const config = parseStackConfig({ ...BUILD, "acs-ebpf:registryPassword": { secure: "v1:abc" } });
+    expect(config.pullCredentials?.username).toBe("dev@team");
+  });
+
+  test("image and imageRepository exclude each other; one is required", () => {
+    expect(() => parseStackConfig({ ...BUILD, "acs-ebpf:image": IMAGE })).toThrow(/either image \(no build\) or imageRepository \(build\)/);
+    expect(() => parseStackConfig({})).toThrow(/acs-ebpf:image: \(not set\) is not accepted; expected an image reference \(image\), or imageRepository/);
+  });
+
+  test("registry credentials are refused on a render-only stack (its YAML would hold them in plain text)", () => {
+    expect(() => parseStackConfig({ ...BUILD, "kubernetes:renderYamlToDirectory": "out/x" })).toThrow(/renderYamlToDirectory writes Secret data|plain text/);
   });
 });

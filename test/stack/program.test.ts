@@ -42,3 +42,34 @@ describe("index.ts", () => {
     expect(registered).toEqual([]);
   });
 });
+
+describe("index.ts, building the image", () => {
+  const PASSWORD = "pa55-only-in-secrets";
+  const DIGEST = `sha256:${"e".repeat(64)}`;
+  beforeEach(() => registered.splice(0));
+
+  test("builds, pushes, creates the pull secret first and deploys the digest from the pull host", async () => {
+    const { mockOutputs } = require("../support/pulumiMocks");
+    mockOutputs["docker:index/image:Image"] = (inputs: { imageName: string }) => ({ repoDigest: `${inputs.imageName.replace(/:[^:/]+$/, "")}@${DIGEST}` });
+    const exports = runProgram({
+      "acs-ebpf:imageRepository": "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
+      "acs-ebpf:registryServer": "registry.cn-hangzhou.aliyuncs.com",
+      "acs-ebpf:pullRegistryServer": "registry-vpc.cn-hangzhou.aliyuncs.com",
+      "acs-ebpf:registryUsername": "dev@team",
+      "acs-ebpf:registryPassword": PASSWORD,
+    });
+    const image = await valueOf(exports.image);
+    expect(image).toBe(`registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@${DIGEST}`);
+    await settle();
+    const types = registered.map((r) => r.type);
+    expect(types).toContain("docker:index/image:Image");
+    expect(types.indexOf("kubernetes:core/v1:Secret")).toBeLessThan(types.indexOf("kubernetes:apps/v1:Deployment"));
+    const deployment = registered.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as {
+      spec: { template: { spec: { imagePullSecrets: { name: string }[]; containers: { image: string; imagePullPolicy: string }[] } } };
+    };
+    expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: "ebpf-workbench-registry" }]);
+    expect(deployment.spec.template.spec.containers[0]).toMatchObject({ image, imagePullPolicy: "IfNotPresent" });
+    const exported = await Promise.all(Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)));
+    expect(JSON.stringify(exported)).not.toContain(PASSWORD);
+  });
+});

@@ -60,6 +60,34 @@ describe("render CLI", () => {
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
+  test("a build stack renders the tag it pushes and the pull secret reference, never the secret", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.writeFileSync(
+      path.join(project, "Pulumi.prod.yaml"),
+      [
+        "config:",
+        "  acs-ebpf:imageRepository: registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
+        "  acs-ebpf:registryServer: registry.cn-hangzhou.aliyuncs.com",
+        "  acs-ebpf:pullRegistryServer: registry-vpc.cn-hangzhou.aliyuncs.com",
+        "  acs-ebpf:registryUsername: dev@team",
+        "  acs-ebpf:registryPassword:",
+        "    secure: v1:ciphertext-of-the-password",
+        "",
+      ].join("\n"),
+    );
+    const result = render(["--stack", "prod", "--out", out], project);
+    fs.rmSync(project, { recursive: true, force: true });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Note: Image: pulumi up builds registry.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go[\w.-]+, pushes it, and deploys it by digest/);
+    expect(result.stdout).toMatch(/Note: Secret ebpf-workbench\/ebpf-workbench-registry .* is not rendered/);
+    const manifests = fs.readFileSync(path.join(out, "manifests.yaml"), "utf8");
+    const deployment = (yaml.loadAll(manifests) as { kind: string; spec: { template: { spec: { imagePullSecrets: unknown; containers: { image: string }[] } } } }[]).find((d) => d.kind === "Deployment")!;
+    expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: "ebpf-workbench-registry" }]);
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(/^registry-vpc.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go/);
+    expect(manifests + result.stdout + result.stderr).not.toContain("ciphertext-of-the-password");
+  });
+
   test("unknown arguments print the usage", () => {
     const result = render(["--stak", "dev"]);
     expect(result.status).toBe(2);
