@@ -128,5 +128,7 @@ export function imageExempt(image: unknown, exemptImages: readonly string[] | un
 
 /** The containers a container-level rule checks: all but exempt images. */
 export function checkedContainers(pod: PodTemplate, exemptImages: readonly string[] | undefined): ContainerRef[] {
+  // Without exemptions the image is not read: a Pulumi preview may not know it yet.
+  if (!exemptImages?.length) return pod.containers;
   return pod.containers.filter((c) => !imageExempt(c.container.image, exemptImages));
 }
