@@ -68,7 +68,8 @@ function validateWith(rule: Rule) {
  * by reference. structuredClone cannot be used: the engine hands props over behind a Proxy.
  */
 export function clonePlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(clonePlain);
+  // Index by index: Array methods on the engine's proxied arrays trip the Proxy invariants (species lookup).
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => clonePlain(value[i]));
   if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.fromEntries(Object.keys(value).map((k) => [k, clonePlain(value[k])]));
   }
