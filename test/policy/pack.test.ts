@@ -8,6 +8,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { VENDOR_DEMO_CAPABILITIES } from "../../core/capabilities";
+import { VERIFICATION_CHECK } from "../../core/workload";
 import { vendorDeployment } from "../../policy/testing";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -102,6 +103,33 @@ describe("the policy pack served to the engine", () => {
     expect(policies).not.toContain("privilege-escalation");
     // kernel 6.6 from the config: SYS_RESOURCE is not needed either.
     expect(policies.filter((p: string) => p === "ebpf-least-privilege")).toHaveLength(7);
+  });
+
+  it("checks the stack for a tcp_connect verification of each eBPF workload", async () => {
+    const resource = (type: string, name: string, props: object) => {
+      const r = new messages.AnalyzerResource();
+      r.setType(type);
+      r.setName(name);
+      r.setUrn(`urn:pulumi:dev::acs-ebpf::${type}::${name}`);
+      r.setProperties(struct.Struct.fromJavaScript(props));
+      r.setOptions(new messages.AnalyzerResourceOptions());
+      return r;
+    };
+    const stack = (withVerification: boolean) => {
+      const req = new messages.AnalyzeStackRequest();
+      req.setResourcesList([
+        resource(DEPLOYMENT, "demo", vendorDeployment()),
+        ...(withVerification
+          ? [resource("pulumi-nodejs:dynamic:Resource", "verify", { check: VERIFICATION_CHECK, namespace: "default", deployment: "acs-test-ebpf-demo" })]
+          : []),
+      ]);
+      return req;
+    };
+    const without = await call("analyzeStack", stack(false));
+    expect(without.getDiagnosticsList().map((d: any) => [d.getPolicyname(), d.getUrn()])).toEqual([
+      ["ebpf-verification", `urn:pulumi:dev::acs-ebpf::${DEPLOYMENT}::demo`],
+    ]);
+    expect((await call("analyzeStack", stack(true))).getDiagnosticsList()).toEqual([]);
   });
 
   it("fails a policy on bad config with the key, the value and what is accepted", async () => {
