@@ -16,6 +16,7 @@ import { privileged } from "./privileged";
 import { privilegeEscalation } from "./privilegeEscalation";
 import { runAsNonRoot } from "./runAsNonRoot";
 import { seccomp } from "./seccomp";
+import { unusedVolumes } from "./unusedVolumes";
 
 export const RULES: readonly Rule[] = [
   ebpfLeastPrivilege,
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   privilegeEscalation,
   hostNamespaces,
   hostPath,
+  unusedVolumes,
   seccomp,
   runAsNonRoot,
   imageDigest,

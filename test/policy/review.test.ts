@@ -176,7 +176,7 @@ describe("npm run review", () => {
     const { status, stdout } = review(VENDOR);
     expect(status).toBe(1);
     expect(stdout).toMatch(/^MANDATORY ebpf-least-privilege +.*vendor-deployment\.yaml {2}Deployment\/acs-test-ebpf-demo {2}container ebpf-demo$/m);
-    expect(stdout).toMatch(/1 workload\(s\) reviewed: 10 mandatory and 1 advisory violation\(s\), 0 input error\(s\)\./);
+    expect(stdout).toMatch(/1 workload\(s\) reviewed: 10 mandatory and 2 advisory violation\(s\), 0 input error\(s\)\./);
   });
 
   it("exits 2 with usage when no path is given or an option is unknown", () => {
