@@ -59,13 +59,14 @@ describe("conformance runner", () => {
   });
 
   it("the CLI lists disagreements and exits 1 below 100%, 2 on an unreadable DIR", () => {
-    const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-    const r = spawnSync(tsx, [path.join(ROOT, "cli", "conformance.ts"), dir], { encoding: "utf8" });
+    // tsx on the Node that runs jest (CI runs the suite on Node 20 and 24).
+    const tsx = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const r = spawnSync(process.execPath, [tsx, path.join(ROOT, "cli", "conformance.ts"), dir], { encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/kyverno-policies\/disallow-privileged-containers +2\/3 +66\.7%/);
     expect(r.stdout).toContain("Total: 2/3 in-scope cases agree (66.7%)");
     expect(r.stdout).toMatch(/Disagreements: 1\n .*good\.yaml Pod\/good \[\*\]: expected fail, got pass/);
-    const missing = spawnSync(tsx, [path.join(ROOT, "cli", "conformance.ts"), path.join(dir, "nope")], { encoding: "utf8" });
+    const missing = spawnSync(process.execPath, [tsx, path.join(ROOT, "cli", "conformance.ts"), path.join(dir, "nope")], { encoding: "utf8" });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/DIR: ".*nope" is not accepted; expected a directory/);
   });

@@ -9,7 +9,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 
 const ROOT = path.join(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+// tsx on the Node that runs jest (CI runs the suite on Node 20 and 24).
+const TSX_CLI = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const VENDOR = path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml");
 
 let dir: string;
@@ -26,7 +27,7 @@ function write(name: string, content: string | object[]): string {
 }
 
 function review(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(TSX, [path.join(ROOT, "cli", "review.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
