@@ -35,6 +35,16 @@ describe("ebpf-least-privilege", () => {
   });
 
   it.each([
+    ["PERFMON for a tc-only workload", "tc", ["BPF", "NET_ADMIN", "PERFMON"], /adds PERFMON, not needed for probe kinds tc on kernel 6\.6 \(it is for another probe kind: load a tracing program type/],
+    ["a name that is no capability", "fentry", ["BPF", "PERFMON", "SYS_MAGIC"], /adds SYS_MAGIC, .*not a Linux capability name/],
+    ["SYS_MODULE", "fentry", ["BPF", "PERFMON", "SYS_MODULE"], /adds SYS_MODULE, .*no eBPF probe kind in the capability model needs it/],
+  ])("explains %s", (_name, kinds, add, message) => {
+    const findings = run(ebpfLeastPrivilege, deployment([caps(add)], {}, { annotations: { [ANNOTATIONS.probeKinds]: kinds, [ANNOTATIONS.kernel]: "6.6" } }));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toMatch(message);
+  });
+
+  it.each([
     ["a bad probe kind", { [ANNOTATIONS.probeKinds]: "fentry,uprobe" }, /acs-ebpf.io\/probe-kinds.*"fentry,uprobe".*one of: fentry/],
     ["a bad kernel", { [ANNOTATIONS.kernel]: "latest" }, /acs-ebpf.io\/kernel.*"latest"/],
     ["an unsupported kernel", { [ANNOTATIONS.kernel]: "5.4.0" }, /unsupported eBPF workload: kernel.*5\.8/],

@@ -14,13 +14,16 @@
  * Why: every capability beyond the program's needs widens what a compromised pod can do to the
  * kernel it shares; SYS_ADMIN in particular is most of root.
  */
-import { CAPABILITY_REASONS, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
+import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
 import { addedCapabilities, ebpfProfile, isEbpfWorkload, kernelLabel, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
 function notNeededReason(cap: string): string {
-  return NOT_NEEDED_REASONS[cap] ?? (CAPABILITY_REASONS[cap] ? `only for ${CAPABILITY_REASONS[cap]}` : "no eBPF probe kind in the capability model needs it");
+  if (NOT_NEEDED_REASONS[cap]) return NOT_NEEDED_REASONS[cap];
+  if (CAPABILITY_REASONS[cap]) return `it is for another probe kind: ${CAPABILITY_REASONS[cap]}`;
+  if (!KNOWN_CAPABILITIES.has(cap)) return "not a Linux capability name: runc ignores it with a warning, other runtimes may reject the pod";
+  return "no eBPF probe kind in the capability model needs it";
 }
 
 export const ebpfLeastPrivilege: Rule = {
