@@ -2,8 +2,9 @@
  * ebpf-verification — every eBPF workload in a stack is verified by the tcp_connect trace.
  *
  * Applies to: a Pulumi stack (CrossGuard stack validation); not to plain YAML.
- * Restricted: each pod-bearing Kubernetes resource (kubernetes:<group>/<version>:<Kind>) that is an
- *   eBPF workload (see ebpf.ts).
+ * Restricted: each Deployment (kubernetes:apps/v1:Deployment) that is an eBPF workload (see ebpf.ts).
+ *   Other pod-bearing kinds are not checked: the verification resource verifies a Deployment
+ *   (its `deployment` input), so they could never comply.
  * Allowed: a dynamic resource (pulumi-nodejs:dynamic:Resource) with check = "tcp_connect-fentry",
  *   namespace = the workload's namespace (default "default") and deployment = its metadata.name.
  * Why: capabilities are planned from a declared kernel; only running the trace in the pod proves
@@ -52,7 +53,7 @@ export function checkVerifications(resources: readonly StackResource[]): StackFi
   const findings: StackFinding[] = [];
   for (const r of resources) {
     const kind = kubernetesKind(r.type);
-    if (!kind) continue;
+    if (kind !== "Deployment") continue;
     const pod = podTemplateOf({ ...r.props, kind });
     if (!pod || !isEbpfWorkload(pod)) continue;
     const meta = isRecord(r.props.metadata) ? r.props.metadata : {};

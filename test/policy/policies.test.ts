@@ -182,6 +182,12 @@ describe("the pack's policies", () => {
       expect(await run([deployment, verification(props)])).toHaveLength(1);
     });
 
+    it("checks Deployments only (the verification verifies a Deployment)", async () => {
+      const d = vendorDeployment() as Record<string, any>;
+      const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: d.spec.template.spec };
+      expect(await run([{ type: "kubernetes:core/v1:Pod", urn: "urn:p", props: pod }])).toEqual([]);
+    });
+
     it("ignores workloads that are not eBPF workloads", async () => {
       const plain = { type: DEPLOYMENT, urn: "urn:p", props: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { template: { spec: { containers: [{ name: "c", image: "x" }] } } } } };
       expect(await run([plain])).toEqual([]);
