@@ -31,7 +31,7 @@ export function preparePodEnvironment(): PodEnvironment {
     btfPath,
     env(pod, extra = {}) {
       return {
-        PATH: `${path.join(__dirname, "bin")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        PATH: `${path.join(__dirname, "fakebin")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         LD_PRELOAD: tap,
         ACS_EBPF_FAKE_KERNEL_EVENTS: path.join(dir, `${pod}.events`),
         ...extra,
