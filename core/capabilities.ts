@@ -192,7 +192,12 @@ export interface CapabilityPlan {
   warnings: string[];
 }
 
-/** Capability names compared the way the runtime does: case-insensitive, `CAP_` prefix optional. */
+/**
+ * A capability name reduced to its kernel name: case-insensitive, `CAP_` prefix removed. Runtimes
+ * differ on the prefix: CRI-O and Docker strip it, but containerd upper-cases the name and
+ * prepends `CAP_` again, so `CAP_BPF` in a pod spec becomes `CAP_CAP_BPF` there and runc ignores
+ * it. Compare with this, and report a prefixed spelling separately (the policy rules do).
+ */
 export function normalizeCapability(name: string): string {
   const upper = name.trim().toUpperCase();
   return upper.startsWith("CAP_") ? upper.slice(4) : upper;
