@@ -231,8 +231,8 @@ export function classifyTracerExit(input: {
   const text = input.stderr.join("\n").toLowerCase();
   if (input.kernelSupported === false) return "kernel-unsupported";
   if (input.btfPresent === false) return "no-btf";
-  if (text.includes("create raw tracepoint: not supported") || /\bkernel version\b.*\b(too old|not supported)\b/.test(text)) return "kernel-unsupported";
   if (/\bbtf\b.*\b(not found|not supported|no such file)\b/.test(text) || text.includes("no btf found")) return "no-btf";
+  if (text.includes("create raw tracepoint: not supported")) return "kernel-unsupported";
   if (text.includes("operation not permitted") || text.includes("permission denied")) return "operation-not-permitted";
   if (input.exitCode === 127 || input.exitCode === 126) return "tracer-missing";
   if (input.timedOut || input.exitCode === 124) return "header-timeout";

@@ -1,0 +1,149 @@
+import fc from "fast-check";
+import { parseTraceLine, parseTraceOutput, lineSplitter, cleanComm, matchesConnection, formatTraceEvent, TraceEvent } from "../../verification/traceOutput";
+
+/** What Go's `log.Printf("%-16s %-15s %-6d -> %-15s %-6d", ...)` prints, comm being a [16]uint8. */
+function goEventLine(time: string, comm: string, src: string, sport: number, dst: string, dport: number): string {
+  const commBytes = comm + "\u0000".repeat(Math.max(0, 16 - comm.length));
+  const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - s.length));
+  return `${time} ${commBytes} ${pad(src, 15)} ${pad(String(sport), 6)} -> ${pad(dst, 15)} ${pad(String(dport), 6)}`;
+}
+const HEADER = "2024/12/17 08:40:48 Comm             Src addr        Port   -> Dest addr       Port  ";
+
+describe("parseTraceLine over the fentry example's real format", () => {
+  test.each([
+    ["the padded header", HEADER, { kind: "header", time: "2024/12/17 08:40:48" }],
+    ["the header of the example's doc comment (other spacing)", "2021/11/06 17:51:15 Comm   Src addr      Port   -> Dest addr        Port", { kind: "header", time: "2021/11/06 17:51:15" }],
+    ["the shutdown line", "2024/12/17 08:41:00 received signal, exiting..", { kind: "shutdown", time: "2024/12/17 08:41:00" }],
+    ["an error", "2024/12/17 08:40:48 failed to set memlock rlimit: operation not permitted", { kind: "message", time: "2024/12/17 08:40:48", text: "failed to set memlock rlimit: operation not permitted" }],
+    ["garbage without the log prefix", "libbpf: map 'events': created", { kind: "garbage", text: "libbpf: map 'events': created" }],
+    ["an empty line", "", { kind: "garbage", text: "" }],
+  ])("%s", (_name, line, expected) => {
+    expect(parseTraceLine(line)).toEqual(expected);
+  });
+
+  test("an event with a NUL-padded comm", () => {
+    expect(parseTraceLine(goEventLine("2024/12/17 08:40:49", "curl", "10.0.2.15", 54268, "104.21.1.217", 80))).toEqual({
+      kind: "event",
+      event: { time: "2024/12/17 08:40:49", comm: "curl", srcAddr: "10.0.2.15", srcPort: 54268, dstAddr: "104.21.1.217", dstPort: 80 },
+    });
+  });
+
+  test("an event whose comm fills all 16 bytes (no NUL) and one with stale bytes after the NUL", () => {
+    const full = goEventLine("2024/12/17 08:40:49", "kworker/u16:2-ev", "127.0.0.1", 1, "127.0.0.1", 65535);
+    expect(parseTraceLine(full)).toMatchObject({ kind: "event", event: { comm: "kworker/u16:2-ev", srcPort: 1, dstPort: 65535 } });
+    const stale = "2024/12/17 08:40:49 sh\u0000ell\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000 10.0.0.1 40000 -> 10.0.0.2 443";
+    expect(parseTraceLine(stale)).toMatchObject({ kind: "event", event: { comm: "sh", dstPort: 443 } });
+  });
+
+  test("a comm with spaces", () => {
+    expect(parseTraceLine(goEventLine("2024/12/17 08:40:49", "Web Content", "192.168.1.2", 40000, "1.1.1.1", 443))).toMatchObject({
+      kind: "event",
+      event: { comm: "Web Content", dstAddr: "1.1.1.1" },
+    });
+  });
+
+  test("the vendor document's line (no NULs, single spaces) is an event; its redacted address is not", () => {
+    expect(parseTraceLine("2024/12/17 08:40:49 ilogtail 172.20.87.70 34742 -> 100.100.0.208 80")).toMatchObject({ kind: "event", event: { comm: "ilogtail", dstPort: 80 } });
+    expect(parseTraceLine("2024/12/17 08:40:49 ilogtail 172.20.87.70 34742 -> 100.x.x.208 80").kind).toBe("message");
+  });
+
+  test("ports out of range and bad addresses are not events", () => {
+    expect(parseTraceLine("2024/12/17 08:40:49 curl 10.0.0.1 70000 -> 10.0.0.2 80").kind).toBe("message");
+    expect(parseTraceLine("2024/12/17 08:40:49 curl 10.0.0.256 7000 -> 10.0.0.2 80").kind).toBe("message");
+    expect(parseTraceLine("curl 10.0.0.1 7000 -> 10.0.0.2 80")).toMatchObject({ kind: "event", event: { comm: "curl" } });
+  });
+
+  test("a CRLF line ending is tolerated", () => {
+    expect(parseTraceLine(HEADER + "\r").kind).toBe("header");
+  });
+});
+
+describe("parseTraceOutput", () => {
+  test("a whole capture: garbage, header, events, shutdown", () => {
+    const text = [
+      "some wrapper noise",
+      HEADER,
+      goEventLine("2024/12/17 08:40:49", "bash", "127.0.0.1", 41000, "127.0.0.1", 23451),
+      "2024/12/17 08:40:49 reading from reader: epoll wait: interrupted",
+      goEventLine("2024/12/17 08:40:50", "ilogtail", "172.20.87.70", 34742, "100.100.0.208", 80),
+      "2024/12/17 08:41:00 received signal, exiting..",
+      "",
+    ].join("\n");
+    const out = parseTraceOutput(text);
+    expect(out.headerSeen).toBe(true);
+    expect(out.shutdownSeen).toBe(true);
+    expect(out.events.map((e) => e.comm)).toEqual(["bash", "ilogtail"]);
+    expect(out.messages).toEqual(["reading from reader: epoll wait: interrupted"]);
+    expect(out.garbage).toEqual(["some wrapper noise"]);
+  });
+
+  test("nothing but an error", () => {
+    const out = parseTraceOutput("2024/12/17 08:40:48 failed to set memlock rlimit: operation not permitted\n");
+    expect(out).toEqual({ headerSeen: false, shutdownSeen: false, events: [], messages: ["failed to set memlock rlimit: operation not permitted"], garbage: [] });
+  });
+});
+
+describe("lineSplitter", () => {
+  test("reassembles lines split across chunks, and flushes a last partial line", () => {
+    const lines: string[] = [];
+    const s = lineSplitter((l) => lines.push(l));
+    s.push("2024/12/17 08:40:48 Comm   Src");
+    s.push(" addr Port -> Dest addr Port\nab");
+    s.push("c\n\nlast");
+    expect(lines).toEqual(["2024/12/17 08:40:48 Comm   Src addr Port -> Dest addr Port", "abc", ""]);
+    s.flush();
+    expect(lines[lines.length - 1]).toBe("last");
+  });
+});
+
+describe("matching and helpers", () => {
+  const e: TraceEvent = { comm: "bash", srcAddr: "127.0.0.1", srcPort: 41000, dstAddr: "127.0.0.1", dstPort: 23451 };
+  test("comm and destination port (and address when given) must match", () => {
+    expect(matchesConnection(e, { comm: "bash", dstPort: 23451 })).toBe(true);
+    expect(matchesConnection(e, { comm: "bash", dstPort: 23451, dstAddr: "127.0.0.1" })).toBe(true);
+    expect(matchesConnection(e, { comm: "bash", dstPort: 23451, dstAddr: "10.0.0.1" })).toBe(false);
+    expect(matchesConnection(e, { comm: "curl", dstPort: 23451 })).toBe(false);
+    expect(matchesConnection(e, { comm: "bash", dstPort: 80 })).toBe(false);
+  });
+  test("cleanComm", () => {
+    expect(cleanComm("bash\u0000\u0000  ")).toBe("bash");
+    expect(cleanComm("a b  ")).toBe("a b");
+  });
+});
+
+describe("properties", () => {
+  test("any input, any unicode, never throws and always classifies", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => {
+        const parsed = parseTraceLine(s);
+        expect(["header", "event", "shutdown", "message", "garbage"]).toContain(parsed.kind);
+        parseTraceOutput(s);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("log-prefixed noise with separators, digits and arrows never throws", () => {
+    const token = fc.constantFrom("->", " ", "\t", "\u0000", "1.2.3.4", "65535", "99999", "Comm", "Src addr", "Port", "Dest addr", "received signal, exiting..", "\r", "a");
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 40 }), (tokens) => {
+        parseTraceLine(`2024/12/17 08:40:49 ${tokens.join("")}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("every event the program can print parses back to itself", () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    const ip = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
+    const comm = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_/:. ".split("")), minLength: 1, maxLength: 16 }).filter((c) => c.trim() === c && c.length > 0);
+    fc.assert(
+      fc.property(comm, ip, fc.integer({ min: 0, max: 65535 }), ip, fc.integer({ min: 0, max: 65535 }), (c, src, sport, dst, dport) => {
+        const parsed = parseTraceLine(goEventLine("2025/01/02 03:04:05", c, src, sport, dst, dport));
+        expect(parsed).toEqual({ kind: "event", event: { time: "2025/01/02 03:04:05", comm: c, srcAddr: src, srcPort: sport, dstAddr: dst, dstPort: dport } });
+        expect(parseTraceLine(formatTraceEvent({ comm: c, srcAddr: src, srcPort: sport, dstAddr: dst, dstPort: dport }))).toMatchObject({ kind: "event" });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
