@@ -7,6 +7,7 @@ import type { Rule } from "../types";
 import { acsComputeLabels } from "./acsComputeLabels";
 import { capabilities } from "./capabilities";
 import { dropAll } from "./dropAll";
+import { ebpfHostUsers } from "./ebpfHostUsers";
 import { ebpfLeastPrivilege } from "./ebpfLeastPrivilege";
 import { hostNamespaces } from "./hostNamespaces";
 import { hostPath } from "./hostPath";
@@ -20,6 +21,7 @@ import { unusedVolumes } from "./unusedVolumes";
 
 export const RULES: readonly Rule[] = [
   ebpfLeastPrivilege,
+  ebpfHostUsers,
   capabilities,
   dropAll,
   privileged,
