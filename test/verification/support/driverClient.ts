@@ -1,23 +1,25 @@
-/** Starts checkDriver.ts under tsx and sends it checks. */
+/** Starts a JSON-lines child (checkDriver.ts under tsx, or a plain-node script) and sends it requests. */
 import { spawn, ChildProcess } from "child_process";
 import * as path from "path";
 import type { CheckOptions, CheckResult } from "../../../verification/check";
 
-export interface Driver {
-  check(kubeconfig: string, options: CheckOptions, timeoutMs?: number): Promise<CheckResult>;
+export const ROOT = path.resolve(__dirname, "../../..");
+
+export interface JsonLinesChild {
+  request<T>(payload: Record<string, unknown>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 }
 
-const ROOT = path.resolve(__dirname, "../../..");
+export interface Driver extends JsonLinesChild {
+  check(kubeconfig: string, options: CheckOptions, timeoutMs?: number): Promise<CheckResult>;
+  provider<T>(method: string, args: unknown[], timeoutMs?: number): Promise<T>;
+}
 
-export function startDriver(): Driver {
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, "checkDriver.ts")], {
-    cwd: ROOT,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+export function startJsonLinesChild(args: string[]): JsonLinesChild {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
   let nextId = 1;
   let buffer = "";
-  const pending = new Map<number, { resolve: (v: CheckResult) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.stdout!.on("data", (d: Buffer) => {
     buffer += d.toString("utf8");
     let nl = buffer.indexOf("\n");
@@ -25,7 +27,7 @@ export function startDriver(): Driver {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       nl = buffer.indexOf("\n");
-      let msg: { id: number; result?: CheckResult; error?: string };
+      let msg: { id: number; result?: unknown; error?: string };
       try {
         msg = JSON.parse(line);
       } catch {
@@ -35,37 +37,37 @@ export function startDriver(): Driver {
       if (!p) continue;
       pending.delete(msg.id);
       if (msg.error !== undefined) p.reject(new Error(msg.error));
-      else p.resolve(msg.result!);
+      else p.resolve(msg.result);
     }
   });
   child.on("exit", () => {
-    for (const p of pending.values()) p.reject(new Error("check driver exited"));
+    for (const p of pending.values()) p.reject(new Error("child exited"));
     pending.clear();
   });
   return {
-    check(kubeconfig, options, timeoutMs = 20_000) {
+    request<T>(payload: Record<string, unknown>, timeoutMs = 20_000) {
       const id = nextId++;
-      return new Promise<CheckResult>((resolve, reject) => {
+      return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          reject(new Error(`check ${id} did not answer within ${timeoutMs} ms`));
+          reject(new Error(`request ${id} got no answer within ${timeoutMs} ms`));
         }, timeoutMs);
         pending.set(id, {
           resolve: (v) => {
             clearTimeout(timer);
-            resolve(v);
+            resolve(v as T);
           },
           reject: (e) => {
             clearTimeout(timer);
             reject(e);
           },
         });
-        child.stdin!.write(JSON.stringify({ id, kubeconfig, options }) + "\n");
+        child.stdin!.write(JSON.stringify({ ...payload, id }) + "\n");
       });
     },
     stop() {
       return new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
         child.once("exit", () => {
           clearTimeout(timer);
@@ -74,5 +76,14 @@ export function startDriver(): Driver {
         child.stdin!.end();
       });
     },
+  };
+}
+
+export function startDriver(): Driver {
+  const child = startJsonLinesChild([path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, "checkDriver.ts")]);
+  return {
+    ...child,
+    check: (kubeconfig, options, timeoutMs) => child.request<CheckResult>({ op: "check", kubeconfig, options }, timeoutMs),
+    provider: <T>(method: string, args: unknown[], timeoutMs?: number) => child.request<T>({ op: "provider", method, args }, timeoutMs),
   };
 }
