@@ -519,7 +519,12 @@ async function traceOnce(ctx: TraceContext, dropCapability?: string): Promise<Tr
   }
   if (connectSession) {
     const cs = connectSession;
-    await Promise.race([cs.done, sleep(Math.min(r.commandTimeoutMs, 6000))]);
+    let connectDone = false;
+    cs.done.then(() => {
+      connectDone = true;
+      cond.notify();
+    });
+    await cond.waitUntil(() => connectDone, Math.min(r.commandTimeoutMs, 6000));
     cs.close();
   }
 
