@@ -1,0 +1,43 @@
+import { exitCodeFromStatus, upgradeStatus } from "../../verification/kubernetesTransport";
+import { parsePreflight, parseTarget, resolveOptions } from "../../verification/check";
+
+describe("exec status (channel 3) → exit code", () => {
+  test.each([
+    [{ metadata: {}, status: "Success" }, 0],
+    [{ status: "Failure", reason: "NonZeroExitCode", message: "command terminated with non-zero exit code: ... exit code 137", details: { causes: [{ reason: "ExitCode", message: "137" }] } }, 137],
+    [{ status: "Failure", reason: "InternalError", message: "container not found" }, -1],
+    [undefined, -1],
+  ])("%j → %i", (status, code) => {
+    expect(exitCodeFromStatus(status).exitCode).toBe(code);
+  });
+  test("a refused WebSocket upgrade carries its HTTP status", () => {
+    expect(upgradeStatus("Unexpected server response: 403")).toBe(403);
+    expect(upgradeStatus("connect ECONNREFUSED 127.0.0.1:6443")).toBeUndefined();
+  });
+});
+
+describe("check inputs", () => {
+  test("preflight output", () => {
+    expect(parsePreflight("kernel=6.6.71\nmachine=x86_64\nbtf=yes\ntracer=no\ncapeff=000000c000000000\n")).toEqual({
+      kernel: "6.6.71",
+      machine: "x86_64",
+      btf: true,
+      tracerPresent: false,
+      capEff: "000000c000000000",
+    });
+    expect(parsePreflight("garbage")).toEqual({ kernel: null, machine: null, btf: null, tracerPresent: null, capEff: null });
+  });
+  test("targets", () => {
+    expect(parseTarget("10.0.0.1:443")).toEqual({ host: "10.0.0.1", port: 443 });
+    expect(parseTarget("example.com:80")).toEqual({ host: "example.com", port: 80 });
+    for (const bad of ["10.0.0.1", "10.0.0.1:0", "10.0.0.1:70000", "[::1]:80", "a b:80"]) {
+      expect(() => parseTarget(bad)).toThrow(/^target: .* is not accepted; expected host:port/);
+    }
+  });
+  test("options name the bad input", () => {
+    expect(() => resolveOptions({ namespace: "Bad", deployment: "d" })).toThrow(/namespace: "Bad" is not accepted/);
+    expect(() => resolveOptions({ namespace: "n", deployment: "d", eventTimeoutMs: -1 })).toThrow(/eventTimeoutMs: -1 is not accepted/);
+    expect(() => resolveOptions({ namespace: "n", deployment: "d", probeKinds: ["uprobe" as never] })).toThrow(/probeKinds: "uprobe" is not accepted; expected one of: fentry/);
+    expect(resolveOptions({ namespace: "n", deployment: "d", randomPort: () => 23000 })).toMatchObject({ host: "127.0.0.1", port: 23000, attachTimeoutMs: 30000 });
+  });
+});
