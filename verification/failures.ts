@@ -142,7 +142,7 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
         remedy:
           "bpf() or perf_event_open() was refused. " +
           SECCOMP_AND_CAPS +
-          " `failed to set memlock rlimit: operation not permitted` is misleading: on kernels >= 5.11 it means bpf() itself was refused " +
+          " `failed to set memlock rlimit: operation not permitted` (and `MEMLOCK may be too low, consider rlimit.RemoveMemlock`) is misleading: on kernels >= 5.11 it means bpf() itself was refused " +
           "(missing CAP_BPF or a seccomp profile that blocks bpf), so the fix is CAP_BPF/seccomp, not SYS_RESOURCE or IPC_LOCK " +
           "(SYS_RESOURCE matters only before 5.11; IPC_LOCK never lifts BPF memlock accounting)." +
           (ctx.effectiveCapabilities ? ` Effective capabilities in the container: ${ctx.effectiveCapabilities.join(", ") || "(none)"}.` : ""),

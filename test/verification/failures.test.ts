@@ -6,6 +6,7 @@ describe("classifyTracerExit", () => {
   test.each([
     ["the misleading memlock message", [MEMLOCK], 1, {}, "operation-not-permitted"],
     ["a refused program load", ["2024/12/17 08:40:48 loading objects: field TcpConnect: program tcp_connect: load program: operation not permitted"], 1, {}, "operation-not-permitted"],
+    ["bpf() refused with SYS_RESOURCE present", ["2024/12/17 08:40:48 loading objects: field TcpConnect: program tcp_connect: map events: map create: operation not permitted (MEMLOCK may be too low, consider rlimit.RemoveMemlock)"], 1, {}, "operation-not-permitted"],
     ["arm64 before 6.4", ["2024/12/17 08:40:48 create raw tracepoint: not supported"], 1, {}, "kernel-unsupported"],
     ["no BTF", ["2024/12/17 08:40:48 loading objects: ... load kernel spec: no BTF found for kernel version 5.4.0: not supported"], 1, {}, "no-btf"],
     ["preflight says no BTF, whatever the stderr", [MEMLOCK], 1, { btfPresent: false }, "no-btf"],

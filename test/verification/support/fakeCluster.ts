@@ -4,7 +4,8 @@
  * exec over WebSocket in the remotecommand protocol:
  *   - subprotocol v4.channel.k8s.io or v5.channel.k8s.io (the one configured, if the client offers it);
  *   - every frame is binary, first byte = channel: 0 stdin, 1 stdout, 2 stderr, 3 error/status, 4 resize;
- *   - one empty frame per output channel when the stream opens;
+ *   - one empty frame on the lowest writable channel (stdout here) when the stream opens, as the
+ *     kubelet's remotecommand server does to tell the client the streams are ready;
  *   - the exit status as a metav1.Status JSON on channel 3 (Success, or NonZeroExitCode with an
  *     ExitCode cause), then a normal close;
  *   - v5 only: a client frame [255, n] closes the client's stream n (stdin half-close);
@@ -196,9 +197,8 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
     const frame = (channel: number, data: Buffer) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]));
     };
-    // The channels are open: one empty frame on each output channel.
+    // The streams are ready: an empty frame on the lowest writable channel.
     frame(1, Buffer.alloc(0));
-    frame(2, Buffer.alloc(0));
 
     const caps = pod.capabilities;
     const argv = caps
