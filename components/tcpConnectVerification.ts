@@ -1,6 +1,8 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, VERIFICATION_CHECK } from "../core/workload";
+import { InputError } from "../core/errors";
+import { parseTarget, resolveOptions } from "../verification/check";
 import { tcpConnectVerificationProvider, SECRET_OUTPUTS, VerificationInputs } from "../verification/provider";
 
 /**
@@ -71,6 +73,36 @@ function selectorString(labels: Record<string, string>): string {
     .join(",");
 }
 
+/**
+ * Checks the arguments that are plain values (Inputs resolved later are checked by the provider):
+ * a bad value fails with the argument's name, the value and what is accepted.
+ */
+export function validateVerificationArgs(args: TcpConnectVerificationArgs): void {
+  if (typeof args.target === "string") {
+    try {
+      parseTarget(args.target);
+    } catch (err) {
+      throw new InputError("target", args.target, "host:port with an IPv4 address or host name and a port 1-65535, e.g. 127.0.0.1:8080", (err as Error).message);
+    }
+  }
+  for (const key of ["readyTimeoutSeconds", "attachTimeoutSeconds", "eventTimeoutSeconds"] as const) {
+    const v = args[key];
+    if (v !== undefined && typeof v !== "object" && (typeof v !== "number" || !Number.isFinite(v) || v <= 0)) {
+      throw new InputError(key, v, "a positive number of seconds");
+    }
+  }
+  const namespace = typeof args.namespace === "string" ? args.namespace : "placeholder";
+  const deployment = typeof args.deployment === "string" ? args.deployment : "placeholder";
+  try {
+    resolveOptions({ namespace, deployment, probeKinds: Array.isArray(args.probeKinds) ? (args.probeKinds as never) : undefined });
+  } catch (err) {
+    const message = (err as Error).message;
+    const input = message.slice(0, message.indexOf(":"));
+    const value = input === "namespace" ? namespace : input === "deployment" ? deployment : args.probeKinds;
+    throw new InputError(input, value, message.slice(message.indexOf("expected ") + "expected ".length));
+  }
+}
+
 /** Outputs the provider returns (declared so the engine fills them in). */
 const EVIDENCE_OUTPUTS = [
   "verified",
@@ -121,6 +153,8 @@ export class TcpConnectVerification extends pulumi.ComponentResource {
   readonly resource?: pulumi.dynamic.Resource;
 
   constructor(name: string, args: TcpConnectVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate what is already known before registering anything.
+    validateVerificationArgs(args);
     super(COMPONENT_TYPES.verification, name, {}, opts);
 
     if (args.kubeconfig === undefined) {
