@@ -105,6 +105,27 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
   });
 });
 
+describe("more evidence (v5.channel.k8s.io)", () => {
+  test("waits for a pod that becomes Ready during the rollout, and picks a Ready one", async () => {
+    const c = await cluster1([pod("wb-1", { ready: false, waitingReason: "ContainerCreating" }), pod("wb-2", { readyAfterMs: 400 })]);
+    const result = await driver.check(c.kubeconfig, options());
+    expect(result.verified).toBe(true);
+    expect(result.pod).toBe("wb-2");
+    expect(result.timings.podReadyMs).toBeGreaterThanOrEqual(300);
+  });
+
+  test("a container with every capability (privileged-like): everything beyond BPF and PERFMON is excess", async () => {
+    const c = await cluster1([pod("wb-0")]);
+    const result = await driver.check(c.kubeconfig, options());
+    expect(result.verified).toBe(true);
+    expect(result.effectiveCapabilities).toEqual(expect.arrayContaining(["BPF", "PERFMON", "SYS_ADMIN", "NET_ADMIN"]));
+    expect(result.excessCapabilities).toEqual(expect.arrayContaining(["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYSLOG"]));
+    expect(result.excessCapabilities).not.toContain("BPF");
+    expect(result.excessCapabilities).toHaveLength(result.effectiveCapabilities.length - 2);
+    expect(result.warnings.join("\n")).toMatch(/capabilities beyond what this kernel needs for fentry: .*SYS_ADMIN/);
+  });
+});
+
 describe("failure classes (v5.channel.k8s.io)", () => {
   test("a tracer that never exits is killed (SIGINT ignored → SIGKILL to its process group)", async () => {
     const c = await cluster1([pod("wb-0", {}, "never-exits")]);

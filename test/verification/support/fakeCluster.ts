@@ -24,6 +24,8 @@ export type ExecProtocol = "v4.channel.k8s.io" | "v5.channel.k8s.io";
 export interface FakePod {
   name: string;
   ready?: boolean;
+  /** Becomes Ready this many ms after the server started (a rollout in progress). */
+  readyAfterMs?: number;
   phase?: string;
   containers?: string[];
   /** Extra container status for pods that are not ready (e.g. ImagePullBackOff). */
@@ -90,8 +92,8 @@ function matchesSelector(labels: Record<string, string>, selector: string): bool
   });
 }
 
-function podJson(ns: string, pod: FakePod, labels: Record<string, string>) {
-  const ready = pod.ready ?? true;
+function podJson(ns: string, pod: FakePod, labels: Record<string, string>, startedAt: number) {
+  const ready = (pod.ready ?? true) && Date.now() - startedAt >= (pod.readyAfterMs ?? 0);
   const containers = pod.containers ?? ["workbench"];
   return {
     metadata: { name: pod.name, namespace: ns, labels: { ...labels, "pod-template-hash": "5d9c7b8f6" } },
@@ -116,6 +118,7 @@ function podJson(ns: string, pod: FakePod, labels: Record<string, string>) {
 
 export async function startFakeCluster(options: FakeClusterOptions): Promise<FakeCluster> {
   const token = options.token ?? "test-token";
+  const startedAt = Date.now();
   const ns = options.namespace;
   const execs: ExecRecord[] = [];
   const children = new Set<ChildProcess>();
@@ -149,7 +152,7 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
     if (path === `/api/v1/namespaces/${ns}/pods`) {
       if (options.forbid?.listPods) return send(res, 403, forbidden("list", "pods", ns));
       const selector = url.searchParams.get("labelSelector") ?? "";
-      const items = options.pods.map((p) => podJson(ns, p, options.matchLabels)).filter((p) => matchesSelector(p.metadata.labels, selector));
+      const items = options.pods.map((p) => podJson(ns, p, options.matchLabels, startedAt)).filter((p) => matchesSelector(p.metadata.labels, selector));
       return send(res, 200, JSON.stringify({ apiVersion: "v1", kind: "PodList", metadata: {}, items }));
     }
     if (path === `/api/v1/namespaces/${ns}/events`) {
