@@ -123,6 +123,8 @@ export const CAPABILITY_REASONS: Readonly<Record<string, string>> = {
   NET_ADMIN: "attach tc/XDP programs to network interfaces",
   NET_RAW: "open the raw socket a socket filter attaches to",
   SYSLOG: "read kernel symbol addresses (__ksym, /proc/kallsyms)",
+  SETPCAP:
+    "only while minimizeCapabilities is on: setpriv drops one capability from the bounding set per trace run, to prove which capabilities this kernel really needs",
 };
 
 /** Why a capability is NOT needed by the probe kinds being planned, for the vendor's seven. */
@@ -168,6 +170,11 @@ export interface CapabilityRequest {
   profile?: CapabilityProfile;
   /** Override of the seccomp profile; default RuntimeDefault for least-privilege. */
   seccompProfile?: SeccompProfile;
+  /**
+   * The verification re-runs the trace once per capability with it removed: that needs SETPCAP
+   * (a root process regains its whole bounding set at exec). Opt-in, and reported.
+   */
+  minimizeCapabilities?: boolean;
 }
 
 export interface CapabilityPlan {
@@ -231,10 +238,17 @@ export function needsMemlockRaise(kernel: Kernel): boolean {
   return kernel === "unknown" || compareKernel(kernel, parseKernelRelease("5.11")!) < 0;
 }
 
+/** Options that grant more than the probe kinds themselves need. */
+export interface RequirementOptions {
+  /** Adds SETPCAP for the verification's capability minimization. */
+  minimizeCapabilities?: boolean;
+}
+
 /** The capabilities the probe kinds need on this kernel (no reasons, no checks), sorted. */
-export function requiredCapabilities(probeKinds: readonly ProbeKind[], kernel: Kernel): string[] {
+export function requiredCapabilities(probeKinds: readonly ProbeKind[], kernel: Kernel, options: RequirementOptions = {}): string[] {
   const names = new Set(probeKinds.flatMap((k) => PROBE_KINDS[k].capabilities));
   if (needsMemlockRaise(kernel)) names.add("SYS_RESOURCE");
+  if (options.minimizeCapabilities) names.add("SETPCAP");
   return [...names].sort();
 }
 
@@ -294,10 +308,18 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
     };
   }
 
-  const add = requiredCapabilities(probeKinds, kernel).map((name) => ({ name, reason: CAPABILITY_REASONS[name] }));
+  const add = requiredCapabilities(probeKinds, kernel, { minimizeCapabilities: request.minimizeCapabilities }).map((name) => ({
+    name,
+    reason: CAPABILITY_REASONS[name],
+  }));
   const granted = new Set(add.map((g) => g.name));
   const notNeeded = VENDOR_DEMO_CAPABILITIES.filter((c) => !granted.has(c)).map((name) => ({ name, reason: NOT_NEEDED_REASONS[name] }));
 
+  if (request.minimizeCapabilities) {
+    warnings.push(
+      "SETPCAP is added only so the verification can drop one capability at a time (minimizeCapabilities); turn minimizeCapabilities off after the run to drop SETPCAP again.",
+    );
+  }
   if (kernel === "unknown") {
     warnings.push(
       "Kernel unknown: SYS_RESOURCE is added for RemoveMemlock (needed before 5.11). Set the kernel (uname -r in the pod; the verification reports it) to drop it on >= 5.11.",
@@ -367,7 +389,12 @@ export function decodeCapabilityMask(hex: string): string[] {
 }
 
 /** Capabilities present beyond what the model requires on this kernel: the runtime least-privilege audit. */
-export function excessCapabilities(effective: readonly string[], probeKinds: readonly ProbeKind[], kernel: Kernel): string[] {
-  const required = new Set(requiredCapabilities(probeKinds, kernel));
+export function excessCapabilities(
+  effective: readonly string[],
+  probeKinds: readonly ProbeKind[],
+  kernel: Kernel,
+  options: RequirementOptions = {},
+): string[] {
+  const required = new Set(requiredCapabilities(probeKinds, kernel, options));
   return effective.map(normalizeCapability).filter((c) => !required.has(c));
 }

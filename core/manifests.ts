@@ -79,6 +79,9 @@ export function deploymentManifest(w: ResolvedWorkload, image: DeploymentImage):
             [ANNOTATIONS.kernel]: plan.kernel === "unknown" ? "unknown" : plan.kernel.release,
             [ANNOTATIONS.architecture]: plan.architecture,
             [ANNOTATIONS.capabilityProfile]: plan.profile,
+            ...(plan.add.some((g) => g.name === "SETPCAP") && plan.profile === "least-privilege"
+              ? { [ANNOTATIONS.minimizeCapabilities]: "true" }
+              : {}),
           },
         },
         spec: {

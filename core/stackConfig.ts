@@ -10,6 +10,7 @@ import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
 import { ARCHITECTURES } from "./kernel";
 import { parseImageReference, validateRegistryServer } from "./registry";
+import { parseTarget } from "../verification/check";
 import { ResolvedWorkload, WORKLOAD_DEFAULTS, WorkloadOptions, resolveWorkload } from "./workloadOptions";
 
 export const PROJECT = "acs-ebpf";
@@ -52,6 +53,20 @@ export const CONFIG_KEYS = {
   ciliumEbpfGitUrl: { type: "string", description: "Git URL of cilium/ebpf for the image build (default: upstream)." },
   yumUpdate: { type: "boolean", default: false, description: "Run a blanket yum update in the image build (default off: the pinned base image's packages)." },
   imageCacheFrom: { type: "array", description: "Image references whose layers seed the build cache." },
+  verify: {
+    type: "boolean",
+    default: true,
+    description: "Run the tcp_connect fentry trace in the pod during pulumi up (needs a cluster: kubernetes:kubeconfig, KUBECONFIG or ~/.kube/config).",
+  },
+  verifyTarget: { type: "string", description: "host:port the pod connects to during the check (IPv4); default a loopback port, which needs no network." },
+  minimizeCapabilities: {
+    type: "boolean",
+    default: false,
+    description: "Re-run the trace once per capability with it removed, to report which are necessary; grants SETPCAP while on.",
+  },
+  verifyReadyTimeoutSeconds: { type: "integer", default: 300, description: "Seconds to wait for a Ready pod, 1 to 3600." },
+  verifyAttachTimeoutSeconds: { type: "integer", default: 30, description: "Seconds the tracer may take to attach, 1 to 3600." },
+  verifyEventTimeoutSeconds: { type: "integer", default: 15, description: "Seconds to wait for the connection's trace event, 1 to 3600." },
   replicas: { type: "integer", default: WORKLOAD_DEFAULTS.replicas, description: "Number of pods, 0 to 100." },
   computeClass: {
     type: "string",
@@ -106,6 +121,19 @@ export interface PullCredentials {
   username: string;
 }
 
+/** The verification as configured; whether a cluster is reachable is decided by the program. */
+export interface VerificationConfig {
+  /** False when the stack says not to verify, or cannot (render-only, no replicas). */
+  enabled: boolean;
+  /** Why not, when not enabled. */
+  skipReason?: string;
+  target?: string;
+  minimizeCapabilities: boolean;
+  readyTimeoutSeconds: number;
+  attachTimeoutSeconds: number;
+  eventTimeoutSeconds: number;
+}
+
 export interface StackConfig {
   /** The options as configured (defaults applied), for the EbpfWorkload component. */
   workloadOptions: WorkloadOptions;
@@ -116,6 +144,7 @@ export interface StackConfig {
   pullCredentials?: PullCredentials;
   /** `kubernetes:renderYamlToDirectory` is set: the stack writes YAML and talks to no cluster. */
   renderOnly: boolean;
+  verification: VerificationConfig;
   /** Warnings about the configuration itself (e.g. an image by tag); the workload has its own. */
   warnings: string[];
 }
@@ -224,6 +253,7 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
     architecture: get("architecture"),
     capabilityProfile: get("capabilityProfile"),
     seccompProfile: get("seccompProfile"),
+    minimizeCapabilities: get("minimizeCapabilities"),
   };
   let workload: ResolvedWorkload | undefined;
   try {
@@ -241,10 +271,51 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
       new InputError(qualified("registryPassword"), SECRET_PRESENT, "no registry credentials on a stack that sets kubernetes:renderYamlToDirectory", "that option writes Secret data to disk in plain text"),
     );
   }
+  const verification = parseVerification(typed, get, renderOnly, options.replicas ?? 1, errors);
   // One message per key: the image plan and the credential check may both object to the same key.
   const unique = errors.filter((e, i) => errors.findIndex((other) => other.input === e.input) === i);
   if (unique.length > 0 || !workload || !image) throw new InputErrors(unique);
-  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, warnings };
+  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, verification, warnings };
+}
+
+const MAX_TIMEOUT_SECONDS = 3600;
+
+function parseVerification(
+  typed: Partial<Record<ConfigKeyName, unknown>>,
+  get: <K extends ConfigKeyName>(key: K) => never,
+  renderOnly: boolean,
+  replicas: number,
+  errors: InputError[],
+): VerificationConfig {
+  const target = typed.verifyTarget as string | undefined;
+  if (target !== undefined) {
+    try {
+      parseTarget(target);
+    } catch {
+      errors.push(new InputError(qualified("verifyTarget"), target, "host:port with an IPv4 address or host name and a port 1-65535 (the trace sees IPv4 only), e.g. 10.0.0.8:80"));
+    }
+  }
+  const seconds = (key: "verifyReadyTimeoutSeconds" | "verifyAttachTimeoutSeconds" | "verifyEventTimeoutSeconds"): number => {
+    const value = get(key) as number;
+    if (value < 1 || value > MAX_TIMEOUT_SECONDS) errors.push(new InputError(qualified(key), value, `an integer from 1 to ${MAX_TIMEOUT_SECONDS}`));
+    return value;
+  };
+  const skipReason = !get("verify")
+    ? "acs-ebpf:verify is false"
+    : renderOnly
+      ? "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"
+      : replicas === 0
+        ? "acs-ebpf:replicas is 0: there is no pod to run the trace in"
+        : undefined;
+  return {
+    enabled: skipReason === undefined,
+    skipReason,
+    target,
+    minimizeCapabilities: get("minimizeCapabilities"),
+    readyTimeoutSeconds: seconds("verifyReadyTimeoutSeconds"),
+    attachTimeoutSeconds: seconds("verifyAttachTimeoutSeconds"),
+    eventTimeoutSeconds: seconds("verifyEventTimeoutSeconds"),
+  };
 }
 
 function parseImageSource(

@@ -14,6 +14,8 @@ export const ANNOTATIONS = {
   architecture: "acs-ebpf.io/architecture",
   /** least-privilege or vendor-demo. */
   capabilityProfile: "acs-ebpf.io/capability-profile",
+  /** "true" while the verification minimizes capabilities (SETPCAP is granted for it). */
+  minimizeCapabilities: "acs-ebpf.io/minimize-capabilities",
 } as const;
 
 /** The prebuilt cilium/ebpf examples/fentry binary in the workbench image. */

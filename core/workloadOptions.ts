@@ -42,6 +42,8 @@ export interface WorkloadOptions {
   architecture?: string;
   capabilityProfile?: string;
   seccompProfile?: string;
+  /** Grant SETPCAP so the verification can find which capabilities are really needed. */
+  minimizeCapabilities?: boolean;
 }
 
 export const WORKLOAD_DEFAULTS = {
@@ -140,6 +142,7 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
         architecture: architecture as Architecture,
         profile: profile as CapabilityProfile,
         seccompProfile: seccomp as SeccompProfile,
+        minimizeCapabilities: options.minimizeCapabilities,
       });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;

@@ -136,7 +136,8 @@ export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfi
   let required: string[] | undefined;
   if (problems.length === 0) {
     try {
-      required = planCapabilities({ probeKinds, kernel, architecture }).add.map((g) => g.name);
+      const minimizeCapabilities = annotations[ANNOTATIONS.minimizeCapabilities] === "true";
+      required = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       problems.push({ field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath, message: `unsupported eBPF workload: ${e.message}` });

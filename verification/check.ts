@@ -660,8 +660,10 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
   if (pre.capEff) {
     result.effectiveCapabilities = decodeCapabilityMask(pre.capEff);
     const k = kernel ?? "unknown";
-    result.requiredCapabilities = requiredCapabilities(r.probeKinds, k);
-    result.excessCapabilities = excessCapabilities(result.effectiveCapabilities, r.probeKinds, k);
+    // Minimization needs SETPCAP, which the model grants for it: not an excess then.
+    const grants = { minimizeCapabilities: options.minimizeCapabilities === true };
+    result.requiredCapabilities = requiredCapabilities(r.probeKinds, k, grants);
+    result.excessCapabilities = excessCapabilities(result.effectiveCapabilities, r.probeKinds, k, grants);
     ctx.effectiveCapabilities = result.effectiveCapabilities;
     const missing = result.requiredCapabilities.filter((c) => !result.effectiveCapabilities.includes(c));
     if (missing.length > 0) result.warnings.push(`the capability model requires ${missing.join(", ")}, which the container lacks`);

@@ -19,6 +19,8 @@ describe("ebpf-least-privilege", () => {
     ["tc probe kind needs NET_ADMIN", deployment([caps(["BPF", "NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "tc", [ANNOTATIONS.kernel]: "6.6" } }), {}, []],
     ["NET_ADMIN without tc", deployment([caps(["BPF", "PERFMON", "NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "fentry", [ANNOTATIONS.kernel]: "6.6" } }), {}, ["NET_ADMIN"]],
     ["SYSLOG for ksym", deployment([caps(["BPF", "PERFMON", "SYSLOG"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "fentry,ksym", [ANNOTATIONS.kernel]: "6.6" } }), {}, []],
+    ["SETPCAP while the verification minimizes (annotated)", deployment([caps(["BPF", "PERFMON", "SETPCAP"])], {}, { annotations: { [ANNOTATIONS.kernel]: "6.6", [ANNOTATIONS.minimizeCapabilities]: "true" } }), {}, []],
+    ["SETPCAP without the minimization annotation", deployment([caps(["BPF", "PERFMON", "SETPCAP"])], {}, { annotations: { [ANNOTATIONS.kernel]: "6.6" } }), {}, ["SETPCAP"]],
     ["initContainer and ephemeralContainer checked", pod([caps(["BPF"])], { initContainers: [{ ...caps(["SYS_PTRACE"]), name: "i" }], ephemeralContainers: [{ ...caps(["IPC_LOCK"]), name: "e" }] }), {}, ["SYS_PTRACE", "IPC_LOCK"]],
   ])("%s", (_name, obj, settings, flagged) => {
     const findings = run(ebpfLeastPrivilege, obj, settings);

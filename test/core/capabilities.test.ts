@@ -149,3 +149,17 @@ describe("capability names and masks", () => {
     expect(excessCapabilities(decodeCapabilityMask("000001ffffffffff"), ["fentry"], k("6.6"))).toHaveLength(39);
   });
 });
+
+describe("minimization grant", () => {
+  test("SETPCAP is added only when the verification minimizes, with a reason and a warning", () => {
+    const plan = planCapabilities({ kernel: k("6.6"), minimizeCapabilities: true });
+    expect(plan.add.map((g) => g.name)).toEqual(["BPF", "PERFMON", "SETPCAP"]);
+    expect(plan.add.find((g) => g.name === "SETPCAP")!.reason).toMatch(/setpriv/);
+    expect(plan.warnings.join("\n")).toMatch(/turn minimizeCapabilities off after the run/);
+    expect(names({ kernel: k("6.6") })).not.toContain("SETPCAP");
+  });
+  test("the runtime audit does not count the minimization grant as excess", () => {
+    expect(excessCapabilities(["BPF", "PERFMON", "SETPCAP"], ["fentry"], k("6.6"), { minimizeCapabilities: true })).toEqual([]);
+    expect(excessCapabilities(["BPF", "PERFMON", "SETPCAP"], ["fentry"], k("6.6"))).toEqual(["SETPCAP"]);
+  });
+});

@@ -141,3 +141,30 @@ describe("stack config: image and registry", () => {
     expect(() => parseStackConfig({ ...BUILD, "kubernetes:renderYamlToDirectory": "out/x" })).toThrow(/renderYamlToDirectory writes Secret data|plain text/);
   });
 });
+
+describe("stack config: verification", () => {
+  test("defaults: verify with loopback target and bounded timeouts", () => {
+    expect(parseStackConfig({ "acs-ebpf:image": IMAGE }).verification).toEqual({
+      enabled: true,
+      skipReason: undefined,
+      target: undefined,
+      minimizeCapabilities: false,
+      readyTimeoutSeconds: 300,
+      attachTimeoutSeconds: 30,
+      eventTimeoutSeconds: 15,
+    });
+  });
+  test.each<[string, string, RegExp]>([
+    ["acs-ebpf:verifyTarget", "example.com", /acs-ebpf:verifyTarget: "example.com" is not accepted; expected host:port/],
+    ["acs-ebpf:verifyTarget", "[::1]:80", /acs-ebpf:verifyTarget: "\[::1\]:80" is not accepted; expected host:port with an IPv4 address/],
+    ["acs-ebpf:verifyEventTimeoutSeconds", "0", /acs-ebpf:verifyEventTimeoutSeconds: 0 is not accepted; expected an integer from 1 to 3600/],
+    ["acs-ebpf:verifyReadyTimeoutSeconds", "99999", /acs-ebpf:verifyReadyTimeoutSeconds: 99999 is not accepted/],
+  ])("%s = %s is refused", (key, value, message) => {
+    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, [key]: value })).toThrow(message);
+  });
+  test("minimizeCapabilities grants SETPCAP in the workload, for the verification", () => {
+    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:minimizeCapabilities": "true", "acs-ebpf:kernel": "6.6" });
+    expect(config.verification.minimizeCapabilities).toBe(true);
+    expect(config.workload.plan.add.map((g) => g.name)).toEqual(["BPF", "PERFMON", "SETPCAP"]);
+  });
+});

@@ -8,6 +8,8 @@ import { installMocks, registered, settle, valueOf } from "../support/pulumiMock
 const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"d".repeat(64)}`;
 
 jest.spyOn(console, "warn").mockImplementation(() => undefined);
+// No ambient kubeconfig: the machine running the tests must not decide what they see.
+process.env.KUBECONFIG = "/nonexistent/kubeconfig";
 
 function runProgram(config: Record<string, string>): Record<string, pulumi.Output<unknown>> {
   installMocks();
@@ -32,7 +34,41 @@ describe("index.ts", () => {
     const leftOut = exports.capabilitiesLeftOut as unknown as { name: string }[];
     expect(leftOut.map((c) => c.name)).toContain("SYS_ADMIN");
     await settle();
-    expect(registered.map((r) => r.type)).toEqual(["acs-ebpf:index:EbpfWorkload", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment"]);
+    expect(registered.map((r) => r.type)).toEqual([
+      "acs-ebpf:index:EbpfWorkload",
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:apps/v1:Deployment",
+      "acs-ebpf:index:TcpConnectVerification",
+    ]);
+    const verification = exports.verificationResult as unknown as Record<string, pulumi.Output<unknown>>;
+    expect(await valueOf(verification.skipped)).toBe(true);
+    expect(await valueOf(verification.skipReason)).toBe(
+      "no kubeconfig: set kubernetes:kubeconfig (pulumi config set --secret) or KUBECONFIG; /nonexistent/kubeconfig cannot be read",
+    );
+  });
+
+  test("with a cluster configured, the trace check is registered with the kubeconfig as a secret", async () => {
+    const kubeconfig = "apiVersion: v1\nkind: Config\n# token-that-must-stay-secret\n";
+    const exports = runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "6.6.71", "kubernetes:kubeconfig": kubeconfig, "acs-ebpf:verifyTarget": "10.0.0.8:80" });
+    await valueOf(exports.workloadName);
+    await settle();
+    const check = registered.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    expect(check?.inputs).toMatchObject({ check: "tcp_connect-fentry", namespace: "ebpf-workbench", deployment: "ebpf-workbench", target: "10.0.0.8:80", image: IMAGE });
+    expect(JSON.stringify(check?.inputs.kubeconfig)).not.toBe(JSON.stringify(kubeconfig));
+    const exported = await Promise.all(Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)));
+    expect(JSON.stringify(exported)).not.toContain("token-that-must-stay-secret");
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    ["verify off", { "acs-ebpf:verify": "false" }, "acs-ebpf:verify is false"],
+    ["render-only stack", { "kubernetes:renderYamlToDirectory": "out/x" }, "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"],
+    ["no replicas", { "acs-ebpf:replicas": "0" }, "acs-ebpf:replicas is 0: there is no pod to run the trace in"],
+  ])("%s: verification skipped and says why", async (_label, extra, reason) => {
+    const exports = runProgram({ "acs-ebpf:image": IMAGE, "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n", ...extra });
+    const verification = exports.verificationResult as unknown as Record<string, pulumi.Output<unknown>>;
+    expect(await valueOf(verification.skipReason)).toBe(reason);
+    await settle();
+    expect(registered.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(false);
   });
 
   test("a bad config value stops the program before any resource is registered", () => {

@@ -278,7 +278,8 @@ describe("capability minimization (real setpriv)", () => {
     const c = await cluster1([pod("wb-0", { capabilities: ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG", "SETPCAP"] })]);
     const result = await driver.check(c.kubeconfig, options({ minimizeCapabilities: true }), 30_000);
     expect(result.verified).toBe(true);
-    expect(result.excessCapabilities.sort()).toEqual(["IPC_LOCK", "NET_ADMIN", "NET_RAW", "SETPCAP", "SYSLOG", "SYS_ADMIN", "SYS_PTRACE"]);
+    // SETPCAP is what the model grants for minimization, so the audit does not count it as excess.
+    expect(result.excessCapabilities.sort()).toEqual(["IPC_LOCK", "NET_ADMIN", "NET_RAW", "SYSLOG", "SYS_ADMIN", "SYS_PTRACE"]);
     const m = result.minimization!;
     expect(m.necessary).toEqual(["SYS_ADMIN"]);
     expect(m.unnecessary.sort()).toEqual(["IPC_LOCK", "NET_ADMIN", "NET_RAW", "SETPCAP", "SYSLOG", "SYS_PTRACE"]);
