@@ -53,7 +53,12 @@ export function readStackConfig(projectDir: string, stack: string): Record<strin
 }
 
 export function renderStack(projectDir: string, stack: string): RenderResult {
-  const config = parseStackConfig(readStackConfig(projectDir, stack));
+  return renderConfig(readStackConfig(projectDir, stack));
+}
+
+/** Renders a flat config map (`{"acs-ebpf:kernel": …}`) as the stack program would apply it. */
+export function renderConfig(values: Record<string, unknown>): RenderResult {
+  const config = parseStackConfig(values);
   const image = renderedImage(config.image);
   const objects = buildWorkloadManifests(config.workload, {
     image,

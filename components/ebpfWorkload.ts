@@ -50,6 +50,8 @@ export interface EbpfWorkloadArgs {
   capabilityProfile?: string;
   /** RuntimeDefault (default) or Unconfined. */
   seccompProfile?: string;
+  /** Grant SETPCAP so the verification can re-run the trace without each capability (default false; turn off after the run). */
+  minimizeCapabilities?: boolean;
   /** Names of existing dockerconfigjson Secrets in the namespace for private registries. */
   imagePullSecrets?: pulumi.Input<string>[];
   /** Registry credentials: a pull Secret `<workloadName>-registry` is created before the Deployment and used by it. */
@@ -92,6 +94,7 @@ export class EbpfWorkload extends pulumi.ComponentResource {
       architecture: args.architecture,
       capabilityProfile: args.capabilityProfile,
       seccompProfile: args.seccompProfile,
+      minimizeCapabilities: args.minimizeCapabilities,
     };
     const resolved = resolveWorkload(options);
     const secretName = pullSecretName(resolved);

@@ -4,7 +4,7 @@ installMocks();
 
 import { EbpfWorkload } from "../../components/ebpfWorkload";
 import { InputErrors } from "../../core/errors";
-import { readStackConfig, renderStack, renderedImage } from "../../cli/render";
+import { readStackConfig, renderConfig, renderedImage } from "../../cli/render";
 import { parseStackConfig } from "../../core/stackConfig";
 
 const DIGEST_IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:${"a".repeat(64)}`;
@@ -120,10 +120,16 @@ describe("EbpfWorkload under mocks", () => {
 });
 
 describe("render equals what the component registers", () => {
-  test.each(["dev", "vendor-demo"])("stack %s", async (stack) => {
-    const projectDir = path.join(__dirname, "..", "..");
-    const rendered = renderStack(projectDir, stack);
-    const config = parseStackConfig(readStackConfig(projectDir, stack));
+  const projectDir = path.join(__dirname, "..", "..");
+  test.each<[string, Record<string, unknown>]>([
+    ["stack dev", readStackConfig(projectDir, "dev")],
+    ["stack vendor-demo", readStackConfig(projectDir, "vendor-demo")],
+    ["tracepoint on arm64 6.6, existing namespace", { "acs-ebpf:image": DIGEST_IMAGE, "acs-ebpf:probeKinds": ["tracepoint"], "acs-ebpf:architecture": "arm64", "acs-ebpf:kernel": "6.6.0", "acs-ebpf:createNamespace": false }],
+    ["minimizing capabilities, performance best-effort", { "acs-ebpf:image": DIGEST_IMAGE, "acs-ebpf:minimizeCapabilities": true, "acs-ebpf:computeClass": "performance", "acs-ebpf:computeQos": "best-effort" }],
+    ["Unconfined seccomp, 3 replicas, 2 vCPU", { "acs-ebpf:image": DIGEST_IMAGE, "acs-ebpf:seccompProfile": "Unconfined", "acs-ebpf:replicas": 3, "acs-ebpf:cpu": "2", "acs-ebpf:memory": "4Gi" }],
+  ])("%s", async (_label, values) => {
+    const rendered = renderConfig(values);
+    const config = parseStackConfig(values);
     const before = registered.length;
     const workload = new EbpfWorkload(config.workloadOptions.name, {
       ...config.workloadOptions,

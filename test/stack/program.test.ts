@@ -59,6 +59,18 @@ describe("index.ts", () => {
     expect(JSON.stringify(exported)).not.toContain("token-that-must-stay-secret");
   });
 
+  test("minimizeCapabilities reaches the Deployment (SETPCAP, annotated) and the check", async () => {
+    const exports = runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "6.6.71", "acs-ebpf:minimizeCapabilities": "true", "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n" });
+    await valueOf(exports.workloadName);
+    await settle();
+    const deployment = registered.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as {
+      spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { securityContext: { capabilities: { add: string[] } } }[] } } };
+    };
+    expect(deployment.spec.template.spec.containers[0].securityContext.capabilities.add).toEqual(["BPF", "PERFMON", "SETPCAP"]);
+    expect(deployment.spec.template.metadata.annotations["acs-ebpf.io/minimize-capabilities"]).toBe("true");
+    expect(registered.find((r) => r.type === "pulumi-nodejs:dynamic:Resource")?.inputs).toMatchObject({ minimizeCapabilities: true });
+  });
+
   test.each<[string, Record<string, string>, string]>([
     ["verify off", { "acs-ebpf:verify": "false" }, "acs-ebpf:verify is false"],
     ["render-only stack", { "kubernetes:renderYamlToDirectory": "out/x" }, "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"],
