@@ -89,7 +89,8 @@ export function deploymentManifest(w: ResolvedWorkload, image: DeploymentImage):
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 10,
-          nodeSelector: { "kubernetes.io/arch": plan.architecture },
+          // ACS schedules x86 by default; arm64 is asked for with the standard arch label.
+          ...(plan.architecture === "arm64" ? { nodeSelector: { "kubernetes.io/arch": "arm64" } } : {}),
           ...(image.imagePullSecrets?.length ? { imagePullSecrets: image.imagePullSecrets.map((name) => ({ name })) } : {}),
           containers: [
             {

@@ -76,6 +76,13 @@ describe("EbpfWorkload under mocks", () => {
     expect(deployment.spec.template.spec.containers[0].securityContext.capabilities.add).toEqual(["BPF", "NET_ADMIN", "PERFMON", "SYS_RESOURCE"]);
   });
 
+  test("arm64 is asked for with the arch node selector; amd64 (ACS's default) needs none", async () => {
+    const arm = await deploy("arm", { image: DIGEST_IMAGE, namespace: "ebpf", architecture: "arm64", kernel: "6.6.0" });
+    expect((arm.deployment.spec.template.spec as { nodeSelector?: unknown }).nodeSelector).toEqual({ "kubernetes.io/arch": "arm64" });
+    const x86 = await deploy("x86", { image: DIGEST_IMAGE, namespace: "ebpf" });
+    expect((x86.deployment.spec.template.spec as { nodeSelector?: unknown }).nodeSelector).toBeUndefined();
+  });
+
   test("tracefs is mounted read-only only for probe kinds that need it", async () => {
     const { deployment } = await deploy("tracepoints", { image: DIGEST_IMAGE, namespace: "ebpf", probeKinds: ["tracepoint"] });
     const pod = deployment.spec.template.spec;
