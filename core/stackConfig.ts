@@ -105,6 +105,12 @@ export const CONFIG_KEYS = {
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
 
+/** The TypeScript type of each key's value, from its declared config type. */
+type ValueOf<T extends ConfigType> = T extends "boolean" ? boolean : T extends "integer" ? number : T extends "array" ? string[] : string;
+type ConfigValues = { [K in ConfigKeyName]: ValueOf<(typeof CONFIG_KEYS)[K]["type"]> };
+/** A key's value, or its default (undefined for keys without one). */
+type ConfigGetter = <K extends ConfigKeyName>(key: K) => ConfigValues[K];
+
 /** Where the workload's image comes from. The registry password is never part of it. */
 export type ImageSource =
   | { mode: "existing"; ref: string }
@@ -219,7 +225,7 @@ function coerce(type: ConfigType, raw: unknown, secret = false): unknown {
 export function parseStackConfig(values: Record<string, unknown>): StackConfig {
   const errors: InputError[] = [];
   const known = Object.keys(CONFIG_KEYS);
-  const typed: Partial<Record<ConfigKeyName, unknown>> = {};
+  const typed: Partial<ConfigValues> = {};
 
   for (const [fullKey, raw] of Object.entries(values)) {
     if (!fullKey.startsWith(`${PROJECT}:`)) continue;
@@ -233,11 +239,11 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
     if (value === undefined) {
       errors.push(new InputError(fullKey, spec.secret ? "[secret]" : raw, TYPE_DESCRIPTIONS[spec.type]));
     } else {
-      typed[key as ConfigKeyName] = value;
+      (typed as Record<string, unknown>)[key] = value;
     }
   }
 
-  const get = <K extends ConfigKeyName>(key: K) => (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as never;
+  const get: ConfigGetter = (key) => (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as ConfigValues[typeof key];
 
   const options: WorkloadOptions = {
     name: get("name"),
@@ -281,13 +287,13 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
 const MAX_TIMEOUT_SECONDS = 3600;
 
 function parseVerification(
-  typed: Partial<Record<ConfigKeyName, unknown>>,
-  get: <K extends ConfigKeyName>(key: K) => never,
+  typed: Partial<ConfigValues>,
+  get: ConfigGetter,
   renderOnly: boolean,
   replicas: number,
   errors: InputError[],
 ): VerificationConfig {
-  const target = typed.verifyTarget as string | undefined;
+  const target = typed.verifyTarget;
   if (target !== undefined) {
     try {
       parseTarget(target);
@@ -296,7 +302,7 @@ function parseVerification(
     }
   }
   const seconds = (key: "verifyReadyTimeoutSeconds" | "verifyAttachTimeoutSeconds" | "verifyEventTimeoutSeconds"): number => {
-    const value = get(key) as number;
+    const value = get(key);
     if (value < 1 || value > MAX_TIMEOUT_SECONDS) errors.push(new InputError(qualified(key), value, `an integer from 1 to ${MAX_TIMEOUT_SECONDS}`));
     return value;
   };
@@ -319,13 +325,13 @@ function parseVerification(
 }
 
 function parseImageSource(
-  typed: Partial<Record<ConfigKeyName, unknown>>,
+  typed: Partial<ConfigValues>,
   architecture: string,
   errors: InputError[],
   warnings: string[],
 ): ImageSource | undefined {
-  const image = typed.image as string | undefined;
-  const repository = typed.imageRepository as string | undefined;
+  const image = typed.image;
+  const repository = typed.imageRepository;
   const buildKeys = (["imageRepository", "goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl", "imageCacheFrom"] as const).filter((k) => typed[k] !== undefined);
   if (image !== undefined && buildKeys.length > 0) {
     errors.push(new InputError(qualified("image"), image, `either image (no build) or imageRepository (build), not both with ${buildKeys.map(qualified).join(", ")}`));
@@ -354,13 +360,13 @@ function parseImageSource(
   const args = {
     repository,
     registry: { server: typed.registryServer as string, username: typed.registryUsername as string },
-    pullRegistryServer: typed.pullRegistryServer as string | undefined,
+    pullRegistryServer: typed.pullRegistryServer,
     architecture,
     mirrors: Object.fromEntries(
-      (["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"] as const).filter((k) => typed[k] !== undefined).map((k) => [k, typed[k] as string]),
+      (["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"] as const).filter((k) => typed[k] !== undefined).map((k) => [k, typed[k]]),
     ),
-    cacheFrom: typed.imageCacheFrom as string[] | undefined,
-    yumUpdate: typed.yumUpdate as boolean | undefined,
+    cacheFrom: typed.imageCacheFrom,
+    yumUpdate: typed.yumUpdate,
   };
   try {
     const plan = planWorkbenchImage({ ...args, registry: { ...args.registry, password: typed.registryPassword as string } });
@@ -379,10 +385,10 @@ function renameInput(e: InputError): InputError {
   return key ? new InputError(qualified(key), e.value, e.accepted, e.detail) : e;
 }
 
-function parsePullCredentials(typed: Partial<Record<ConfigKeyName, unknown>>, errors: InputError[]): PullCredentials | undefined {
-  const username = typed.registryUsername as string | undefined;
+function parsePullCredentials(typed: Partial<ConfigValues>, errors: InputError[]): PullCredentials | undefined {
+  const username = typed.registryUsername;
   if (username === undefined && typed.registryPassword === undefined) return undefined;
-  const server = (typed.pullRegistryServer ?? typed.registryServer) as string | undefined;
+  const server = typed.pullRegistryServer ?? typed.registryServer;
   const missing = (["registryServer", "registryUsername", "registryPassword"] as const).filter((k) => typed[k] === undefined);
   for (const key of missing) {
     errors.push(new InputError(qualified(key), undefined, "a value: registryServer, registryUsername and registryPassword go together"));
