@@ -74,6 +74,17 @@ describe("stack config", () => {
     }
   });
 
+  test("each documented key uses only what Pulumi's project schema allows (type, items, description, default, secret)", () => {
+    const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    for (const [key, declaration] of Object.entries(project.config)) {
+      expect({ key, extra: Object.keys(declaration).filter((a) => !["type", "items", "description", "default", "secret"].includes(a)) }).toEqual({ key, extra: [] });
+      expect(["string", "integer", "boolean", "array"]).toContain(declaration.type);
+      if (declaration.type === "array") expect(declaration.items).toEqual({ type: "string" });
+      const secret = (CONFIG_KEYS as Record<string, { secret?: boolean }>)[key].secret === true;
+      expect({ key, secret: declaration.secret === true }).toEqual({ key, secret });
+    }
+  });
+
   test.each(["dev", "vendor-demo"])("stack file Pulumi.%s.yaml parses", (stack) => {
     const doc = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
     expect(() => parseStackConfig(doc.config)).not.toThrow();
