@@ -4,6 +4,7 @@
  * falls back to $KUBECONFIG, then ~/.kube/config, and so does this. File access is injected so the
  * choice is testable; the content is a secret and never appears in a reason.
  */
+import { kubeconfigPathFor } from "./cliArgs";
 export interface KubeconfigSources {
   /** The value of `kubernetes:kubeconfig`, if set. */
   providerKubeconfig?: string;
@@ -30,7 +31,8 @@ export function chooseKubeconfig(sources: KubeconfigSources): KubeconfigChoice {
       ? { kubeconfig: content, origin: `kubernetes:kubeconfig (file ${fromProvider})` }
       : { skipReason: `kubernetes:kubeconfig names ${fromProvider}, which cannot be read` };
   }
-  const path = (sources.kubeconfigEnv ?? "").split(":").find((p) => p.trim() !== "") ?? `${sources.home}/.kube/config`;
+  // The same fallback as `npm run verify` without --kubeconfig.
+  const path = kubeconfigPathFor(undefined, { KUBECONFIG: sources.kubeconfigEnv }, sources.home);
   const content = sources.readFile(path);
   return content !== undefined
     ? { kubeconfig: content, origin: path }
