@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InputError, InputErrors } from "../core/errors";
+import { isDnsLabel, isDnsSubdomain } from "../core/kubernetesNames";
 import { dockerConfigJson, validateRegistryServer } from "../core/registry";
 
 /** Arguments of a pull secret for one ACR registry. */
@@ -20,8 +21,6 @@ export interface ImagePullSecretArgs {
   secretName?: string;
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Validates the plain inputs; throws InputErrors listing every bad one. */
 export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
@@ -32,10 +31,10 @@ export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
     if (e instanceof InputError) errors.push(e);
     else throw e;
   }
-  if (typeof args.namespace === "string" && !(DNS1123_LABEL.test(args.namespace) && args.namespace.length <= 63)) {
+  if (typeof args.namespace === "string" && !isDnsLabel(args.namespace)) {
     errors.push(new InputError("namespace", args.namespace, "a DNS-1123 label (lowercase letters, digits and -, at most 63)"));
   }
-  if (args.secretName !== undefined && !(DNS1123_SUBDOMAIN.test(args.secretName) && args.secretName.length <= 253)) {
+  if (args.secretName !== undefined && !isDnsSubdomain(args.secretName)) {
     errors.push(new InputError("secretName", args.secretName, "a DNS-1123 subdomain (lowercase letters, digits, - and ., at most 253)"));
   }
   if (args.username === undefined || args.username === "") errors.push(new InputError("username", args.username, "the registry user name"));

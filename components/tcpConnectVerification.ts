@@ -96,10 +96,9 @@ export function validateVerificationArgs(args: TcpConnectVerificationArgs): void
   try {
     resolveOptions({ namespace, deployment, probeKinds: Array.isArray(args.probeKinds) ? (args.probeKinds as never) : undefined });
   } catch (err) {
-    const message = (err as Error).message;
-    const input = message.slice(0, message.indexOf(":"));
-    const value = input === "namespace" ? namespace : input === "deployment" ? deployment : args.probeKinds;
-    throw new InputError(input, value, message.slice(message.indexOf("expected ") + "expected ".length));
+    if (!(err instanceof InputError)) throw err;
+    // Name the whole probeKinds argument as given, not just the one bad kind.
+    throw new InputError(err.input, err.input === "probeKinds" ? args.probeKinds : err.value, err.accepted);
   }
 }
 

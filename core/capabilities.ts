@@ -214,7 +214,8 @@ function kernelLabel(kernel: Kernel): string {
   return kernel === "unknown" ? "unknown" : kernel.release;
 }
 
-function minimumKernelFor(kinds: readonly ProbeKind[], arch: Architecture): string {
+/** Oldest kernel on which every one of these probe kinds runs, for this architecture. */
+export function minimumKernelFor(kinds: readonly ProbeKind[], arch: Architecture): string {
   return kinds
     .map((k) => PROBE_KINDS[k].minimumKernel[arch])
     .reduce((a, b) => (compareKernel(parseKernelRelease(a)!, parseKernelRelease(b)!) >= 0 ? a : b));

@@ -297,8 +297,9 @@ function parseVerification(
   if (target !== undefined) {
     try {
       parseTarget(target);
-    } catch {
-      errors.push(new InputError(qualified("verifyTarget"), target, "host:port with an IPv4 address or host name and a port 1-65535 (the trace sees IPv4 only), e.g. 10.0.0.8:80"));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      errors.push(new InputError(qualified("verifyTarget"), target, e.accepted));
     }
   }
   const seconds = (key: "verifyReadyTimeoutSeconds" | "verifyAttachTimeoutSeconds" | "verifyEventTimeoutSeconds"): number => {

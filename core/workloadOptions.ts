@@ -26,6 +26,7 @@ import {
 } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kernel";
+import { isDnsLabel } from "./kubernetesNames";
 
 /** What a user may set; everything optional but the names has a secure default. */
 export interface WorkloadOptions {
@@ -76,7 +77,6 @@ export interface ResolvedWorkload {
   warnings: string[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_REPLICAS = 100;
 
 /**
@@ -91,7 +91,7 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
 
   for (const key of ["name", "namespace"] as const) {
     const value = options[key];
-    if (typeof value !== "string" || value.length > 63 || !DNS_LABEL.test(value)) {
+    if (!isDnsLabel(value)) {
       fail(key, value, "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, starting and ending alphanumeric");
     }
   }

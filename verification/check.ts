@@ -14,7 +14,9 @@
  * No classes and no module-level state: the dynamic provider serializes this module.
  */
 import { VERIFICATION_CHECK, TRACER_BINARY_PATH } from "../core/workload";
-import { decodeCapabilityMask, excessCapabilities, requiredCapabilities, PROBE_KINDS, ProbeKind, KNOWN_CAPABILITIES } from "../core/capabilities";
+import { decodeCapabilityMask, excessCapabilities, minimumKernelFor, requiredCapabilities, PROBE_KINDS, ProbeKind, KNOWN_CAPABILITIES } from "../core/capabilities";
+import { InputError } from "../core/errors";
+import { isDnsSubdomain } from "../core/kubernetesNames";
 import { parseKernelRelease, architectureFromMachine, kernelAtLeast } from "../core/kernel";
 import { TraceEvent, parseTraceLine, lineSplitter, matchesConnection, isIPv4 } from "./traceOutput";
 import { FailureKind, VerificationFailure, FailureContext, failure, classifyTracerExit, classifyApiError, tailLines } from "./failures";
@@ -141,42 +143,35 @@ interface Resolved {
   port: number;
 }
 
-function optionError(input: string, value: unknown, accepted: string): Error {
-  const err = new Error(`${input}: ${JSON.stringify(value) ?? String(value)} is not accepted; expected ${accepted}`);
-  err.name = "InputError";
-  return err;
-}
-
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOSTNAME = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 
 /** Parses `host:port` (IPv4 literal or host name). */
 export function parseTarget(target: string): { host: string; port: number } {
   const m = /^([^:\s]+):(\d{1,5})$/.exec(target.trim());
   const accepted = "host:port with an IPv4 address or host name and a port 1-65535 (the trace sees IPv4 only), e.g. 127.0.0.1:8080";
-  if (!m) throw optionError("target", target, accepted);
+  if (!m) throw new InputError("target", target, accepted);
   const port = Number(m[2]);
-  if (port < 1 || port > 65535 || !(isIPv4(m[1]) || HOSTNAME.test(m[1]))) throw optionError("target", target, accepted);
+  if (port < 1 || port > 65535 || !(isIPv4(m[1]) || HOSTNAME.test(m[1]))) throw new InputError("target", target, accepted);
   return { host: m[1], port };
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw optionError(name, value, "a positive number of milliseconds");
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new InputError(name, value, "a positive number of milliseconds");
   return value;
 }
 
 /** Validates options; throws an error naming the input, the value and what is accepted. */
 export function resolveOptions(options: CheckOptions): Resolved {
-  if (typeof options.namespace !== "string" || !DNS_NAME.test(options.namespace)) {
-    throw optionError("namespace", options.namespace, "a Kubernetes namespace name (lowercase DNS label)");
+  if (!isDnsSubdomain(options.namespace)) {
+    throw new InputError("namespace", options.namespace, "a Kubernetes namespace name (lowercase DNS label)");
   }
-  if (typeof options.deployment !== "string" || !DNS_NAME.test(options.deployment)) {
-    throw optionError("deployment", options.deployment, "a Kubernetes Deployment name (lowercase DNS subdomain)");
+  if (!isDnsSubdomain(options.deployment)) {
+    throw new InputError("deployment", options.deployment, "a Kubernetes Deployment name (lowercase DNS subdomain)");
   }
   const probeKinds = options.probeKinds ?? ["fentry"];
   for (const k of probeKinds) {
-    if (!(k in PROBE_KINDS)) throw optionError("probeKinds", k, `one of: ${Object.keys(PROBE_KINDS).join(", ")}`);
+    if (!(k in PROBE_KINDS)) throw new InputError("probeKinds", k, `one of: ${Object.keys(PROBE_KINDS).join(", ")}`);
   }
   let host = "127.0.0.1";
   let port: number;
@@ -647,9 +642,7 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
   ctx.architecture = result.architecture ?? undefined;
   let kernelSupported: boolean | undefined;
   if (kernel) {
-    const minimum = r.probeKinds
-      .map((k) => PROBE_KINDS[k].minimumKernel[arch ?? "amd64"])
-      .reduce((a, b) => (kernelAtLeast(parseKernelRelease(a)!, b) ? a : b));
+    const minimum = minimumKernelFor(r.probeKinds, arch ?? "amd64");
     ctx.minimumKernel = `${minimum} on ${arch ?? pre.machine ?? "this architecture"}`;
     kernelSupported = arch !== undefined && kernelAtLeast(kernel, minimum);
   } else if (pre.machine && !arch) {
