@@ -4,6 +4,6 @@ module.exports = {
   // Type checking is done once by `npm run typecheck`; jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testMatch: ["**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/bin/", "/out/"],
+  testPathIgnorePatterns: ["/node_modules/", "/bin/", "/out/", "/dist/"],
   testTimeout: 30000,
 };
