@@ -58,7 +58,11 @@ export interface EbpfWorkbenchArgs {
   seccompProfile?: "RuntimeDefault" | "Unconfined";
   /** workbench: a shell to `kubectl exec` into (default for deployment); monitor: the trace's events on stdout (default for sidecar and node). */
   mode?: "workbench" | "monitor";
-  /** Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF does not work (default: true for node, false otherwise). */
+  /**
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF
+   * does not work, without pods/exec RBAC (default true). With the sidecar placement a failing
+   * self-test also holds back the application's containers (native sidecar): set false to avoid that.
+   */
   selfTest?: boolean;
   /** The cluster's Kubernetes version (sidecar placement, required): native sidecar from 1.29, else `__IS_SIDECAR__=true`. */
   kubernetesVersion?: string;
@@ -134,7 +138,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
       acs: args.acs,
       mode: args.mode ?? (placement === "node" ? "monitor" : "workbench"),
-      selfTest: args.selfTest ?? placement === "node",
+      selfTest: args.selfTest ?? true,
       imagePullSecrets: args.imagePullSecrets,
       registryCredentials: args.registryCredentials,
     } as const;

@@ -44,7 +44,11 @@ export interface SidecarOptions extends Omit<ProbeOptions, "capabilityProfile" |
   kubernetesVersion: string;
   /** monitor (default): the trace's events on stdout; workbench: a shell to `kubectl exec` into. */
   mode?: ProbeMode;
-  /** Run /usr/local/bin/ebpf-selftest as the probe's startupProbe (default false). */
+  /**
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe (default true): the rollout fails
+   * when eBPF does not work in the pod. A native sidecar's failing startupProbe also holds back the
+   * application's containers; set false to never gate the application on the probe.
+   */
   selfTest?: boolean;
   /** The probe's CPU request and limit (default 250m). */
   cpu?: string;
@@ -91,7 +95,7 @@ export function resolveSidecarOptions(options: SidecarOptions): ResolvedSidecar 
     kubernetesVersion: version,
     style: sidecarStyle(version),
     mode: mode as ProbeMode,
-    selfTest: options.selfTest ?? false,
+    selfTest: options.selfTest ?? true,
     cpu,
     memory,
     containerName,
