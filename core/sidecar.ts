@@ -128,8 +128,12 @@ function signed(n: number, unit: string): string {
   return `${n >= 0 ? "+" : ""}${Math.round(n * 100) / 100} ${unit}`;
 }
 
-/** The new pod spec and the report. Throws InputErrors for a pod the probe cannot join. */
-export function planEbpfSidecar(podSpec: PodSpec, options: SidecarOptions | ResolvedSidecar, namespace?: string): { podSpec: PodSpec; report: SidecarReport } {
+/**
+ * The new pod spec (of the input's type: a plain object, or @pulumi/kubernetes' PodSpec input) and
+ * the report. Throws InputErrors for a pod the probe cannot join.
+ */
+export function planEbpfSidecar<T extends object>(input: T, options: SidecarOptions | ResolvedSidecar, namespace?: string): { podSpec: T; report: SidecarReport } {
+  const podSpec = input as PodSpec;
   const s = "plan" in options ? options : resolveSidecarOptions(options);
   const errors: InputError[] = [];
   const taken = [...names(podSpec.containers), ...names(podSpec.initContainers)];
@@ -177,7 +181,7 @@ export function planEbpfSidecar(podSpec: PodSpec, options: SidecarOptions | Reso
     );
   }
   return {
-    podSpec: next,
+    podSpec: next as T,
     report: {
       style: s.style,
       probeContainer: s.containerName,
@@ -195,7 +199,7 @@ export function planEbpfSidecar(podSpec: PodSpec, options: SidecarOptions | Reso
 }
 
 /** The pod spec with the probe added; pure, the input is not changed. */
-export function addEbpfSidecar(podSpec: PodSpec, options: SidecarOptions): PodSpec {
+export function addEbpfSidecar<T extends object>(podSpec: T, options: SidecarOptions): T {
   return planEbpfSidecar(podSpec, options).podSpec;
 }
 
