@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/bin/", "/out/", "/dist/"],
   testTimeout: 30000,
+  // The examples import the package by name, as a platform stack does.
+  moduleNameMapper: { "^acs-ebpf$": "<rootDir>/components/index.ts" },
 };

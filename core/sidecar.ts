@@ -208,7 +208,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Whether a workload object asks for the probe: a sidecar kind carrying the opt-in label. */
-export function optsIntoSidecar(obj: Record<string, unknown>): boolean {
+export function optsIntoSidecar(input: object): boolean {
+  const obj = input as Record<string, unknown>;
   if (!(SIDECAR_KINDS as readonly unknown[]).includes(obj.kind)) return false;
   const labels = isRecord(obj.metadata) && isRecord(obj.metadata.labels) ? obj.metadata.labels : {};
   return labels[SIDECAR_OPT_IN_LABEL] === SIDECAR_OPT_IN_VALUE;
@@ -218,8 +219,9 @@ export function optsIntoSidecar(obj: Record<string, unknown>): boolean {
  * The workload with the probe in its pod template (and the template annotated for the policy), or
  * undefined when it did not opt in. Only the pod template changes; the object is copied, not changed.
  */
-export function ebpfSidecarWorkload<T extends Record<string, unknown>>(obj: T, options: SidecarOptions | ResolvedSidecar): { object: T; report: SidecarReport } | undefined {
-  if (!optsIntoSidecar(obj)) return undefined;
+export function ebpfSidecarWorkload<T extends object>(input: T, options: SidecarOptions | ResolvedSidecar): { object: T; report: SidecarReport } | undefined {
+  if (!optsIntoSidecar(input)) return undefined;
+  const obj = input as Record<string, unknown>;
   const s = "plan" in options ? options : resolveSidecarOptions(options);
   const path = POD_TEMPLATE_PATHS[String(obj.kind)];
   const namespace = isRecord(obj.metadata) && typeof obj.metadata.namespace === "string" ? obj.metadata.namespace : undefined;
