@@ -120,6 +120,9 @@ export interface SidecarReport {
 
 type PodSpec = Record<string, unknown>;
 
+/** A pod spec of the caller's type that now also may have init containers and volumes (the probe's). */
+export type WithProbe<T> = T & Partial<Record<Exclude<"initContainers" | "volumes", keyof T>, unknown[]>>;
+
 function names(list: unknown): string[] {
   return Array.isArray(list) ? list.map((c) => String((c as { name?: unknown })?.name)) : [];
 }
@@ -132,7 +135,7 @@ function signed(n: number, unit: string): string {
  * The new pod spec (of the input's type: a plain object, or @pulumi/kubernetes' PodSpec input) and
  * the report. Throws InputErrors for a pod the probe cannot join.
  */
-export function planEbpfSidecar<T extends object>(input: T, options: SidecarOptions | ResolvedSidecar, namespace?: string): { podSpec: T; report: SidecarReport } {
+export function planEbpfSidecar<T extends object>(input: T, options: SidecarOptions | ResolvedSidecar, namespace?: string): { podSpec: WithProbe<T>; report: SidecarReport } {
   const podSpec = input as PodSpec;
   const s = "plan" in options ? options : resolveSidecarOptions(options);
   const errors: InputError[] = [];
@@ -181,7 +184,7 @@ export function planEbpfSidecar<T extends object>(input: T, options: SidecarOpti
     );
   }
   return {
-    podSpec: next as T,
+    podSpec: next as WithProbe<T>,
     report: {
       style: s.style,
       probeContainer: s.containerName,
@@ -199,7 +202,7 @@ export function planEbpfSidecar<T extends object>(input: T, options: SidecarOpti
 }
 
 /** The pod spec with the probe added; pure, the input is not changed. */
-export function addEbpfSidecar<T extends object>(podSpec: T, options: SidecarOptions): T {
+export function addEbpfSidecar<T extends object>(podSpec: T, options: SidecarOptions): WithProbe<T> {
   return planEbpfSidecar(podSpec, options).podSpec;
 }
 
