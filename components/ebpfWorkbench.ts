@@ -5,8 +5,7 @@ import { planWorkbenchImage, WorkbenchImageArgs } from "../core/imagePlan";
 import { checkPlacement } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
 import { COMPONENT_TYPES } from "../core/workload";
-import { resolveWorkload } from "../core/workloadOptions";
-import { EbpfWorkload, RegistryCredentials } from "./ebpfWorkload";
+import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
 import { ebpfSidecarTransform } from "./ebpfSidecar";
 import { TcpConnectVerification, validateVerificationArgs } from "./tcpConnectVerification";
 import { WorkbenchImage } from "./workbenchImage";
@@ -122,25 +121,14 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     if (typeof args.image === "string") collect(() => planWorkbenchImage({ existingImage: args.image as string }));
     let capabilities: CapabilityGrant[] = [];
     let warnings: string[] = [];
+    // The workload's arguments are the workbench's own, minus what only the workbench knows.
+    const { placement: _placement, image: _image, build: _build, kubernetesVersion: _version, applyToStack: _applyToStack, kubeconfig: _kubeconfig, kubeconfigContext: _context, verifyTarget: _target, ...shared } = args;
     const workloadArgs = {
+      ...shared,
       namespace: args.namespace ?? "ebpf-workbench",
-      createNamespace: args.createNamespace,
       workloadName: args.workloadName ?? name,
-      replicas: args.replicas,
-      computeClass: args.computeClass,
-      computeQos: args.computeQos,
-      cpu: args.cpu,
-      memory: args.memory,
-      probeKinds: args.probeKinds,
-      kernel: args.kernel,
-      architecture: args.architecture,
-      capabilityProfile: args.capabilityProfile,
-      seccompProfile: args.seccompProfile,
-      acs: args.acs,
       mode: args.mode ?? (placement === "node" ? "monitor" : "workbench"),
       selfTest: args.selfTest ?? true,
-      imagePullSecrets: args.imagePullSecrets,
-      registryCredentials: args.registryCredentials,
     } as const;
     const sidecarOptions = {
       image: args.image ?? "(built by this component)",
@@ -166,7 +154,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       });
     } else if (placement === "deployment" || placement === "node") {
       collect(() => {
-        const w = resolveWorkload({ ...workloadArgs, name: workloadArgs.workloadName, placement, probeKinds: args.probeKinds });
+        const w = validateEbpfWorkloadArgs(name, { ...workloadArgs, placement });
         capabilities = w.plan.add;
         warnings = w.warnings;
       });

@@ -69,6 +69,26 @@ export interface EbpfWorkloadArgs {
 }
 
 /**
+ * Validates every plain argument of an EbpfWorkload (the capability model's inputs, the ACS labels
+ * and sizes, the placement, the mode, the registry credentials) and resolves the workload; throws
+ * InputErrors before anything is registered. EbpfWorkbench calls it too, before its own super().
+ */
+export function validateEbpfWorkloadArgs(name: string, args: Omit<EbpfWorkloadArgs, "image">): ResolvedWorkload {
+  const { workloadName, mode, selfTest, registryCredentials, imagePullSecrets: _pullSecrets, ...rest } = args;
+  const errors = [
+    ...(mode !== undefined && !(PROBE_MODES as readonly string[]).includes(mode) ? [new InputError("mode", mode, oneOf(PROBE_MODES))] : []),
+    ...(selfTest !== undefined && typeof selfTest !== "boolean" ? [new InputError("selfTest", selfTest, "true or false")] : []),
+  ];
+  if (errors.length > 0) throw new InputErrors(errors);
+  const options: WorkloadOptions = { ...rest, name: workloadName ?? name };
+  const resolved = resolveWorkload(options);
+  if (registryCredentials) {
+    validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName: pullSecretName(resolved) });
+  }
+  return resolved;
+}
+
+/**
  * A least-privilege eBPF workload on ACS: the namespace (optional) and a Deployment whose
  * container drops ALL capabilities and adds only what the capability model requires (or, for the
  * node placement on a node-based cluster, a DaemonSet with the same probe container).
@@ -93,35 +113,9 @@ export class EbpfWorkload extends pulumi.ComponentResource {
 
   constructor(name: string, args: EbpfWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: throwing before super() registers nothing at all.
-    const options: WorkloadOptions = {
-      name: args.workloadName ?? name,
-      namespace: args.namespace,
-      createNamespace: args.createNamespace,
-      replicas: args.replicas,
-      computeClass: args.computeClass,
-      computeQos: args.computeQos,
-      cpu: args.cpu,
-      memory: args.memory,
-      probeKinds: args.probeKinds,
-      kernel: args.kernel,
-      architecture: args.architecture,
-      capabilityProfile: args.capabilityProfile,
-      seccompProfile: args.seccompProfile,
-      minimizeCapabilities: args.minimizeCapabilities,
-      placement: args.placement,
-      acs: args.acs,
-    };
+    const resolved = validateEbpfWorkloadArgs(name, args);
     const podOptions = { mode: args.mode, selfTest: args.selfTest };
-    const modeErrors = [
-      ...(args.mode !== undefined && !(PROBE_MODES as readonly string[]).includes(args.mode) ? [new InputError("mode", args.mode, oneOf(PROBE_MODES))] : []),
-      ...(args.selfTest !== undefined && typeof args.selfTest !== "boolean" ? [new InputError("selfTest", args.selfTest, "true or false")] : []),
-    ];
-    if (modeErrors.length > 0) throw new InputErrors(modeErrors);
-    const resolved = resolveWorkload(options);
     const secretName = pullSecretName(resolved);
-    if (args.registryCredentials) {
-      validateImagePullSecretArgs({ ...args.registryCredentials, namespace: resolved.namespace, secretName });
-    }
     super(COMPONENT_TYPES.workload, name, {}, opts);
     this.resolved = resolved;
 
