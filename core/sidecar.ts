@@ -235,9 +235,13 @@ export function ebpfSidecarWorkload<T extends object>(input: T, options: Sidecar
       const inner = rebuild(here[path[depth]], depth + 1);
       return { value: { ...here, [path[depth]]: inner.value }, report: inner.report };
     }
+    // Never build a pod spec from nothing: that would replace the application's containers.
+    if (!isRecord(here.spec) || !Array.isArray(here.spec.containers)) {
+      throw new InputErrors([new InputError(`${String(obj.kind)}.${[...path, "spec", "containers"].join(".")}`, here.spec === undefined ? undefined : "(not a list)", "the pod template's containers, as plain values", "the probe is added beside the application's containers, which must be known")]);
+    }
     const metadata = isRecord(here.metadata) ? here.metadata : {};
     const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
-    const planned = planEbpfSidecar(isRecord(here.spec) ? here.spec : {}, s, namespace);
+    const planned = planEbpfSidecar(here.spec, s, namespace);
     return {
       value: { ...here, metadata: { ...metadata, annotations: { ...annotations, ...probeAnnotations(s.plan, [s.containerName]) } }, spec: planned.podSpec },
       report: planned.report,

@@ -165,6 +165,12 @@ describe("ebpfSidecarWorkload: opted-in workloads of every kind", () => {
     expect(ebpfSidecarWorkload(obj, options)).toBeUndefined();
   });
 
+  test("refuses a workload whose containers are not known, instead of replacing them", () => {
+    const obj = app();
+    delete obj.spec.template.spec;
+    expect(() => ebpfSidecarWorkload(obj, options)).toThrow(/Deployment\.spec\.template\.spec\.containers: \(not set\) is not accepted/);
+  });
+
   test("reports what the application's namespace now needs", () => {
     const { report } = ebpfSidecarWorkload(app(), options)!;
     expect(report.podSecurityLevel).toBe("privileged");
