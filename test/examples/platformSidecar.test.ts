@@ -7,6 +7,8 @@ import * as path from "path";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ebpfSidecarTransform } from "../../components/ebpfSidecar";
 import { parseYamlDocuments, reviewDocuments } from "../../policy/review";
+import { checkVerifications } from "../../policy/stackRules";
+import { ebpfSidecarWorkload } from "../../core/sidecar";
 import { PROBE, shopDeployment } from "../../examples/platform-sidecar/app";
 import { renderShop } from "../../examples/platform-sidecar/render";
 
@@ -26,6 +28,14 @@ describe("examples/platform-sidecar", () => {
   test("the render is what the stack's transform registers", async () => {
     const transformed = await ebpfSidecarTransform({ ...PROBE, onApplied: () => undefined })({ custom: true, type: "kubernetes:apps/v1:Deployment", name: "shop", props: shopDeployment as never, opts: {} });
     expect(transformed!.props).toEqual(renderShop().object);
+  });
+
+  test.each<[string, boolean, number]>([
+    ["self-tested probe: the rollout is the verification", true, 0],
+    ["selfTest off: the stack still needs a verification", false, 1],
+  ])("the policy pack's ebpf-verification rule: %s", (_name, selfTest, findings) => {
+    const { object } = ebpfSidecarWorkload(shopDeployment, { ...PROBE, selfTest })!;
+    expect(checkVerifications([{ type: "kubernetes:apps/v1:Deployment", urn: "urn:shop", props: JSON.parse(JSON.stringify(object)) }])).toHaveLength(findings);
   });
 
   test("validates against the Kubernetes schema and passes the reviewer", () => {
