@@ -143,7 +143,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
     };
     if (placement === "sidecar") {
-      const notForSidecar = (["namespace", "replicas", "computeClass", "computeQos", "capabilityProfile", "registryCredentials", "kubeconfig"] as const).filter((k) => args[k] !== undefined);
+      const notForSidecar = (["namespace", "createNamespace", "workloadName", "replicas", "computeClass", "computeQos", "capabilityProfile", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget"] as const).filter((k) => args[k] !== undefined);
       // Credentials are never echoed in a message.
       const shown = (k: (typeof notForSidecar)[number]) => (k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k]);
       for (const k of notForSidecar) errors.push(new InputError(k, shown(k), "unset with placement sidecar", "the probe joins your application's pods: their namespace, replicas and labels are the application's"));
