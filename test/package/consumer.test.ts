@@ -12,6 +12,7 @@ import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE = path.join(__dirname, "fixture");
+const EXAMPLE = path.join(ROOT, "examples", "platform-sidecar");
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string; devDependencies: Record<string, string> };
 
 let project: string;
@@ -32,6 +33,8 @@ beforeAll(() => {
   fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "platform-stack", version: "1.0.0", private: true }));
   npm(["install", "--prefer-offline", tarball, `typescript@${pkg.devDependencies.typescript}`, `@types/node@${pkg.devDependencies["@types/node"]}`], project);
   for (const f of ["consumer.ts", "importOnly.js", "tsconfig.json"]) fs.copyFileSync(path.join(FIXTURE, f), path.join(project, f));
+  fs.mkdirSync(path.join(project, "example"));
+  for (const f of ["app.ts", "index.ts", "render.ts"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(project, "example", f));
 }, 240_000);
 
 afterAll(() => {
@@ -61,7 +64,7 @@ describe("the packed package in an empty project", () => {
     expect(out.entry).toBe(path.join(fs.realpathSync(project), "node_modules", pkg.name, "dist", "components", "index.js"));
   });
 
-  test("a consumer of every export type-checks with tsc --strict and runs under mocks", () => {
+  test("a consumer of every export (and the example stack) type-checks with tsc --strict and runs under mocks", () => {
     const tsc = spawnSync(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: project, encoding: "utf8" });
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
@@ -101,5 +104,12 @@ describe("the packed package in an empty project", () => {
     });
     expect(result.applied).toEqual([expect.stringMatching(/^ACS pod size 2 vCPU \/ 4 GiB → /)]);
     expect(result.refused).toMatch(/acs: true is not accepted/);
+  });
+
+  test("examples/platform-sidecar (compiled with the consumer above) renders offline from the installed package", () => {
+    const render = node(path.join("out", "example", "render.js"));
+    expect(render.status).toBe(0);
+    expect(render.stdout).toMatch(/initContainers:\n\s+- name: ebpf-probe/);
+    expect(render.stderr).toMatch(/note: ACS pod size 1 vCPU \/ 2 GiB → 1\.5 vCPU \/ 3 GiB/);
   });
 });
