@@ -60,6 +60,15 @@ describe("EbpfWorkbench under mocks", () => {
     expect(await valueOf(workbench.verification!.skipped)).toBe(true);
   });
 
+  test("deployment with a kubeconfig: the tcp_connect check names the Deployment and passes the kubeconfig as a secret", async () => {
+    const { mine } = await build("checked", { image: IMAGE, namespace: "tracing", kubeconfig: "apiVersion: v1\nkind: Config\n# token-xyz\n", verifyTarget: "127.0.0.1:8080" });
+    await settle();
+    const check = [...mine, ...registered].find((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.name === "checked-tcp-connect-check")!;
+    expect(check.inputs).toMatchObject({ check: "tcp_connect-fentry", namespace: "tracing", deployment: "checked", target: "127.0.0.1:8080", image: IMAGE });
+    // Marked secret: the engine encrypts it in the state and never shows it in outputs.
+    expect((check.inputs.kubeconfig as Obj)[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
+  });
+
   test("deployment with a build: the image is built, pushed and deployed by digest", async () => {
     const { mine } = await build("built", {
       build: { repository: "registry.cn-hangzhou.aliyuncs.com/team/wb", registry: { server: "registry.cn-hangzhou.aliyuncs.com", username: "u", password: "p" }, pullRegistryServer: "registry-vpc.cn-hangzhou.aliyuncs.com" },
