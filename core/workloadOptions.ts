@@ -173,7 +173,10 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
   const placement = options.placement ?? "deployment";
   const onAcs = placement !== "node";
   for (const e of checkPlacement(placement, ["deployment", "node"])) fail(e.input, e.value, e.accepted);
-  if (placement === "node") for (const e of refuseNodeOnAcs(options)) fail(e.input, e.value, e.accepted, e.detail);
+  if (placement === "node") {
+    for (const e of refuseNodeOnAcs(options)) fail(e.input, e.value, e.accepted, e.detail);
+    if (options.replicas !== undefined) fail("replicas", options.replicas, "unset with placement node", "a DaemonSet runs one pod per node");
+  }
   const computeClass = options.computeClass ?? WORKLOAD_DEFAULTS.computeClass;
   const computeQos = options.computeQos ?? WORKLOAD_DEFAULTS.computeQos;
   if (onAcs) for (const e of checkComputeLabels(computeClass, computeQos)) fail(e.input, e.value, e.accepted, e.detail);

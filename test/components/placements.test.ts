@@ -94,7 +94,8 @@ describe("EbpfWorkbench under mocks", () => {
     ["acs: true", { acs: true }, /acs: true is not accepted \(ACS runs no DaemonSets .*\); expected a node-based cluster \(ACK or another cluster with nodes\): on ACS use placement sidecar/],
     ["an ACS compute class", { computeClass: "performance" }, /computeClass: "performance" is not accepted \(.*compute-class is an ACS label\)/],
     ["an ACS compute QoS", { computeQos: "best-effort" }, /computeQos: "best-effort" is not accepted/],
-  ])("node is refused on ACS (%s) before anything is registered", (_name, extra, message) => {
+    ["replicas (one pod per node)", { replicas: 2 }, /replicas: 2 is not accepted \(a DaemonSet runs one pod per node\); expected unset with placement node/],
+  ])("node is refused (%s) before anything is registered", (_name, extra, message) => {
     const before = registered.length;
     expect(() => new EbpfWorkbench("refused", { placement: "node", image: IMAGE, ...extra })).toThrow(message);
     expect(registered.length).toBe(before);
