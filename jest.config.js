@@ -4,6 +4,8 @@ module.exports = {
   // Type checking is done once by `npm run typecheck`; jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testMatch: ["**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/bin/", "/out/"],
+  testPathIgnorePatterns: ["/node_modules/", "/bin/", "/out/", "/dist/"],
   testTimeout: 30000,
+  // The examples import the package by name, as a platform stack does.
+  moduleNameMapper: { "^acs-ebpf$": "<rootDir>/components/index.ts" },
 };

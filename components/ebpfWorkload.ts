@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
-import { deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
+import { InputError, InputErrors, oneOf } from "../core/errors";
+import { daemonSetManifest, deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
+import { PROBE_MODES } from "../core/probeContainer";
 import { COMPONENT_TYPES } from "../core/workload";
 import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "../core/workloadOptions";
 import { ImagePullSecret, validateImagePullSecretArgs } from "./imagePullSecret";
@@ -56,16 +58,46 @@ export interface EbpfWorkloadArgs {
   imagePullSecrets?: pulumi.Input<string>[];
   /** Registry credentials: a pull Secret `<workloadName>-registry` is created before the Deployment and used by it. */
   registryCredentials?: RegistryCredentials;
+  /** deployment (default): a workbench Deployment on ACS; node: a DaemonSet, one probe per node of a node-based cluster (refused on ACS). */
+  placement?: "deployment" | "node";
+  /** The target cluster is ACS: the node placement is refused (ACS runs no DaemonSets). */
+  acs?: boolean;
+  /** workbench (default): a shell to `kubectl exec` into; monitor: the trace runs as the container's process, events on stdout. */
+  mode?: "workbench" | "monitor";
+  /** Run /usr/local/bin/ebpf-selftest as the startupProbe: the rollout fails when eBPF does not work (default false). */
+  selfTest?: boolean;
+}
+
+/**
+ * Validates every plain argument of an EbpfWorkload (the capability model's inputs, the ACS labels
+ * and sizes, the placement, the mode, the registry credentials) and resolves the workload; throws
+ * InputErrors before anything is registered. EbpfWorkbench calls it too, before its own super().
+ */
+export function validateEbpfWorkloadArgs(name: string, args: Omit<EbpfWorkloadArgs, "image">): ResolvedWorkload {
+  const { workloadName, mode, selfTest, registryCredentials, imagePullSecrets: _pullSecrets, ...rest } = args;
+  const errors = [
+    ...(mode !== undefined && !(PROBE_MODES as readonly string[]).includes(mode) ? [new InputError("mode", mode, oneOf(PROBE_MODES))] : []),
+    ...(selfTest !== undefined && typeof selfTest !== "boolean" ? [new InputError("selfTest", selfTest, "true or false")] : []),
+  ];
+  if (errors.length > 0) throw new InputErrors(errors);
+  const options: WorkloadOptions = { ...rest, name: workloadName ?? name };
+  const resolved = resolveWorkload(options);
+  if (registryCredentials) {
+    validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName: pullSecretName(resolved) });
+  }
+  return resolved;
 }
 
 /**
  * A least-privilege eBPF workload on ACS: the namespace (optional) and a Deployment whose
- * container drops ALL capabilities and adds only what the capability model requires.
+ * container drops ALL capabilities and adds only what the capability model requires (or, for the
+ * node placement on a node-based cluster, a DaemonSet with the same probe container).
  */
 export class EbpfWorkload extends pulumi.ComponentResource {
   /** The resolved, validated workload (plain values), e.g. for `render` or tests. */
   readonly resolved: ResolvedWorkload;
   readonly namespace: pulumi.Output<string>;
+  /** Name of the Deployment (of the DaemonSet, for the node placement). */
   readonly deploymentName: pulumi.Output<string>;
   /** Labels that select the workload's pods. */
   readonly selector: pulumi.Output<Record<string, string>>;
@@ -76,31 +108,14 @@ export class EbpfWorkload extends pulumi.ComponentResource {
   readonly notNeeded: CapabilityGrant[];
   readonly hostPaths: HostPathGrant[];
   readonly warnings: string[];
-  readonly deployment: k8s.apps.v1.Deployment;
+  /** The Deployment, or the DaemonSet of the node placement. */
+  readonly workload: k8s.apps.v1.Deployment | k8s.apps.v1.DaemonSet;
 
   constructor(name: string, args: EbpfWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: throwing before super() registers nothing at all.
-    const options: WorkloadOptions = {
-      name: args.workloadName ?? name,
-      namespace: args.namespace,
-      createNamespace: args.createNamespace,
-      replicas: args.replicas,
-      computeClass: args.computeClass,
-      computeQos: args.computeQos,
-      cpu: args.cpu,
-      memory: args.memory,
-      probeKinds: args.probeKinds,
-      kernel: args.kernel,
-      architecture: args.architecture,
-      capabilityProfile: args.capabilityProfile,
-      seccompProfile: args.seccompProfile,
-      minimizeCapabilities: args.minimizeCapabilities,
-    };
-    const resolved = resolveWorkload(options);
+    const resolved = validateEbpfWorkloadArgs(name, args);
+    const podOptions = { mode: args.mode, selfTest: args.selfTest };
     const secretName = pullSecretName(resolved);
-    if (args.registryCredentials) {
-      validateImagePullSecretArgs({ ...args.registryCredentials, namespace: resolved.namespace, secretName });
-    }
     super(COMPONENT_TYPES.workload, name, {}, opts);
     this.resolved = resolved;
 
@@ -117,20 +132,21 @@ export class EbpfWorkload extends pulumi.ComponentResource {
         )
       : undefined;
     const image = pulumi.output(args.image);
-    const manifest = deploymentManifest(resolved, {
+    const podImage = {
       image,
       imagePullPolicy: image.apply(pullPolicyFor),
       imagePullSecrets: [...(args.imagePullSecrets ?? []), ...(pullSecret ? [secretName] : [])],
-    });
-    this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, manifest, {
-      parent: this,
-      dependsOn: [...(namespace ? [namespace] : []), ...(pullSecret ? [pullSecret] : [])],
-    });
+    };
+    const childOpts = { parent: this, dependsOn: [...(namespace ? [namespace] : []), ...(pullSecret ? [pullSecret] : [])] };
+    this.workload =
+      resolved.placement === "node"
+        ? new k8s.apps.v1.DaemonSet(`${name}-daemonset`, daemonSetManifest(resolved, podImage, podOptions), childOpts)
+        : new k8s.apps.v1.Deployment(`${name}-deployment`, deploymentManifest(resolved, podImage, podOptions), childOpts);
 
     this.namespace = namespace ? namespace.metadata.name : pulumi.output(resolved.namespace);
-    this.deploymentName = this.deployment.metadata.name;
+    this.deploymentName = this.workload.metadata.name;
     this.selector = pulumi.output(selectorLabels(resolved));
-    this.podTemplate = this.deployment.spec.template;
+    this.podTemplate = this.workload.spec.template;
     this.image = image;
     this.capabilities = resolved.plan.add;
     this.notNeeded = resolved.plan.notNeeded;

@@ -94,3 +94,53 @@ export function billedPodSize(cpu: number, memoryBytes: number): PodSize {
 export function describePodSize(size: PodSize): string {
   return `${size.cpu} vCPU / ${size.memoryGiB} GiB`;
 }
+
+/** What a pod asks for, the way the scheduler (and ACS's billing) adds its containers up. */
+export interface PodRequests {
+  cpu: number;
+  memoryBytes: number;
+  /** Some container sets a request (or a limit, which is then its request). */
+  anySet: boolean;
+  /** Quantities that could not be read (e.g. not known yet), as `container.resource=value`. */
+  unreadable: string[];
+}
+
+type ContainerLike = { name?: unknown; restartPolicy?: unknown; resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } };
+
+/**
+ * The pod's effective requests (Kubernetes, with native sidecars): the larger of
+ *   the app containers plus every sidecar (init container with restartPolicy Always), and
+ *   each regular init container plus the sidecars started before it;
+ * per resource. A container without a request but with a limit requests its limit.
+ */
+export function podRequests(spec: { containers?: unknown; initContainers?: unknown }): PodRequests {
+  const result: PodRequests = { cpu: 0, memoryBytes: 0, anySet: false, unreadable: [] };
+  const read = (c: ContainerLike, resource: "cpu" | "memory"): number => {
+    const raw = c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource];
+    if (raw === undefined || raw === null) return 0;
+    result.anySet = true;
+    const text = typeof raw === "number" ? String(raw) : raw;
+    const value = typeof text === "string" ? (resource === "cpu" ? parseCpu(text) : parseMemory(text)) : undefined;
+    if (value === undefined) result.unreadable.push(`${String(c.name ?? "?")}.${resource}=${JSON.stringify(raw) ?? String(raw)}`);
+    return value ?? 0;
+  };
+  const list = (v: unknown) => (Array.isArray(v) ? (v as ContainerLike[]) : []);
+  for (const resource of ["cpu", "memory"] as const) {
+    let sidecars = 0;
+    let initPeak = 0;
+    for (const c of list(spec.initContainers)) {
+      if (c.restartPolicy === "Always") sidecars += read(c, resource);
+      else initPeak = Math.max(initPeak, sidecars + read(c, resource));
+    }
+    const total = Math.max(initPeak, sidecars + list(spec.containers).reduce((sum, c) => sum + read(c, resource), 0));
+    if (resource === "cpu") result.cpu = total;
+    else result.memoryBytes = total;
+  }
+  return result;
+}
+
+/** The size ACS bills for a pod spec: its effective requests rounded up, or the default without requests. */
+export function billedPodSizeOf(spec: { containers?: unknown; initContainers?: unknown }): PodSize {
+  const r = podRequests(spec);
+  return r.anySet ? billedPodSize(r.cpu, r.memoryBytes) : DEFAULT_POD_SIZE;
+}

@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { Input } from "@pulumi/pulumi";
 import { COMPUTE_CLASS_LABEL, COMPUTE_QOS_LABEL } from "./acs";
-import { ANNOTATIONS, KEEP_ALIVE_COMMAND } from "./workload";
+import { ProbeMode, probeAnnotations, probeContainer } from "./probeContainer";
 import type { ResolvedWorkload } from "./workloadOptions";
 
 
@@ -52,85 +52,85 @@ export interface DeploymentImage {
   imagePullSecrets?: Input<string>[];
 }
 
-export function deploymentManifest(w: ResolvedWorkload, image: DeploymentImage): k8s.apps.v1.Deployment {
+/** The workbench pod template: the probe container (core/probeContainer.ts) alone in its pod. */
+function workbenchPodTemplate(w: ResolvedWorkload, image: DeploymentImage, options: WorkbenchPodOptions): k8s.core.v1.PodTemplateSpec {
   const { plan } = w;
-  const selector = selectorLabels(w);
-  const mounts = plan.hostPaths.map((h, i) => ({ name: `host-${i}`, path: h.path }));
+  const probe = probeContainer({
+    name: CONTAINER_NAME,
+    plan,
+    image: image.image,
+    imagePullPolicy: image.imagePullPolicy,
+    cpu: w.cpu,
+    memory: w.memory,
+    mode: options.mode ?? "workbench",
+    selfTest: options.selfTest,
+    volumePrefix: "host-",
+  });
+  return {
+    metadata: {
+      labels: {
+        ...selectorLabels(w),
+        // ACS labels on the template only (ACS may rewrite them); a node-based cluster has none.
+        ...(w.placement === "deployment" ? { [COMPUTE_CLASS_LABEL]: w.computeClass, [COMPUTE_QOS_LABEL]: w.computeQos } : {}),
+      },
+      annotations: probeAnnotations(plan),
+    },
+    spec: {
+      // The workbench talks to no API server: no token in the pod.
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 10,
+      // ACS schedules x86 by default; arm64 is asked for with the standard arch label.
+      ...(plan.architecture === "arm64" ? { nodeSelector: { "kubernetes.io/arch": "arm64" } } : {}),
+      ...(image.imagePullSecrets?.length ? { imagePullSecrets: image.imagePullSecrets.map((name) => ({ name })) } : {}),
+      containers: [probe.container],
+      ...(probe.volumes.length ? { volumes: probe.volumes } : {}),
+    },
+  };
+}
+
+/** How the workbench's probe container runs (defaults: the interactive workbench, no self-test). */
+export interface WorkbenchPodOptions {
+  mode?: ProbeMode;
+  selfTest?: boolean;
+}
+
+function workloadMetadata(w: ResolvedWorkload) {
+  return { name: w.name, namespace: w.namespace, labels: { ...selectorLabels(w), "app.kubernetes.io/part-of": "acs-ebpf" } };
+}
+
+export function deploymentManifest(w: ResolvedWorkload, image: DeploymentImage, options: WorkbenchPodOptions = {}): k8s.apps.v1.Deployment {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: {
-      name: w.name,
-      namespace: w.namespace,
-      labels: { ...selector, "app.kubernetes.io/part-of": "acs-ebpf" },
-    },
+    metadata: workloadMetadata(w),
     spec: {
       replicas: w.replicas,
-      selector: { matchLabels: selector },
-      template: {
-        metadata: {
-          labels: {
-            ...selector,
-            [COMPUTE_CLASS_LABEL]: w.computeClass,
-            [COMPUTE_QOS_LABEL]: w.computeQos,
-          },
-          annotations: {
-            [ANNOTATIONS.probeKinds]: plan.probeKinds.join(","),
-            [ANNOTATIONS.kernel]: plan.kernel === "unknown" ? "unknown" : plan.kernel.release,
-            [ANNOTATIONS.architecture]: plan.architecture,
-            [ANNOTATIONS.capabilityProfile]: plan.profile,
-            ...(plan.add.some((g) => g.name === "SETPCAP") && plan.profile === "least-privilege"
-              ? { [ANNOTATIONS.minimizeCapabilities]: "true" }
-              : {}),
-          },
-        },
-        spec: {
-          // The workbench talks to no API server: no token in the pod.
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          terminationGracePeriodSeconds: 10,
-          // ACS schedules x86 by default; arm64 is asked for with the standard arch label.
-          ...(plan.architecture === "arm64" ? { nodeSelector: { "kubernetes.io/arch": "arm64" } } : {}),
-          ...(image.imagePullSecrets?.length ? { imagePullSecrets: image.imagePullSecrets.map((name) => ({ name })) } : {}),
-          containers: [
-            {
-              name: CONTAINER_NAME,
-              image: image.image,
-              imagePullPolicy: image.imagePullPolicy,
-              command: [...KEEP_ALIVE_COMMAND],
-              resources: {
-                requests: { cpu: w.cpu, memory: w.memory },
-                // Limits equal to requests: on >= 5.11 the ring buffer is charged to this memory cgroup.
-                limits: { cpu: w.cpu, memory: w.memory },
-              },
-              securityContext: {
-                privileged: false,
-                allowPrivilegeEscalation: false,
-                // UID 0 on purpose: Kubernetes puts added capabilities in the bounding, permitted and
-                // effective sets of root only; a non-root process would start with none of them.
-                runAsUser: 0,
-                runAsNonRoot: false,
-                capabilities: {
-                  ...(plan.drop.length ? { drop: [...plan.drop] } : {}),
-                  add: plan.add.map((g) => g.name),
-                },
-                ...(plan.seccompProfile ? { seccompProfile: { type: plan.seccompProfile } } : {}),
-              },
-              ...(mounts.length
-                ? { volumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })) }
-                : {}),
-            },
-          ],
-          ...(mounts.length
-            ? { volumes: mounts.map((m) => ({ name: m.name, hostPath: { path: m.path, type: "Directory" } })) }
-            : {}),
-        },
-      },
+      selector: { matchLabels: selectorLabels(w) },
+      template: workbenchPodTemplate(w, image, options),
+    },
+  };
+}
+
+/** The node placement: one probe per node of a node-based cluster (ACK and others; never ACS). */
+export function daemonSetManifest(w: ResolvedWorkload, image: DeploymentImage, options: WorkbenchPodOptions = {}): k8s.apps.v1.DaemonSet {
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: workloadMetadata(w),
+    spec: {
+      selector: { matchLabels: selectorLabels(w) },
+      template: workbenchPodTemplate(w, image, options),
     },
   };
 }
 
 /** Every object of the workload in apply order (the namespace first when the stack owns it). */
-export function buildWorkloadManifests(w: ResolvedWorkload, image: DeploymentImage): (k8s.core.v1.Namespace | k8s.apps.v1.Deployment)[] {
-  return [...(w.createNamespace ? [namespaceManifest(w)] : []), deploymentManifest(w, image)];
+export function buildWorkloadManifests(
+  w: ResolvedWorkload,
+  image: DeploymentImage,
+  options: WorkbenchPodOptions = {},
+): (k8s.core.v1.Namespace | k8s.apps.v1.Deployment | k8s.apps.v1.DaemonSet)[] {
+  const workload = w.placement === "node" ? daemonSetManifest(w, image, options) : deploymentManifest(w, image, options);
+  return [...(w.createNamespace ? [namespaceManifest(w)] : []), workload];
 }

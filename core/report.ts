@@ -17,7 +17,7 @@ export function capabilityReport(w: ResolvedWorkload): string {
     "",
     `Profile **${plan.profile}** (risk: ${plan.risk}); probe kinds ${plan.probeKinds.join(", ")}; kernel ${kernel}; ${plan.architecture}, minimum kernel ${plan.minimumKernel}.`,
     `Drop: ${plan.drop.length ? plan.drop.join(", ") : "nothing"}. Seccomp: ${plan.seccompProfile ?? "not set (Unconfined)"}. Pod Security level the namespace must enforce: ${plan.podSecurityLevel}.`,
-    `ACS pod size billed: ${describePodSize(w.podSize)}.`,
+    w.podSize ? `ACS pod size billed: ${describePodSize(w.podSize)}.` : "Node placement: a DaemonSet on a node-based cluster, no ACS pod size.",
     "",
     "## Granted",
     "",

@@ -16,10 +16,19 @@ export const ANNOTATIONS = {
   capabilityProfile: "acs-ebpf.io/capability-profile",
   /** "true" while the verification minimizes capabilities (SETPCAP is granted for it). */
   minimizeCapabilities: "acs-ebpf.io/minimize-capabilities",
+  /**
+   * Comma-separated names of the probe containers, on pods that also run application containers
+   * (the sidecar placement): only these may add eBPF capabilities; the policy judges the others as
+   * application containers.
+   */
+  probeContainers: "acs-ebpf.io/probe-containers",
 } as const;
 
 /** The prebuilt cilium/ebpf examples/fentry binary in the workbench image. */
 export const TRACER_BINARY_PATH = "/usr/local/bin/fentry-tcp-connect";
+
+/** The in-pod self-test (images/ebpf-workbench/ebpf-selftest): exit 0 only when the trace sees its own connect. */
+export const SELFTEST_PATH = "/usr/local/bin/ebpf-selftest";
 
 /** Where the cilium/ebpf source stays in the image, so people can still `go run` the examples. */
 export const EBPF_SOURCE_PATH = "/app/ebpf";
@@ -29,6 +38,7 @@ export const COMPONENT_TYPES = {
   workload: "acs-ebpf:index:EbpfWorkload",
   image: "acs-ebpf:index:WorkbenchImage",
   verification: "acs-ebpf:index:TcpConnectVerification",
+  workbench: "acs-ebpf:index:EbpfWorkbench",
 } as const;
 
 /**

@@ -27,6 +27,7 @@ import {
 import { InputError, InputErrors, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kernel";
 import { isDnsLabel } from "./kubernetesNames";
+import { Placement, checkPlacement, refuseNodeOnAcs } from "./placement";
 
 /** What a user may set; everything optional but the names has a secure default. */
 export interface WorkloadOptions {
@@ -45,7 +46,14 @@ export interface WorkloadOptions {
   seccompProfile?: string;
   /** Grant SETPCAP so the verification can find which capabilities are really needed. */
   minimizeCapabilities?: boolean;
+  /** deployment (default): a workbench Deployment on ACS; node: a DaemonSet on a node-based cluster (refused on ACS). */
+  placement?: WorkloadPlacement;
+  /** The target is ACS (refuses the node placement). */
+  acs?: boolean;
 }
+
+/** The placements that own their pods (the sidecar goes into an application's pod: core/sidecar.ts). */
+export type WorkloadPlacement = Exclude<Placement, "sidecar">;
 
 export const WORKLOAD_DEFAULTS = {
   createNamespace: true,
@@ -65,19 +73,81 @@ export interface ResolvedWorkload {
   name: string;
   namespace: string;
   createNamespace: boolean;
+  placement: WorkloadPlacement;
   replicas: number;
   computeClass: ComputeClass;
   computeQos: ComputeQos;
   cpu: string;
   memory: string;
-  /** What ACS bills for these requests. */
-  podSize: PodSize;
+  /** What ACS bills for these requests; undefined for the node placement (no ACS). */
+  podSize: PodSize | undefined;
   plan: CapabilityPlan;
   /** The plan's warnings plus the workload's own (namespace, pod size). */
   warnings: string[];
 }
 
 const MAX_REPLICAS = 100;
+
+/** What decides the probe's capabilities; shared by every placement. */
+export type ProbeOptions = Pick<WorkloadOptions, "probeKinds" | "kernel" | "architecture" | "capabilityProfile" | "seccompProfile" | "minimizeCapabilities">;
+
+type Fail = (input: string, value: unknown, accepted: string, detail?: string) => void;
+
+/** Parses a CPU and a memory quantity, reporting each malformed one through `fail`. */
+export function checkQuantities(cpu: string, memory: string, fail: Fail): { cpuValue?: number; memoryValue?: number } {
+  const cpuValue = typeof cpu === "string" ? parseCpu(cpu) : undefined;
+  const memoryValue = typeof memory === "string" ? parseMemory(memory) : undefined;
+  if (cpuValue === undefined) fail("cpu", cpu, 'a positive Kubernetes CPU quantity such as "500m", "1" or "2"');
+  if (memoryValue === undefined) fail("memory", memory, 'a positive Kubernetes memory quantity such as "512Mi" or "2Gi"');
+  return { cpuValue, memoryValue };
+}
+
+/**
+ * Validates the probe options and plans the capabilities (core/capabilities.ts). Bad inputs are
+ * pushed onto `errors` (named with `inputPrefix`); the plan is undefined when any of them is bad.
+ */
+export function resolveProbePlan(options: ProbeOptions, errors: InputError[], inputPrefix = ""): CapabilityPlan | undefined {
+  const named = (input: string) => `${inputPrefix}${input}`;
+  const fail: Fail = (input, value, accepted, detail) => errors.push(new InputError(named(input), value, accepted, detail));
+  const architecture = options.architecture ?? WORKLOAD_DEFAULTS.architecture;
+  if (!(ARCHITECTURES as readonly string[]).includes(architecture)) fail("architecture", architecture, oneOf(ARCHITECTURES));
+
+  const profile = options.capabilityProfile ?? WORKLOAD_DEFAULTS.capabilityProfile;
+  if (!(CAPABILITY_PROFILES as readonly string[]).includes(profile)) fail("capabilityProfile", profile, oneOf(CAPABILITY_PROFILES));
+
+  const seccomp = options.seccompProfile ?? WORKLOAD_DEFAULTS.seccompProfile;
+  if (!(SECCOMP_PROFILES as readonly string[]).includes(seccomp)) fail("seccompProfile", seccomp, oneOf(SECCOMP_PROFILES));
+
+  const kernelText = options.kernel ?? WORKLOAD_DEFAULTS.kernel;
+  let kernel: Kernel | undefined = "unknown";
+  if (kernelText !== "unknown") {
+    kernel = typeof kernelText === "string" ? parseKernelRelease(kernelText) : undefined;
+    if (!kernel) fail("kernel", kernelText, 'a kernel release as printed by `uname -r` (e.g. "5.10.134-16.3.al8.x86_64") or "unknown"');
+  }
+
+  const probeKinds = options.probeKinds ?? DEFAULT_PROBE_KINDS;
+  const badKinds = Array.isArray(probeKinds) ? probeKinds.filter((k) => !(PROBE_KIND_NAMES as readonly string[]).includes(k)) : [probeKinds];
+  if (!Array.isArray(probeKinds) || probeKinds.length === 0 || badKinds.length > 0) {
+    fail("probeKinds", badKinds.length > 0 ? badKinds : probeKinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
+  }
+
+  const blocking = [named("architecture"), named("probeKinds"), named("capabilityProfile"), named("seccompProfile")];
+  if (!kernel || errors.some((e) => blocking.includes(e.input))) return undefined;
+  try {
+    return planCapabilities({
+      probeKinds: probeKinds as ProbeKind[],
+      kernel,
+      architecture: architecture as Architecture,
+      profile: profile as CapabilityProfile,
+      seccompProfile: seccomp as SeccompProfile,
+      minimizeCapabilities: options.minimizeCapabilities,
+    });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    fail(e.input, e.value, e.accepted, e.detail);
+    return undefined;
+  }
+}
 
 /**
  * Validates and resolves workload options. Throws InputErrors naming every bad input at once;
@@ -100,59 +170,25 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
     fail("replicas", options.replicas, `an integer from 0 to ${MAX_REPLICAS}`);
   }
 
+  const placement = options.placement ?? "deployment";
+  const onAcs = placement !== "node";
+  for (const e of checkPlacement(placement, ["deployment", "node"])) fail(e.input, e.value, e.accepted);
+  if (placement === "node") {
+    for (const e of refuseNodeOnAcs(options)) fail(e.input, e.value, e.accepted, e.detail);
+    if (options.replicas !== undefined) fail("replicas", options.replicas, "unset with placement node", "a DaemonSet runs one pod per node");
+  }
   const computeClass = options.computeClass ?? WORKLOAD_DEFAULTS.computeClass;
   const computeQos = options.computeQos ?? WORKLOAD_DEFAULTS.computeQos;
-  for (const e of checkComputeLabels(computeClass, computeQos)) fail(e.input, e.value, e.accepted, e.detail);
+  if (onAcs) for (const e of checkComputeLabels(computeClass, computeQos)) fail(e.input, e.value, e.accepted, e.detail);
 
   const cpu = options.cpu ?? WORKLOAD_DEFAULTS.cpu;
   const memory = options.memory ?? WORKLOAD_DEFAULTS.memory;
-  const cpuValue = parseCpu(cpu);
-  const memoryValue = parseMemory(memory);
-  if (cpuValue === undefined) fail("cpu", cpu, 'a positive Kubernetes CPU quantity such as "500m", "1" or "2"');
-  if (memoryValue === undefined) fail("memory", memory, 'a positive Kubernetes memory quantity such as "512Mi" or "2Gi"');
+  const { cpuValue, memoryValue } = checkQuantities(cpu, memory, fail);
+  const plan = resolveProbePlan(options, errors, inputPrefix);
 
-  const architecture = options.architecture ?? WORKLOAD_DEFAULTS.architecture;
-  if (!(ARCHITECTURES as readonly string[]).includes(architecture)) fail("architecture", architecture, oneOf(ARCHITECTURES));
-
-  const profile = options.capabilityProfile ?? WORKLOAD_DEFAULTS.capabilityProfile;
-  if (!(CAPABILITY_PROFILES as readonly string[]).includes(profile)) fail("capabilityProfile", profile, oneOf(CAPABILITY_PROFILES));
-
-  const seccomp = options.seccompProfile ?? WORKLOAD_DEFAULTS.seccompProfile;
-  if (!(SECCOMP_PROFILES as readonly string[]).includes(seccomp)) fail("seccompProfile", seccomp, oneOf(SECCOMP_PROFILES));
-
-  const kernelText = options.kernel ?? WORKLOAD_DEFAULTS.kernel;
-  let kernel: Kernel | undefined = "unknown";
-  if (kernelText !== "unknown") {
-    kernel = parseKernelRelease(kernelText);
-    if (!kernel) fail("kernel", kernelText, 'a kernel release as printed by `uname -r` (e.g. "5.10.134-16.3.al8.x86_64") or "unknown"');
-  }
-
-  const probeKinds = options.probeKinds ?? DEFAULT_PROBE_KINDS;
-  const badKinds = probeKinds.filter((k) => !(PROBE_KIND_NAMES as readonly string[]).includes(k));
-  if (probeKinds.length === 0 || badKinds.length > 0) {
-    fail("probeKinds", badKinds.length > 0 ? badKinds : probeKinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
-  }
-
-  let plan: CapabilityPlan | undefined;
-  if (kernel && errors.every((e) => ![named("architecture"), named("probeKinds"), named("capabilityProfile"), named("seccompProfile")].includes(e.input))) {
-    try {
-      plan = planCapabilities({
-        probeKinds: probeKinds as ProbeKind[],
-        kernel,
-        architecture: architecture as Architecture,
-        profile: profile as CapabilityProfile,
-        seccompProfile: seccomp as SeccompProfile,
-        minimizeCapabilities: options.minimizeCapabilities,
-      });
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      fail(e.input, e.value, e.accepted, e.detail);
-    }
-  }
-
-  // One container per pod: the pod's requests are the container's.
+  // One container per pod: the pod's requests are the container's. Node pods are not billed per pod.
   let podSize: PodSize | undefined;
-  if (cpuValue !== undefined && memoryValue !== undefined) {
+  if (cpuValue !== undefined && memoryValue !== undefined && onAcs) {
     try {
       podSize = billedPodSize(cpuValue, memoryValue);
     } catch (e) {
@@ -161,13 +197,13 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
     }
   }
 
-  if (errors.length > 0 || !plan || !podSize) throw new InputErrors(errors);
+  if (errors.length > 0 || !plan || (onAcs && !podSize)) throw new InputErrors(errors);
 
   const warnings = [...plan.warnings];
-  if (computeClass.startsWith("gpu")) {
+  if (onAcs && computeClass.startsWith("gpu")) {
     warnings.push(`Compute class ${computeClass}: pod sizes depend on the GPU model; the billed size below is not checked for GPU classes.`);
   }
-  warnings.push(`ACS bills each pod as ${describePodSize(podSize)} (requests cpu ${cpu}, memory ${memory}, rounded up to a supported size).`);
+  if (podSize) warnings.push(`ACS bills each pod as ${describePodSize(podSize)} (requests cpu ${cpu}, memory ${memory}, rounded up to a supported size).`);
   if (!(options.createNamespace ?? WORKLOAD_DEFAULTS.createNamespace)) {
     warnings.push(
       `Namespace ${options.namespace} is not created by this stack: it must allow privileged pods (label pod-security.kubernetes.io/enforce=privileged, or a Pod Security exemption), or the pod is rejected.`,
@@ -178,6 +214,7 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
     name: options.name,
     namespace: options.namespace,
     createNamespace: options.createNamespace ?? WORKLOAD_DEFAULTS.createNamespace,
+    placement,
     replicas,
     computeClass: computeClass as ComputeClass,
     computeQos: computeQos as ComputeQos,

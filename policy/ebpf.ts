@@ -22,7 +22,7 @@ import { InputError, oneOf } from "../core/errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "../core/kernel";
 import { ANNOTATIONS } from "../core/workload";
 import { field, isRecord } from "./podSpecs";
-import type { Finding, PodTemplate, RuleSettings } from "./types";
+import type { ContainerRef, Finding, PodTemplate, RuleSettings } from "./types";
 
 /** Capabilities whose presence marks an eBPF workload. */
 export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
@@ -90,6 +90,27 @@ export function ebpfMarkers(pod: PodTemplate): string[] {
 
 export function isEbpfWorkload(pod: PodTemplate): boolean {
   return ebpfMarkers(pod).length > 0;
+}
+
+function addsMarkerCapability(c: ContainerRef): boolean {
+  return addedCapabilities(c.container).some((cap) => (EBPF_MARKER_CAPABILITIES as readonly string[]).includes(normalizeCapability(String(cap))));
+}
+
+/** The probe containers a pod declares (`acs-ebpf.io/probe-containers`), or undefined when it declares none. */
+export function declaredProbeContainers(pod: PodTemplate): string[] | undefined {
+  const value = pod.metadata.annotations[ANNOTATIONS.probeContainers];
+  return value === undefined ? undefined : value.split(",").map((n) => n.trim()).filter((n) => n !== "");
+}
+
+/**
+ * Whether a container is a probe container (judged against the capability model) or an
+ * application container (judged like any other workload's): a probe container adds BPF, PERFMON
+ * or SYS_ADMIN and, when the pod declares its probe containers (the sidecar placement), is one of
+ * them. So a capability that reaches an application container next to a probe is still reported.
+ */
+export function isProbeContainer(pod: PodTemplate, c: ContainerRef): boolean {
+  const declared = declaredProbeContainers(pod);
+  return addsMarkerCapability(c) && (declared === undefined || declared.includes(c.name));
 }
 
 /** The eBPF profile of a pod template: what it declares and what the model requires for that. */

@@ -8,6 +8,7 @@
  * and `List` objects (kind `List` or `<Kind>List` with `items`), flattened recursively.
  * Every container list counts: containers, initContainers and ephemeralContainers.
  */
+import { POD_TEMPLATE_PATHS } from "../core/podTemplates";
 import type { ContainerRef, KubeObject, PodTemplate } from "./types";
 
 export const POD_BEARING_KINDS = [
@@ -23,19 +24,6 @@ export const POD_BEARING_KINDS = [
 ] as const;
 
 const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
-
-/** Where the pod template sits in each kind (path segments from the object root). */
-const TEMPLATE_PATHS: Record<string, string[]> = {
-  Pod: [],
-  PodTemplate: ["template"],
-  Deployment: ["spec", "template"],
-  ReplicaSet: ["spec", "template"],
-  StatefulSet: ["spec", "template"],
-  DaemonSet: ["spec", "template"],
-  Job: ["spec", "template"],
-  ReplicationController: ["spec", "template"],
-  CronJob: ["spec", "jobTemplate", "spec", "template"],
-};
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -69,13 +57,13 @@ function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
-function joinPath(segments: string[], next: string): string {
+function joinPath(segments: readonly string[], next: string): string {
   return segments.length === 0 ? next : `${segments.join(".")}.${next}`;
 }
 
 /** The pod template of a pod-bearing object, or undefined for any other kind (or a template with no spec). */
 export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
-  const segments = TEMPLATE_PATHS[String(obj.kind)];
+  const segments = POD_TEMPLATE_PATHS[String(obj.kind)];
   if (!segments) return undefined;
   let template: unknown = obj;
   for (const s of segments) template = isRecord(template) ? template[s] : undefined;

@@ -6,14 +6,16 @@
  *   Other pod-bearing kinds are not checked: the verification resource verifies a Deployment
  *   (its `deployment` input), so they could never comply.
  * Allowed: a dynamic resource (pulumi-nodejs:dynamic:Resource) with check = "tcp_connect-fentry",
- *   namespace = the workload's namespace (default "default") and deployment = its metadata.name.
+ *   namespace = the workload's namespace (default "default") and deployment = its metadata.name;
+ *   or every probe container runs the in-pod self-test as its startupProbe (`selfTest: true`):
+ *   the rollout then fails unless the trace works, without exec (the sidecar placement's way).
  * Why: capabilities are planned from a declared kernel; only running the trace in the pod proves
  * that the granted set really loads and attaches the program (and reports the real kernel).
  */
-import { VERIFICATION_CHECK } from "../core/workload";
-import { isEbpfWorkload } from "./ebpf";
-import { isRecord, podTemplateOf } from "./podSpecs";
-import type { Rule } from "./types";
+import { SELFTEST_PATH, VERIFICATION_CHECK } from "../core/workload";
+import { isEbpfWorkload, isProbeContainer } from "./ebpf";
+import { field, isRecord, podTemplateOf } from "./podSpecs";
+import type { PodTemplate, Rule } from "./types";
 
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 
@@ -31,7 +33,7 @@ export interface StackFinding {
 
 export const ebpfVerification: Pick<Rule, "name" | "description" | "defaultLevel" | "settings"> = {
   name: "ebpf-verification",
-  description: `Every eBPF workload in the stack has a tcp_connect verification resource (dynamic resource with check "${VERIFICATION_CHECK}").`,
+  description: `Every eBPF workload in the stack has a tcp_connect verification resource (dynamic resource with check "${VERIFICATION_CHECK}") or runs the in-pod self-test as its probe's startupProbe.`,
   defaultLevel: "mandatory",
   settings: [],
 };
@@ -42,6 +44,18 @@ export const STACK_RULES = [ebpfVerification] as const;
 export function kubernetesKind(type: string): string | undefined {
   const m = /^kubernetes:[^:]+:([A-Za-z]+)$/.exec(type);
   return m?.[1];
+}
+
+/** Every probe container of the pod runs ebpf-selftest as its startupProbe: the rollout verifies the trace. */
+export function selfTested(pod: PodTemplate): boolean {
+  const probes = pod.containers.filter((c) => isProbeContainer(pod, c));
+  return (
+    probes.length > 0 &&
+    probes.every((c) => {
+      const command = field(c.container, "startupProbe", "exec", "command");
+      return Array.isArray(command) && command[0] === SELFTEST_PATH;
+    })
+  );
 }
 
 export function checkVerifications(resources: readonly StackResource[]): StackFinding[] {
@@ -55,7 +69,7 @@ export function checkVerifications(resources: readonly StackResource[]): StackFi
     const kind = kubernetesKind(r.type);
     if (kind !== "Deployment") continue;
     const pod = podTemplateOf({ ...r.props, kind });
-    if (!pod || !isEbpfWorkload(pod)) continue;
+    if (!pod || !isEbpfWorkload(pod) || selfTested(pod)) continue;
     const meta = isRecord(r.props.metadata) ? r.props.metadata : {};
     const name = typeof meta.name === "string" ? meta.name : undefined;
     const namespace = typeof meta.namespace === "string" ? meta.namespace : "default";
@@ -63,7 +77,7 @@ export function checkVerifications(resources: readonly StackResource[]): StackFi
     findings.push({
       urn: r.urn,
       resource: pod.resource,
-      message: `eBPF workload ${namespace}/${name ?? "(name not known yet)"} has no tcp_connect verification: add the TcpConnectVerification component (a dynamic resource with check "${VERIFICATION_CHECK}", namespace "${namespace}", deployment "${name ?? "<name>"}") so the stack proves the granted capabilities load and attach the trace`,
+      message: `eBPF workload ${namespace}/${name ?? "(name not known yet)"} has no tcp_connect verification: add the TcpConnectVerification component (a dynamic resource with check "${VERIFICATION_CHECK}", namespace "${namespace}", deployment "${name ?? "<name>"}") or turn on selfTest (the probe's startupProbe runs ${SELFTEST_PATH}), so the stack proves the granted capabilities load and attach the trace`,
     });
   }
   return findings;

@@ -218,6 +218,30 @@ export function failureError(f: VerificationFailure): Error & { failure: Verific
 }
 
 /**
+ * What the tracer's stderr says, in order: the first signature that matches a line names the
+ * failure. Patterns are POSIX extended regular expressions (GNU grep -E, also valid JavaScript),
+ * matched case-insensitively: the in-image self-test (images/ebpf-workbench/ebpf-selftest) is
+ * generated from this table (verification/selftestScript.ts), so both classify alike.
+ */
+export const TRACER_STDERR_SIGNATURES: readonly { kind: FailureKind; pattern: string }[] = [
+  { kind: "no-btf", pattern: "\\bbtf\\b.*\\b(not found|not supported|no such file)\\b" },
+  { kind: "no-btf", pattern: "no btf found" },
+  { kind: "kernel-unsupported", pattern: "create raw tracepoint: not supported" },
+  { kind: "operation-not-permitted", pattern: "operation not permitted|permission denied" },
+];
+
+/** Exit codes that name a failure when the stderr does not: the shell's "not found/not executable", and `timeout`'s. */
+export const TRACER_EXIT_CODES: readonly { kind: FailureKind; codes: readonly number[] }[] = [
+  { kind: "tracer-missing", codes: [127, 126] },
+  { kind: "header-timeout", codes: [124] },
+];
+
+/** What to do about a failure of this kind, without the context of a particular pod. */
+export function remedyFor(kind: FailureKind): string {
+  return describe(kind, {}).remedy;
+}
+
+/**
  * Why the tracer ended (or was stopped) without attaching, from its stderr and exit code.
  * Preflight findings take precedence: they explain the stderr (e.g. no BTF → a load error).
  */
@@ -228,15 +252,12 @@ export function classifyTracerExit(input: {
   btfPresent?: boolean;
   kernelSupported?: boolean;
 }): FailureKind {
-  const text = input.stderr.join("\n").toLowerCase();
   if (input.kernelSupported === false) return "kernel-unsupported";
   if (input.btfPresent === false) return "no-btf";
-  if (/\bbtf\b.*\b(not found|not supported|no such file)\b/.test(text) || text.includes("no btf found")) return "no-btf";
-  if (text.includes("create raw tracepoint: not supported")) return "kernel-unsupported";
-  if (text.includes("operation not permitted") || text.includes("permission denied")) return "operation-not-permitted";
-  if (input.exitCode === 127 || input.exitCode === 126) return "tracer-missing";
-  if (input.timedOut || input.exitCode === 124) return "header-timeout";
-  return "tracer-exited";
+  const signature = TRACER_STDERR_SIGNATURES.find((s) => input.stderr.some((line) => new RegExp(s.pattern, "i").test(line)));
+  if (signature) return signature.kind;
+  const exitCode = input.timedOut ? 124 : input.exitCode;
+  return TRACER_EXIT_CODES.find((e) => exitCode !== undefined && e.codes.includes(exitCode))?.kind ?? "tracer-exited";
 }
 
 /** HTTP status → failure kind for API calls (exec is separate: it has its own RBAC verb). */

@@ -22,9 +22,22 @@ describe("capabilities", () => {
     expect(findings.map((f) => f.field.replace(/.*\./, ""))).toEqual(flagged);
   });
 
-  it("leaves eBPF workloads to ebpf-least-privilege", () => {
+  it("leaves probe containers (adding BPF, PERFMON or SYS_ADMIN) to ebpf-least-privilege", () => {
     expect(run(capabilities, pod([adds(["BPF", "NET_ADMIN"])]))).toEqual([]);
-    expect(run(capabilities, pod([adds(["NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "tc" } }))).toEqual([]);
+    expect(run(capabilities, pod([adds(["SYS_ADMIN", "SYS_PTRACE"])]))).toEqual([]);
+  });
+
+  it.each([
+    ["an application container beside a probe", pod([adds(["NET_ADMIN"], { name: "app" }), adds(["BPF", "PERFMON"], { name: "probe" })]), ["app"]],
+    ["eBPF annotations alone make no container a probe", pod([adds(["NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "tc" } }), ["c"]],
+    [
+      "BPF on a container the pod does not declare as its probe",
+      pod([adds(["BPF"], { name: "app" }), adds(["BPF", "PERFMON"], { name: "ebpf-probe" })], {}, { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe" } }),
+      ["app"],
+    ],
+    ["the declared probe itself", pod([adds(["BPF", "PERFMON"], { name: "ebpf-probe" })], {}, { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe" } }), []],
+  ])("judges application containers: %s", (_name, obj, flagged) => {
+    expect(run(capabilities, obj).map((f) => f.container)).toEqual(flagged);
   });
 
   it("says which names are allowed and what to do", () => {

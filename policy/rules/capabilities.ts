@@ -1,8 +1,9 @@
 /**
  * capabilities — non-eBPF workloads add only capabilities on an allow-list.
  *
- * Applies to: workloads that are not eBPF workloads (those are checked by ebpf-least-privilege
- * against the capability model instead).
+ * Applies to: every container that is not a probe container (probe containers, which add BPF,
+ * PERFMON or SYS_ADMIN, are checked by ebpf-least-privilege against the capability model). So the
+ * application containers of a pod with an eBPF sidecar are held to the allow-list as before.
  * Restricted fields:
  *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.add
  * Allowed values: names on `allowedCapabilities` (default: the Pod Security "baseline" list
@@ -14,7 +15,7 @@
  * Why: every added capability widens what a compromised container can do to the node's kernel.
  */
 import { normalizeCapability } from "../../core/capabilities";
-import { addedCapabilities, isEbpfWorkload, prefixedSpelling } from "../ebpf";
+import { addedCapabilities, isProbeContainer, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
@@ -26,16 +27,15 @@ export const BASELINE_CAPABILITIES = [
 
 export const capabilities: Rule = {
   name: "capabilities",
-  description: "Non-eBPF workloads add only capabilities on the allow-list (default: Pod Security baseline).",
+  description: "Containers other than eBPF probe containers add only capabilities on the allow-list (default: Pod Security baseline).",
   defaultLevel: "mandatory",
   settings: ["allowedCapabilities", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
-    if (isEbpfWorkload(pod)) return [];
     const allowedList = (settings.allowedCapabilities ?? [...BASELINE_CAPABILITIES]).map(normalizeCapability);
     if (allowedList.includes("*")) return [];
     const allowed = new Set(allowedList);
     const findings: Finding[] = [];
-    for (const c of checkedContainers(pod, settings.exemptImages)) {
+    for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => !isProbeContainer(pod, c))) {
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = normalizeCapability(String(raw));
         if (allowed.has(cap)) {

@@ -21,7 +21,10 @@ describe("ebpf-least-privilege", () => {
     ["SYSLOG for ksym", deployment([caps(["BPF", "PERFMON", "SYSLOG"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "fentry,ksym", [ANNOTATIONS.kernel]: "6.6" } }), {}, []],
     ["SETPCAP while the verification minimizes (annotated)", deployment([caps(["BPF", "PERFMON", "SETPCAP"])], {}, { annotations: { [ANNOTATIONS.kernel]: "6.6", [ANNOTATIONS.minimizeCapabilities]: "true" } }), {}, []],
     ["SETPCAP without the minimization annotation", deployment([caps(["BPF", "PERFMON", "SETPCAP"])], {}, { annotations: { [ANNOTATIONS.kernel]: "6.6" } }), {}, ["SETPCAP"]],
-    ["initContainer and ephemeralContainer checked", pod([caps(["BPF"])], { initContainers: [{ ...caps(["SYS_PTRACE"]), name: "i" }], ephemeralContainers: [{ ...caps(["IPC_LOCK"]), name: "e" }] }), {}, ["SYS_PTRACE", "IPC_LOCK"]],
+    ["initContainer and ephemeralContainer checked", pod([caps(["BPF"])], { initContainers: [{ ...caps(["BPF", "SYS_PTRACE"]), name: "i" }], ephemeralContainers: [{ ...caps(["PERFMON", "IPC_LOCK"]), name: "e" }] }), {}, ["SYS_PTRACE", "IPC_LOCK"]],
+    ["an application container beside the probe is not judged as a probe", pod([{ ...caps(["NET_BIND_SERVICE"]), name: "app" }, caps(["BPF", "PERFMON"])]), { kernel: "6.6" }, []],
+    ["a native sidecar probe (init container, restartPolicy Always)", pod([{ ...caps(["CHOWN"]), name: "app" }], { initContainers: [{ ...caps(["BPF", "PERFMON", "SYS_PTRACE"]), name: "ebpf-probe", restartPolicy: "Always" }] }), { kernel: "6.6" }, ["SYS_PTRACE"]],
+    ["an undeclared container adding BPF is left to the capabilities rule", deployment([{ ...caps(["BPF", "SYS_ADMIN"]), name: "app" }, { ...caps(["BPF", "PERFMON"]), name: "ebpf-probe" }], {}, { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe", [ANNOTATIONS.kernel]: "6.6" } }), {}, []],
   ])("%s", (_name, obj, settings, flagged) => {
     const findings = run(ebpfLeastPrivilege, obj, settings);
     const names = findings.map((f) => (/ is written /.test(f.message) ? `CAP_${f.message.split(" ")[0]}-spelling` : /adds ALL/.test(f.message) ? "ALL" : f.message.split(" ")[1].replace(/,$/, "")));

@@ -1,8 +1,9 @@
 /**
  * ebpf-least-privilege — an eBPF workload adds only what the capability model requires.
  *
- * Applies to: eBPF workloads (a container adds BPF, PERFMON or SYS_ADMIN; a debugfs, tracefs or
- * bpffs hostPath; or the acs-ebpf.io/* annotations).
+ * Applies to: the probe containers of eBPF workloads (containers that add BPF, PERFMON or
+ * SYS_ADMIN; when the pod lists them in acs-ebpf.io/probe-containers, only those). Application
+ * containers beside a probe (the sidecar placement) are judged by the capabilities rule instead.
  * Restricted fields:
  *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.add
  *   metadata.annotations["acs-ebpf.io/probe-kinds" | "acs-ebpf.io/kernel" | "acs-ebpf.io/architecture"]
@@ -15,7 +16,7 @@
  * kernel it shares; SYS_ADMIN in particular is most of root.
  */
 import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
-import { addedCapabilities, ebpfProfile, isEbpfWorkload, kernelLabel, prefixedSpelling } from "../ebpf";
+import { addedCapabilities, ebpfProfile, isEbpfWorkload, isProbeContainer, kernelLabel, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
@@ -39,7 +40,7 @@ export const ebpfLeastPrivilege: Rule = {
     const required = new Set(profile.required);
     const scope = `probe kinds ${profile.probeKinds.join(",")} on ${kernelLabel(profile.kernel)}`;
     const findings: Finding[] = [];
-    for (const c of checkedContainers(pod, settings.exemptImages)) {
+    for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = normalizeCapability(String(raw));
         const fieldPath = `${c.path}.securityContext.capabilities.add[${i}]`;

@@ -14,6 +14,8 @@ describe("run-as-non-root", () => {
     ["pod false, containers true", pod([container({ runAsNonRoot: true })], { securityContext: { runAsNonRoot: false } }), {}, ["(pod)"]],
     ["initContainer unset", pod([container({ runAsNonRoot: true })], { initContainers: [container(undefined, { name: "i" })] }), {}, ["i"]],
     ["eBPF workload exempt", pod([container({ capabilities: { add: ["BPF"] } })]), {}, []],
+    ["application container beside an exempt probe is checked", pod([container(undefined, { name: "app" }), container({ capabilities: { add: ["BPF"] } }, { name: "probe" })]), {}, ["app"]],
+    ["pod-level true covers the app; the probe's own false is exempt", pod([container(undefined, { name: "app" }), container({ runAsNonRoot: false, capabilities: { add: ["BPF", "PERFMON"] } }, { name: "probe" })], { securityContext: { runAsNonRoot: true } }), {}, []],
     ["eBPF workload checked when not exempt", pod([container({ capabilities: { add: ["BPF"] } })]), { exemptEbpfWorkloads: false }, ["c"]],
   ])("%s", (_name, obj, settings, who) => {
     const findings = run(runAsNonRoot, obj, settings);

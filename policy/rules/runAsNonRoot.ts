@@ -1,8 +1,9 @@
 /**
  * run-as-non-root — containers must run with runAsNonRoot: true (disabled unless configured).
  *
- * Applies to: workloads that are not eBPF workloads, unless `exemptEbpfWorkloads: false`: an eBPF
- *   workload runs as UID 0 because Kubernetes puts added capabilities in root's sets only.
+ * Applies to: every container but eBPF probe containers (those adding BPF, PERFMON or SYS_ADMIN),
+ *   unless `exemptEbpfWorkloads: false`: a probe runs as UID 0 because Kubernetes puts added
+ *   capabilities in root's sets only. Application containers beside a probe are checked.
  * Restricted fields:
  *   spec.securityContext.runAsNonRoot
  *   spec.{containers,initContainers,ephemeralContainers}[*].securityContext.runAsNonRoot
@@ -10,20 +11,20 @@
  *   container; false is never allowed at either level.
  * Why: a process running as root in the container is root on the host's files it can reach.
  */
-import { isEbpfWorkload } from "../ebpf";
+import { isProbeContainer } from "../ebpf";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
 export const runAsNonRoot: Rule = {
   name: "run-as-non-root",
-  description: "Containers run with runAsNonRoot: true (off by default; eBPF workloads are exempt: they need UID 0).",
+  description: "Containers run with runAsNonRoot: true (off by default; eBPF probe containers are exempt: they need UID 0).",
   defaultLevel: "disabled",
   settings: ["exemptEbpfWorkloads", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
-    if ((settings.exemptEbpfWorkloads ?? true) && isEbpfWorkload(pod)) return [];
+    const exempt = settings.exemptEbpfWorkloads ?? true;
     const findings: Finding[] = [];
     const podValue = field(pod.spec, "securityContext", "runAsNonRoot");
-    const containers = checkedContainers(pod, settings.exemptImages);
+    const containers = checkedContainers(pod, settings.exemptImages).filter((c) => !(exempt && isProbeContainer(pod, c)));
     if (podValue === false && containers.length > 0) {
       findings.push({ field: `${pod.specPath}.securityContext.runAsNonRoot`, message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
     }

@@ -5,8 +5,10 @@
  * by accident.
  */
 import * as fs from "fs";
-import { Arg, Cmd, DockerfileParser, Env, Instruction, Label } from "dockerfile-ast";
-import { EBPF_SOURCE_PATH, KEEP_ALIVE_COMMAND, TRACER_BINARY_PATH } from "../../core/workload";
+import * as path from "path";
+import { Arg, Cmd, Copy, DockerfileParser, Env, Instruction, Label } from "dockerfile-ast";
+import { EBPF_SOURCE_PATH, KEEP_ALIVE_COMMAND, SELFTEST_PATH, TRACER_BINARY_PATH } from "../../core/workload";
+import { SELFTEST_SCRIPT_FILE } from "../../verification/selftestScript";
 import { PINNED, WORKBENCH_DOCKERFILE, workbenchBuildArgs } from "../../images/ebpf-workbench/versions";
 
 const DOCKERFILE = fs.readFileSync(WORKBENCH_DOCKERFILE, "utf8");
@@ -142,6 +144,18 @@ function checkPrebuiltTracer(text: string): string[] {
   return problems;
 }
 
+function checkSelftestInstalled(text: string): string[] {
+  const copies = DockerfileParser.parse(text).getInstructions().filter((i) => i.getKeyword() === "COPY");
+  const copy = copies.find((c) => c.getArguments().some((a) => a.getValue() === SELFTEST_PATH));
+  if (!copy) return [`no COPY installs the self-test at ${SELFTEST_PATH}`];
+  const args = copy.getArguments().map((a) => a.getValue());
+  const problems: string[] = [];
+  if (!args.includes(path.basename(SELFTEST_SCRIPT_FILE))) problems.push(`the COPY does not take ${path.basename(SELFTEST_SCRIPT_FILE)} from the build context`);
+  if (!fs.existsSync(path.join(path.dirname(WORKBENCH_DOCKERFILE), args[args.length - 2] ?? ""))) problems.push(`${args[args.length - 2]} is not in the build context`);
+  if (!(copy as Copy).getFlags().some((f) => f.getName() === "chmod" && /^0?755$/.test(f.getValue() ?? ""))) problems.push("the self-test is not made executable (--chmod=0755)");
+  return problems;
+}
+
 function checkKeepAliveCmd(text: string): string[] {
   const cmds = DockerfileParser.parse(text).getCMDs() as Cmd[];
   const last = cmds[cmds.length - 1];
@@ -229,6 +243,11 @@ const CHECKS: Array<{ name: string; check: (text: string) => string[]; breakIt: 
     name: "the fentry example is prebuilt at TRACER_BINARY_PATH",
     check: checkPrebuiltTracer,
     breakIt: (t) => t.replace(`-o ${TRACER_BINARY_PATH}`, "-o /usr/local/bin/fentry"),
+  },
+  {
+    name: "the self-test is installed executable at SELFTEST_PATH",
+    check: checkSelftestInstalled,
+    breakIt: (t) => t.replace("COPY --chmod=0755 ebpf-selftest", "COPY ebpf-selftest"),
   },
   {
     name: "CMD keeps the container up and exits on SIGTERM",

@@ -7,6 +7,7 @@
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { VERIFICATION_CHECK } from "../../core/workload";
 import { policies, resourcePolicies, stackPolicies } from "../../policy/policies";
+import { SELFTEST_PATH } from "../../core/workload";
 import { RULE_NAMES } from "../../policy/rules";
 import { vendorDeployment } from "../../policy/testing";
 
@@ -186,6 +187,16 @@ describe("the pack's policies", () => {
       const d = vendorDeployment() as Record<string, any>;
       const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: d.spec.template.spec };
       expect(await run([{ type: "kubernetes:core/v1:Pod", urn: "urn:p", props: pod }])).toEqual([]);
+    });
+
+    it.each<[string, (c: Record<string, any>) => void, number]>([
+      ["every probe container runs the self-test as its startupProbe", (c) => (c.startupProbe = { exec: { command: [SELFTEST_PATH] } }), 0],
+      ["a startupProbe that is not the self-test", (c) => (c.startupProbe = { exec: { command: ["/bin/true"] } }), 1],
+      ["no startupProbe", () => undefined, 1],
+    ])("self-tested Deployments need no verification resource: %s", async (_name, edit, findings) => {
+      const d = vendorDeployment() as Record<string, any>;
+      edit(d.spec.template.spec.containers[0]);
+      expect(await run([{ type: DEPLOYMENT, urn: "urn:d", props: d }])).toHaveLength(findings);
     });
 
     it("ignores workloads that are not eBPF workloads", async () => {

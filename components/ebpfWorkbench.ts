@@ -1,0 +1,202 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { CapabilityGrant } from "../core/capabilities";
+import { InputError, InputErrors } from "../core/errors";
+import { planWorkbenchImage, WorkbenchImageArgs } from "../core/imagePlan";
+import { checkPlacement } from "../core/placement";
+import { resolveSidecarOptions } from "../core/sidecar";
+import { COMPONENT_TYPES } from "../core/workload";
+import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
+import { ebpfSidecarTransform } from "./ebpfSidecar";
+import { TcpConnectVerification, validateVerificationArgs } from "./tcpConnectVerification";
+import { WorkbenchImage } from "./workbenchImage";
+
+/** How to build the workbench image (WorkbenchImage's arguments; the architecture is the workbench's). */
+export type WorkbenchBuildArgs = Omit<WorkbenchImageArgs, "existingImage" | "architecture">;
+
+/**
+ * Arguments of the eBPF workbench. Decision fields are plain values (validated when the component
+ * is constructed, before anything is registered); enums are string unions.
+ */
+export interface EbpfWorkbenchArgs {
+  /**
+   * Where the probe runs. deployment (default): a standalone workbench Deployment on ACS (it sees
+   * only its own pod's kernel). sidecar: the probe in your application's pods (the way to observe an
+   * application on ACS): the component outputs `sidecarTransform` for your workloads. node: a
+   * DaemonSet, one probe per node, for node-based clusters (ACK and others); refused on ACS.
+   */
+  placement?: "deployment" | "sidecar" | "node";
+  /** An existing workbench image by digest (`repo@sha256:…`). Set this or `build`. */
+  image?: pulumi.Input<string>;
+  /** Build the workbench image and push it to ACR; it is deployed by digest. Set this or `image`. */
+  build?: WorkbenchBuildArgs;
+  /** Namespace of the workbench Deployment or DaemonSet (default ebpf-workbench). Not used by the sidecar placement. */
+  namespace?: string;
+  /** Create the namespace labelled Pod Security privileged (default true). */
+  createNamespace?: boolean;
+  /** Name of the Deployment or DaemonSet (default: the component's name). */
+  workloadName?: string;
+  /** Pods of the workbench Deployment (default 1). */
+  replicas?: number;
+  /** ACS compute class (deployment placement): general-purpose (default), performance, gpu, gpu-hpn. Refused with the node placement. */
+  computeClass?: "general-purpose" | "performance" | "gpu" | "gpu-hpn";
+  /** ACS compute QoS (deployment placement): default (default) or best-effort. Refused with the node placement. */
+  computeQos?: "default" | "best-effort";
+  /** CPU request and limit of the probe container (default 1 for deployment/node, 250m for sidecar). */
+  cpu?: string;
+  /** Memory request and limit of the probe container (default 2Gi for deployment/node, 256Mi for sidecar). */
+  memory?: string;
+  /** eBPF probe kinds (default ["fentry"]: the tcp_connect trace). */
+  probeKinds?: ("fentry" | "kprobe" | "kprobe-tracefs" | "tracepoint" | "tc" | "xdp" | "raw-socket" | "ksym")[];
+  /** Node kernel (`uname -r`) or "unknown" (default): decides SYS_RESOURCE and the minimum kernel. */
+  kernel?: string;
+  /** CPU architecture (default amd64). */
+  architecture?: "amd64" | "arm64";
+  /** least-privilege (default) or vendor-demo (high risk, comparison only; not for the sidecar). */
+  capabilityProfile?: "least-privilege" | "vendor-demo";
+  /** Seccomp profile of the probe container (default RuntimeDefault). */
+  seccompProfile?: "RuntimeDefault" | "Unconfined";
+  /** workbench: a shell to `kubectl exec` into (default for deployment); monitor: the trace's events on stdout (default for sidecar and node). */
+  mode?: "workbench" | "monitor";
+  /**
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF
+   * does not work, without pods/exec RBAC (default true). With the sidecar placement a failing
+   * self-test also holds back the application's containers (native sidecar): set false to avoid that.
+   */
+  selfTest?: boolean;
+  /** The cluster's Kubernetes version (sidecar placement, required): native sidecar from 1.29, else `__IS_SIDECAR__=true`. */
+  kubernetesVersion?: string;
+  /** The target is ACS (refuses the node placement). */
+  acs?: boolean;
+  /** Sidecar placement: register `sidecarTransform` for every resource declared after this component in the stack (default false). */
+  applyToStack?: boolean;
+  /** Names of existing dockerconfigjson Secrets in the namespace (deployment and node placements). */
+  imagePullSecrets?: pulumi.Input<string>[];
+  /** Registry credentials: a pull Secret is created in the namespace (deployment and node placements). */
+  registryCredentials?: RegistryCredentials;
+  /** kubeconfig of the cluster for the tcp_connect verification (deployment placement); kept secret. Unset: the verification is skipped and says so. */
+  kubeconfig?: pulumi.Input<string>;
+  /** kubeconfig context for the verification (default: its current-context). */
+  kubeconfigContext?: pulumi.Input<string>;
+  /** `host:port` (IPv4) the verification connects to from the pod (default a loopback port). */
+  verifyTarget?: string;
+}
+
+/**
+ * The eBPF workbench in one line: the image (built and pushed, or an existing digest), the probe in
+ * the chosen placement with least-privilege capabilities, and its verification (the tcp_connect
+ * trace for the Deployment; the in-pod self-test when `selfTest` is on).
+ */
+export class EbpfWorkbench extends pulumi.ComponentResource {
+  readonly placement: "deployment" | "sidecar" | "node";
+  /** The image the probe runs, by digest. */
+  readonly imageRef: pulumi.Output<string>;
+  /** Capabilities the probe container adds, each with why. */
+  readonly capabilities: CapabilityGrant[];
+  /** Warnings a person should read (Pod Security, ACS privileged mode, runtime versions, billing). */
+  readonly warnings: string[];
+  /** The workbench Deployment or node DaemonSet (not for the sidecar placement). */
+  readonly workload?: EbpfWorkload;
+  /** The tcp_connect verification of the Deployment (deployment placement). */
+  readonly verification?: TcpConnectVerification;
+  /** Sidecar placement: apply to your workloads (`transforms: [t]`); it changes only those labelled acs-ebpf.io/ebpf-sidecar=enabled. */
+  readonly sidecarTransform?: pulumi.ResourceTransform;
+
+  constructor(name: string, args: EbpfWorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything is validated before super(): a bad input registers nothing at all.
+    const placement = args.placement ?? "deployment";
+    const errors: InputError[] = [...checkPlacement(placement)];
+    if ((args.image === undefined) === (args.build === undefined)) {
+      errors.push(new InputError("image", args.image, "exactly one of image (an existing image by digest) and build (build and push the workbench)"));
+    }
+    const collect = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof InputErrors) errors.push(...e.errors);
+        else if (e instanceof InputError) errors.push(e);
+        else throw e;
+      }
+    };
+    if (args.build) collect(() => planWorkbenchImage({ ...args.build, architecture: args.architecture }));
+    if (typeof args.image === "string") collect(() => planWorkbenchImage({ existingImage: args.image as string }));
+    let capabilities: CapabilityGrant[] = [];
+    let warnings: string[] = [];
+    // The workload's arguments are the workbench's own, minus what only the workbench knows.
+    const { placement: _placement, image: _image, build: _build, kubernetesVersion: _version, applyToStack: _applyToStack, kubeconfig: _kubeconfig, kubeconfigContext: _context, verifyTarget: _target, ...shared } = args;
+    const workloadArgs = {
+      ...shared,
+      namespace: args.namespace ?? "ebpf-workbench",
+      workloadName: args.workloadName ?? name,
+      mode: args.mode ?? (placement === "node" ? "monitor" : "workbench"),
+      selfTest: args.selfTest ?? true,
+    } as const;
+    const sidecarOptions = {
+      image: args.image ?? "(built by this component)",
+      kubernetesVersion: args.kubernetesVersion as string,
+      mode: args.mode,
+      selfTest: args.selfTest,
+      cpu: args.cpu,
+      memory: args.memory,
+      probeKinds: args.probeKinds,
+      kernel: args.kernel,
+      architecture: args.architecture,
+      seccompProfile: args.seccompProfile,
+    };
+    if (placement === "sidecar") {
+      const notForSidecar = (["namespace", "createNamespace", "workloadName", "replicas", "computeClass", "computeQos", "capabilityProfile", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget"] as const).filter((k) => args[k] !== undefined);
+      // Credentials are never echoed in a message.
+      const shown = (k: (typeof notForSidecar)[number]) => (k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k]);
+      for (const k of notForSidecar) errors.push(new InputError(k, shown(k), "unset with placement sidecar", "the probe joins your application's pods: their namespace, replicas and labels are the application's"));
+      collect(() => {
+        const s = resolveSidecarOptions(sidecarOptions);
+        capabilities = s.plan.add;
+        warnings = s.plan.warnings;
+      });
+    } else if (placement === "deployment" || placement === "node") {
+      collect(() => {
+        const w = validateEbpfWorkloadArgs(name, { ...workloadArgs, placement });
+        capabilities = w.plan.add;
+        warnings = w.warnings;
+      });
+      if (placement === "deployment") collect(() => validateVerificationArgs({ namespace: workloadArgs.namespace, deployment: workloadArgs.workloadName, image: "", podTemplate: {}, target: args.verifyTarget }));
+      else if (args.kubeconfig !== undefined || args.verifyTarget !== undefined) {
+        errors.push(new InputError(args.kubeconfig !== undefined ? "kubeconfig" : "verifyTarget", "(set)", "unset with placement node", "the exec verification checks a Deployment; the node placement verifies itself with selfTest (the startupProbe)"));
+      }
+    }
+    if (errors.length > 0) throw new InputErrors(errors);
+
+    super(COMPONENT_TYPES.workbench, name, {}, opts);
+    this.placement = placement;
+    this.capabilities = capabilities;
+    this.warnings = warnings;
+    this.imageRef = args.build
+      ? new WorkbenchImage(`${name}-image`, { ...args.build, architecture: args.architecture }, { parent: this }).imageRef
+      : pulumi.output(args.image as pulumi.Input<string>);
+
+    if (placement === "sidecar") {
+      this.sidecarTransform = ebpfSidecarTransform({ ...sidecarOptions, image: this.imageRef });
+      if (args.applyToStack) pulumi.runtime.registerResourceTransform(this.sidecarTransform);
+    } else {
+      const workload = new EbpfWorkload(name, { ...workloadArgs, placement, image: this.imageRef }, { parent: this });
+      this.workload = workload;
+      if (placement === "deployment") {
+        this.verification = new TcpConnectVerification(
+          `${name}-tcp-connect`,
+          {
+            namespace: workload.namespace,
+            deployment: workload.deploymentName,
+            image: workload.image,
+            podTemplate: workload.podTemplate,
+            selector: workload.selector,
+            kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+            context: args.kubeconfigContext,
+            probeKinds: workload.resolved.plan.probeKinds,
+            target: args.verifyTarget,
+          },
+          { parent: this, dependsOn: [workload] },
+        );
+      }
+    }
+    this.registerOutputs({ placement, imageRef: this.imageRef, capabilities, warnings });
+  }
+}
