@@ -2,7 +2,8 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, VERIFICATION_CHECK } from "../core/workload";
 import { InputError } from "../core/errors";
-import { parseTarget, resolveOptions } from "../verification/check";
+import { parseTarget } from "../core/connectTarget";
+import { resolveOptions } from "../verification/checkOptions";
 import { tcpConnectVerificationProvider, SECRET_OUTPUTS, VerificationInputs } from "../verification/provider";
 
 /**

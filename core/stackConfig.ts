@@ -5,12 +5,12 @@
  * accepted, before any resource is registered.
  */
 import { COMPUTE_CLASSES, COMPUTE_QOS } from "./acs";
+import { parseTarget } from "./connectTarget";
 import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
 import { ARCHITECTURES } from "./kernel";
 import { parseImageReference, validateRegistryServer } from "./registry";
-import { parseTarget } from "../verification/check";
 import { ResolvedWorkload, WORKLOAD_DEFAULTS, WorkloadOptions, resolveWorkload } from "./workloadOptions";
 
 export const PROJECT = "acs-ebpf";

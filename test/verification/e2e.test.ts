@@ -7,7 +7,7 @@
 import { startFakeCluster, FakeCluster, FakeClusterOptions, FakePod, ExecProtocol } from "./support/fakeCluster";
 import { preparePodEnvironment, PodEnvironment, STAND_IN_TRACER } from "./support/podEnvironment";
 import { startDriver, Driver } from "./support/driverClient";
-import type { CheckOptions } from "../../verification/check";
+import type { CheckOptions } from "../../verification/checkOptions";
 
 const NS = "ebpf";
 const DEPLOYMENT = "acs-ebpf-workbench";
