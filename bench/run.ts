@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only NAME]`: speed targets as ratios to a baseline measured in
+ * `npm run bench [-- --json] [-- --only review,trace-parser,components,verification]`: speed targets as ratios to a baseline measured in
  * the same run (never in unit tests). Each figure is the median of at least 5 runs.
  *   review-10000-deployments        review vs js-yaml parsing only           ratio <= 1.5
  *   trace-parser-1000000-lines      trace parser vs a plain line split        ratio <= 2, heap flat
@@ -10,10 +10,16 @@
  */
 import * as os from "os";
 import { BenchResult } from "./measure";
+import { componentBenchmarks } from "./components";
 import { reviewBenchmarks } from "./review";
+import { traceParserBenchmarks } from "./traceParser";
+import { verificationBenchmarks } from "./verification";
 
 const SUITES: Record<string, () => Promise<BenchResult[]>> = {
   review: reviewBenchmarks,
+  "trace-parser": traceParserBenchmarks,
+  components: componentBenchmarks,
+  verification: verificationBenchmarks,
 };
 
 function describeMachine(): string {

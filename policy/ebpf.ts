@@ -111,6 +111,20 @@ export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfi
   return profile;
 }
 
+// The model's answer depends on four small values: plan once per combination.
+const requiredByRequest = new Map<string, string[]>();
+
+function requiredFor(probeKinds: ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): string[] {
+  const key = `${probeKinds.join(",")}|${kernel === "unknown" ? kernel : kernel.release}|${architecture}|${minimizeCapabilities}`;
+  let required = requiredByRequest.get(key);
+  if (!required) {
+    required = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+    if (requiredByRequest.size > 1000) requiredByRequest.clear();
+    requiredByRequest.set(key, required);
+  }
+  return required;
+}
+
 function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   const annotations = pod.metadata.annotations;
   const annotationPath = (key: string) => `${pod.metadataPath}.annotations["${key}"]`;
@@ -155,7 +169,7 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   if (problems.length === 0) {
     try {
       const minimizeCapabilities = annotations[ANNOTATIONS.minimizeCapabilities] === "true";
-      required = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+      required = requiredFor(probeKinds, kernel, architecture, minimizeCapabilities);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       problems.push({ field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath, message: `unsupported eBPF workload: ${e.message}` });

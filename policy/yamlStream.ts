@@ -32,12 +32,24 @@ export interface YamlStream {
 
 const { DOCUMENT, SEQUENCE, MAPPING, SCALAR, POP } = yaml.EVENT_ID;
 
+type Located = { offset: number; node: number; complete: boolean } | undefined;
+
 /** Parses the text; throws js-yaml's error (message with line and column) on malformed input. */
 export function parseYamlStream(text: string): YamlStream {
   const events = yaml.parseEvents(text, {});
   const documents = yaml.constructFromEvents(events, { source: text });
   let documentStarts: number[] | undefined;
   let lineStarts: number[] | undefined;
+  // Violations of one document come together and share parents (a container's securityContext):
+  // each parent is walked to once per document.
+  let cachedDocument = -1;
+  const parents = new Map<string, Located>();
+  const walk = (key: string, from: number, segments: FieldSegments): Located => {
+    if (parents.has(key)) return parents.get(key);
+    const found = locateOffset(events, text, from, segments);
+    parents.set(key, found);
+    return found;
+  };
   return {
     documents,
     locate(document, objectPath, field) {
@@ -47,9 +59,22 @@ export function parseYamlStream(text: string): YamlStream {
       }
       const start = documentStarts[document];
       if (start === undefined) return undefined;
-      const inObject = locateOffset(events, text, start + 1, objectPath);
+      if (cachedDocument !== document) {
+        cachedDocument = document;
+        parents.clear();
+      }
+      const objectKey = objectPath.join("/");
+      const inObject = walk(objectKey, start + 1, objectPath);
       if (inObject === undefined) return undefined;
-      const offset = inObject.complete ? (locateOffset(events, text, inObject.node, fieldSegments(field))?.offset ?? inObject.offset) : inObject.offset;
+      let offset = inObject.offset;
+      if (inObject.complete) {
+        const { segments, parent } = splitField(field);
+        const inParent = segments.length > 0 ? walk(`${objectKey}|${parent}`, inObject.node, segments.slice(0, -1)) : undefined;
+        if (inParent) {
+          offset = inParent.offset;
+          if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
+        }
+      }
       lineStarts ??= computeLineStarts(text);
       return positionOf(lineStarts, offset);
     },
@@ -75,7 +100,7 @@ function skipNode(events: yaml.Event[], i: number): number {
 }
 
 /** Walks the segments from the node at `node`; stops at the deepest one written. */
-function locateOffset(events: yaml.Event[], text: string, node: number, segments: FieldSegments): { offset: number; node: number; complete: boolean } | undefined {
+function locateOffset(events: yaml.Event[], text: string, node: number, segments: FieldSegments): Located {
   const first = events[node];
   if (!first || first.type === POP) return undefined;
   let best = nodeOffset(first);
@@ -136,30 +161,42 @@ function positionOf(lineStarts: number[], offset: number): SourcePosition {
 
 const SEGMENT = /^(?:\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
 
-// Rules write a few hundred distinct paths; split each once.
-const segmentsOf = new Map<string, FieldSegments>();
+interface SplitField {
+  segments: FieldSegments;
+  /** The path without its last segment. */
+  parent: string;
+}
 
-/** Splits a rule's field path; [] when it is not a path (e.g. `(policy setting kernel)`). */
-export function fieldSegments(field: string): FieldSegments {
-  let out = segmentsOf.get(field);
+// Rules write a few hundred distinct paths; split each once.
+const splitFields = new Map<string, SplitField>();
+
+function splitField(field: string): SplitField {
+  let out = splitFields.get(field);
   if (out === undefined) {
-    out = splitField(field);
-    if (segmentsOf.size > 10_000) segmentsOf.clear();
-    segmentsOf.set(field, out);
+    out = split(field);
+    if (splitFields.size > 10_000) splitFields.clear();
+    splitFields.set(field, out);
   }
   return out;
 }
 
-function splitField(field: string): FieldSegments {
-  const out: FieldSegments = [];
+/** Splits a rule's field path; [] when it is not a path (e.g. `(policy setting kernel)`). */
+export function fieldSegments(field: string): FieldSegments {
+  return splitField(field).segments;
+}
+
+function split(field: string): SplitField {
+  const segments: FieldSegments = [];
   let rest = field;
+  let parentEnd = 0;
   while (rest !== "") {
     const m = SEGMENT.exec(rest);
-    if (!m) return [];
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(Number(m[2]));
-    else out.push(JSON.parse(m[3]) as string);
+    if (!m) return { segments: [], parent: "" };
+    parentEnd = field.length - rest.length;
+    if (m[1] !== undefined) segments.push(m[1]);
+    else if (m[2] !== undefined) segments.push(Number(m[2]));
+    else segments.push(JSON.parse(m[3]) as string);
     rest = rest.slice(m[0].length);
   }
-  return out;
+  return { segments, parent: field.slice(0, parentEnd) };
 }
