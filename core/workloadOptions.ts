@@ -157,7 +157,8 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
       podSize = billedPodSize(cpuValue, memoryValue);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      fail("cpu", cpu, e.accepted, `with memory ${memory}: ${e.detail}`);
+      if (e.input === "memory") fail("memory", memory, e.accepted, `with cpu ${cpu}: ${e.detail}`);
+      else fail("cpu", cpu, e.accepted, `with memory ${memory}: ${e.detail}`);
     }
   }
 

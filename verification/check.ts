@@ -106,17 +106,23 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
     result.timings.totalMs = Date.now() - start;
     return result;
   };
-  const apiFailure = (err: unknown, operation: string) =>
-    failure(classifyApiError(errorStatus(err), false, errorMessage(err)), {
-      context: { ...ctx, operation },
+  // A connection error before the API server ever answered is not "lost in the middle": it was never there.
+  let answered = false;
+  const apiFailure = (err: unknown, operation: string) => {
+    const kind = classifyApiError(errorStatus(err), false, errorMessage(err));
+    const unreachable = kind === "connection-lost" && !answered;
+    return failure(unreachable ? "api-unreachable" : kind, {
+      context: { ...ctx, operation, ...(unreachable ? { endpoint: t.endpoint, cause: errorMessage(err) } : {}) },
       details: [`${operation}: ${errorStatus(err) !== undefined ? `HTTP ${errorStatus(err)}: ` : ""}${errorMessage(err)}`],
     });
+  };
 
   // 1. A Ready pod.
   let selector = selectorFromOptions(options);
   if (selector === undefined) {
     try {
       selector = await t.deploymentSelector(r.namespace, r.deployment);
+      answered = true;
     } catch (err) {
       return done(apiFailure(err, `get deployment ${r.namespace}/${r.deployment}`));
     }
@@ -127,6 +133,7 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
   for (;;) {
     try {
       pods = await t.listPods(r.namespace, selector);
+      answered = true;
     } catch (err) {
       return done(apiFailure(err, `list pods in ${r.namespace} with selector ${selector}`));
     }
