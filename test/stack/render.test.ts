@@ -35,7 +35,7 @@ describe("render CLI", () => {
   });
 
   test.each([
-    ["a duplicated key", "config:\n  acs-ebpf:kernel: 6.6.71\n  acs-ebpf:kernel: 5.10.0\n", /^render: Pulumi\.bad\.yaml line 3, column 3: "  acs-ebpf:kernel: 5\.10\.0" is not accepted \(duplicated mapping key\); expected valid YAML/],
+    ["a duplicated key", "config:\n  acs-ebpf:kernel: 6.6.71\n  acs-ebpf:kernel: 5.10.0\n", /^render: Pulumi\.bad\.yaml line 3, column 3: " {2}acs-ebpf:kernel: 5\.10\.0" is not accepted \(duplicated mapping key\); expected valid YAML/],
     ["an unclosed bracket", "config:\n  acs-ebpf:probeKinds: [fentry\n  acs-ebpf:kernel: 6.6.71\n", /^render: Pulumi\.bad\.yaml line 3, column 3: .* is not accepted \(deficient indentation\); expected valid YAML/],
   ])("a malformed stack file (%s): one error naming the file and line, exit 2, nothing written", (_what, content, message) => {
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "render-project-"));
