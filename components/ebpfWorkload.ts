@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
 import { deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
 import { COMPONENT_TYPES } from "../core/workload";
-import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "../core/workloadOptions";
+import { InputError, InputErrors } from "../core/errors";
+import { ResolvedWorkload, WorkloadOptions, checkDeploymentInputs, resolveWorkload } from "../core/workloadOptions";
 import { ImagePullSecret, validateImagePullSecretArgs } from "./imagePullSecret";
 
 /** Credentials for a private registry: the component creates the pull Secret in the namespace. */
@@ -58,6 +59,20 @@ export interface EbpfWorkloadArgs {
   registryCredentials?: RegistryCredentials;
 }
 
+/** Runs a validation; its InputErrors (and `more`) are thrown together, each input renamed as the caller wrote it. */
+function withInputErrors<T>(run: () => T, rename: (e: InputError) => string, more: InputError[] = []): T {
+  let value: T | undefined;
+  const errors = [...more];
+  try {
+    value = run();
+  } catch (e) {
+    if (!(e instanceof InputErrors)) throw e;
+    errors.unshift(...e.errors);
+  }
+  if (errors.length > 0) throw new InputErrors(errors.map((e) => new InputError(rename(e), e.value, e.accepted, e.detail)));
+  return value as T;
+}
+
 /**
  * A least-privilege eBPF workload on ACS: the namespace (optional) and a Deployment whose
  * container drops ALL capabilities and adds only what the capability model requires.
@@ -96,10 +111,15 @@ export class EbpfWorkload extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
       minimizeCapabilities: args.minimizeCapabilities,
     };
-    const resolved = resolveWorkload(options);
+    const resolved = withInputErrors(
+      () => resolveWorkload(options),
+      // The Deployment name is `workloadName` when given: name the argument the caller wrote.
+      (e) => (e.input === "name" && args.workloadName !== undefined ? "workloadName" : e.input),
+      checkDeploymentInputs(args),
+    );
     const secretName = pullSecretName(resolved);
     if (args.registryCredentials) {
-      validateImagePullSecretArgs({ ...args.registryCredentials, namespace: resolved.namespace, secretName });
+      withInputErrors(() => validateImagePullSecretArgs({ ...args.registryCredentials!, namespace: resolved.namespace, secretName }), (e) => `registryCredentials.${e.input}`);
     }
     super(COMPONENT_TYPES.workload, name, {}, opts);
     this.resolved = resolved;
