@@ -45,8 +45,8 @@ function ruleDescriptor(rule: Rule, options: SarifOptions) {
   const link = options.readmeUrl ? `${options.readmeUrl}#${anchor}` : `README.md#${anchor}`;
   const settings = rule.settings.length ? ` Settings: ${rule.settings.join(", ")}.` : "";
   return {
+    // The rule name is already readable: SARIF then wants no separate `name` equal to `id`.
     id: rule.name,
-    name: rule.name,
     shortDescription: { text: rule.description },
     fullDescription: { text: `${rule.description} Default level: ${rule.defaultLevel}.${settings}` },
     help: {
