@@ -140,6 +140,9 @@ describe("SARIF 2.1.0", () => {
       const expected = rule.defaultLevel === "advisory" ? { level: "warning" } : rule.defaultLevel === "disabled" ? { enabled: false, level: "warning" } : { level: "error" };
       expect(d.defaultConfiguration).toEqual(expected);
     }
+    // Every link lands on the rule's row in the README.
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const rule of RULES) expect(readme).toContain(`<a id="rule-${rule.name}"></a>`);
     // Without --readme-url the link is relative and helpUri (absolute only) is left out.
     const relative = sarif([VENDOR]).log.runs[0].tool.driver.rules[0];
     expect(relative.helpUri).toBeUndefined();
