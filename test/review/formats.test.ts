@@ -206,6 +206,27 @@ describe("JUnit XML", () => {
   });
 });
 
+describe("bad files among good ones", () => {
+  test("a FIFO, a dangling link and a malformed file in a folder are listed; every other file is reviewed", () => {
+    const folder = path.join(dir, "mixed");
+    fs.mkdirSync(folder);
+    fs.copyFileSync(VENDOR, path.join(folder, "a-vendor.yaml"));
+    fs.writeFileSync(path.join(folder, "b-broken.yaml"), "a: [1\n");
+    fs.symlinkSync(path.join(folder, "nowhere.yaml"), path.join(folder, "c-dangling.yaml"));
+    expect(spawnSync("mkfifo", [path.join(folder, "d-fifo.yaml")]).status).toBe(0);
+    fs.copyFileSync(VENDOR, path.join(folder, "e-vendor.yaml"));
+    const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), "--json", folder], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    expect(r.status).toBe(2);
+    const json = JSON.parse(r.stdout) as { violations: { file: string }[]; errors: { file: string; message: string }[] };
+    expect(json.errors.map((e) => [path.basename(e.file), e.message.split(":")[0]])).toEqual([
+      ["c-dangling.yaml", "cannot read"],
+      ["d-fifo.yaml", "cannot read"],
+      ["b-broken.yaml", "not valid YAML"],
+    ]);
+    expect(new Set(json.violations.map((v) => path.basename(v.file)))).toEqual(new Set(["a-vendor.yaml", "e-vendor.yaml"]));
+  });
+});
+
 describe("arguments", () => {
   test("--format rejects an unknown format; --output writes the report and keeps stdout for the summary", () => {
     const bad = review(["--format", "html", VENDOR]);
