@@ -222,10 +222,9 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
 }
 
 /** A value a later step resolves (a Pulumi Output or a Promise): checked when it resolves, not here. */
-function isDeferred(value: unknown): boolean {
-  return typeof value === "object" && value !== null && typeof (value as { apply?: unknown; then?: unknown }).apply === "function"
-    ? true
-    : typeof (value as { then?: unknown } | null)?.then === "function";
+export function isDeferred(value: unknown): boolean {
+  const v = value as { apply?: unknown; then?: unknown } | null;
+  return typeof v === "object" && v !== null && (typeof v.apply === "function" || typeof v.then === "function");
 }
 
 /**

@@ -7,6 +7,7 @@ import { parseTarget } from "../core/connectTarget";
 import { InputError } from "../core/errors";
 import { isDnsLabel, isLabelKey, isLabelValue } from "../core/kubernetesNames";
 import { parseImageReference } from "../core/registry";
+import { isDeferred } from "../core/workloadOptions";
 import { resolveOptions } from "./checkOptions";
 
 export const MAX_TIMEOUT_SECONDS = 3600;
@@ -15,11 +16,6 @@ const MAX_SKIP_REASON = 1000;
 // kubeconfig context names seen in the wild: `admin@cluster`, `arn:aws:eks:…:cluster/x`, `kind-dev`.
 const CONTEXT = /^[A-Za-z0-9][A-Za-z0-9._@:/+-]{0,252}$/;
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/+-]{1,4095}$/;
-
-function isDeferred(value: unknown): boolean {
-  const v = value as { apply?: unknown; then?: unknown } | null;
-  return typeof v === "object" && v !== null && (typeof v.apply === "function" || typeof v.then === "function");
-}
 
 export interface VerificationArgValues {
   namespace?: unknown;

@@ -7,24 +7,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ReviewConfig, defaultConfig } from "../../policy/config";
-import { reviewDocuments } from "../../policy/review";
-import type { ViolationLevel } from "../../policy/types";
+import { Violation, reviewDocuments } from "../../policy/review";
 import { parseYamlStream } from "../../policy/yamlStream";
 
 /** The path argument that means standard input. */
 export const STDIN = "-";
 
-export interface FileViolation {
+export interface FileViolation extends Violation {
   file: string;
   /** 1-based line and column of the offending field (or its nearest written ancestor). */
   line: number | null;
   column: number | null;
-  resource: string;
-  container: string | null;
-  rule: string;
-  level: ViolationLevel;
-  field: string;
-  message: string;
   /** Index of its workload in the report's `workloads`. */
   workload: number;
 }
