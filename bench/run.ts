@@ -24,7 +24,8 @@ const SUITES: Record<string, () => Promise<BenchResult[]>> = {
 
 function describeMachine(): string {
   const cpus = os.cpus();
-  return `Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+  // The load average says how much of the machine other processes took while this ran.
+  return `Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)}`;
 }
 
 async function main(argv: string[]): Promise<number> {
