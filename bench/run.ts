@@ -1,71 +1,64 @@
 /**
- * `npm run bench`: bulk review throughput. 10,000 Deployment manifests of the vendor document's
- * size (policy/testdata/vendor-deployment.yaml, renamed per copy), median of 3 runs, for:
- *   parse      js-yaml loadAll of one multi-document string
- *   rules      every default rule over the parsed objects
- *   files      `review`'s path (reviewPaths): 100 files x 100 documents read from a temp folder
- * Targets live here (never in a unit test): this machine must stay below them.
+ * `npm run bench [-- --json] [-- --only review,trace-parser,components,verification]`: speed targets as ratios to a baseline measured in
+ * the same run (never in unit tests). Each figure is the median of at least 5 runs.
+ *   review-10000-deployments        review vs js-yaml parsing only           ratio <= 1.5
+ *   trace-parser-1000000-lines      trace parser vs a plain line split        ratio <= 2, heap flat
+ *   ebpf-workload-500               EbpfWorkload vs raw Deployments (mocks)   ratio <= 1.5
+ *   verification-ready-to-verified  Ready → verified vs the tracer's attach   <= attach + 2 s
+ * plus peak memory of the 10,000-manifest review and 10,000 files with bad ones among them.
+ * Exit 1 when a target is missed.
  */
-import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
-import { performance } from "perf_hooks";
-import { reviewPaths } from "../cli/review";
-import { parseYamlDocuments, reviewDocuments } from "../policy/review";
+import { BenchResult } from "./measure";
+import { componentBenchmarks } from "./components";
+import { reviewBenchmarks } from "./review";
+import { traceParserBenchmarks } from "./traceParser";
+import { verificationBenchmarks } from "./verification";
 
-const COUNT = 10_000;
-const RUNS = 3;
-const FILES = 100;
-/** Seconds for 10,000 manifests (median). */
-const TARGETS = { parse: 3, rules: 2, files: 6 };
+const SUITES: Record<string, () => Promise<BenchResult[]>> = {
+  review: reviewBenchmarks,
+  "trace-parser": traceParserBenchmarks,
+  components: componentBenchmarks,
+  verification: verificationBenchmarks,
+};
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+function describeMachine(): string {
+  const cpus = os.cpus();
+  // The load average says how much of the machine other processes took while this ran.
+  return `Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)}`;
 }
 
-function time(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return (performance.now() - start) / 1000;
-}
-
-function main(): number {
-  const template = fs
-    .readFileSync(path.join(__dirname, "..", "policy", "testdata", "vendor-deployment.yaml"), "utf8")
-    .split("\n")
-    .filter((l) => !l.startsWith("#"))
-    .join("\n");
-  const docs = Array.from({ length: COUNT }, (_, i) => template.replace(/acs-test-ebpf-demo/g, `acs-test-ebpf-demo-${i}`));
-  const text = docs.join("---\n");
-
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acs-ebpf-bench-"));
-  const perFile = COUNT / FILES;
-  for (let f = 0; f < FILES; f++) fs.writeFileSync(path.join(dir, `m${String(f).padStart(3, "0")}.yaml`), docs.slice(f * perFile, (f + 1) * perFile).join("---\n"));
-
-  const results = { parse: [] as number[], rules: [] as number[], files: [] as number[] };
-  let violations = 0;
-  try {
-    for (let run = 0; run < RUNS; run++) {
-      let parsed: unknown[] = [];
-      results.parse.push(time(() => (parsed = parseYamlDocuments(text))));
-      results.rules.push(time(() => (violations = reviewDocuments(parsed).violations.length)));
-      results.files.push(time(() => reviewPaths([dir])));
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1]?.split(",") : undefined;
+  const unknown = only?.filter((o) => !(o in SUITES));
+  if (unknown?.length) {
+    console.error(`--only: ${unknown.join(", ")} is not accepted; expected a comma-separated list of: ${Object.keys(SUITES).join(", ")}`);
+    return 2;
+  }
+  const results: BenchResult[] = [];
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (only && !only.includes(name)) continue;
+    if (!json) console.error(`running ${name} ...`);
+    results.push(...(await suite()));
+  }
+  if (json) {
+    console.log(JSON.stringify({ machine: describeMachine(), results }, null, 2));
+  } else {
+    console.log(`bench on ${describeMachine()}`);
+    for (const r of results) {
+      const target = r.target_ratio !== null ? `ratio ${r.ratio} (target <= ${r.target_ratio})` : `ratio ${r.ratio}`;
+      console.log(`${r.met ? "met   " : "MISSED"} ${r.name}: median ${r.median_ms} (min ${r.min_ms}, max ${r.max_ms}) vs baseline ${r.baseline_median_ms}; ${target}`);
+      console.log(`       ${r.description}`);
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
-
-  console.log(`bulk review: ${COUNT} Deployment manifests (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB), median of ${RUNS}, Node ${process.version}`);
-  let ok = true;
-  for (const key of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) {
-    const m = median(results[key]);
-    const within = m <= TARGETS[key];
-    ok &&= within;
-    console.log(`  ${key.padEnd(6)} ${m.toFixed(2)} s  (${Math.round(COUNT / m)} manifests/s; runs ${results[key].map((r) => r.toFixed(2)).join(", ")}; target <= ${TARGETS[key]} s: ${within ? "met" : "MISSED"})`);
-  }
-  console.log(`  ${violations} violations per pass (${violations / COUNT} per manifest)`);
-  return ok ? 0 : 1;
+  return results.every((r) => r.met) ? 0 : 1;
 }
 
-process.exitCode = main();
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err) => {
+    console.error(err);
+    process.exitCode = 2;
+  },
+);

@@ -32,9 +32,23 @@ export function renderedImage(image: ImageSource): string {
   return plan.imageName.replace(`${plan.pushServer}/`, `${plan.pullServer}/`);
 }
 
+/** Loads a project or stack file; malformed YAML is one InputError naming the file, line and column. */
+export function loadYamlFile(file: string): unknown {
+  const text = fs.readFileSync(file, "utf8");
+  try {
+    return yaml.load(text);
+  } catch (e) {
+    if (!(e instanceof yaml.YAMLException)) throw e;
+    const line = e.mark ? e.mark.line + 1 : undefined;
+    const where = line !== undefined && e.mark ? `${path.basename(file)} line ${line}, column ${e.mark.column + 1}` : path.basename(file);
+    const offending = line !== undefined ? (text.split(/\r?\n/)[line - 1] ?? "") : text.slice(0, 80);
+    throw new InputError(where, offending, "valid YAML (a mapping of config keys, each key once)", e.reason);
+  }
+}
+
 /** Reads `Pulumi.<stack>.yaml` of the project in `projectDir` into the engine's flat config map. */
 export function readStackConfig(projectDir: string, stack: string): Record<string, unknown> {
-  const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: string };
+  const project = loadYamlFile(path.join(projectDir, "Pulumi.yaml")) as { name?: string };
   if (project?.name !== PROJECT) {
     throw new InputError("Pulumi.yaml name", project?.name, JSON.stringify(PROJECT));
   }
@@ -46,7 +60,7 @@ export function readStackConfig(projectDir: string, stack: string): Record<strin
       .filter((s): s is string => !!s);
     throw new InputError("--stack", stack, `a stack with a Pulumi.<stack>.yaml file here, one of: ${stacks.join(", ") || "(none)"}`);
   }
-  const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (loadYamlFile(file) ?? {}) as { config?: Record<string, unknown> };
   const config = doc.config ?? {};
   // Stack files may name our keys without the project prefix, as Pulumi allows.
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));

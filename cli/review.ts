@@ -1,11 +1,17 @@
 /**
- * `npm run review -- [--json] [--config FILE] PATH...`: reviews Kubernetes YAML files and folders
- * (multi-document, `List` objects) with the policy rules.
+ * `npm run review -- [--format table|json|sarif|junit] [--config FILE] [--output FILE] PATH...`:
+ * reviews Kubernetes YAML files, folders (recursively) and `-` (standard input, e.g.
+ * `helm template … | npm run review -- -`) with the policy rules.
  *
- *   table (default)  for people: one block per violation, notes and a summary
- *   --json           {"violations":[{file,resource,container,rule,level,message}],"errors":[{file,message}]}
- *                    (notes about skipped documents go to stderr)
+ *   table (default)  for people: one block per violation (file:line), notes and a summary
+ *   json (--json)    {"violations":[{file,line,column,resource,container,rule,level,field,message}],"errors":[{file,message,line?}]}
+ *                    (notes go to stderr)
+ *   sarif            SARIF 2.1.0 for code scanning (cli/review/sarif.ts)
+ *   junit            JUnit XML for CI test reports (cli/review/junit.ts)
  *   --config FILE    the CrossGuard pack config (YAML or JSON): levels and settings per rule
+ *   --output FILE    write the report there instead of stdout (`npm run` prints its own banner on stdout)
+ *   --stdin-name N   the name findings on `-` are reported under (default <stdin>)
+ *   --readme-url U   absolute URL of this README, for the SARIF rules' help links
  *
  * Exit 0: no mandatory violation; 1: at least one; 2: an input could not be read or parsed, or the
  * arguments/config are bad (every other input is still reviewed and reported).
@@ -14,139 +20,110 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ReviewConfig, defaultConfig, parseReviewConfig } from "../policy/config";
-import { parseYamlDocuments, reviewDocuments } from "../policy/review";
+import { ReviewReport, exitCode, reviewPaths } from "./review/inputs";
+import { formatJunit } from "./review/junit";
+import { formatSarif } from "./review/sarif";
+import { formatJson, formatTable } from "./review/text";
 
-export interface FileViolation {
-  file: string;
-  resource: string;
-  container: string | null;
-  rule: string;
-  level: "mandatory" | "advisory";
-  message: string;
+export const FORMATS = ["table", "json", "sarif", "junit"] as const;
+export type Format = (typeof FORMATS)[number];
+
+const USAGE =
+  "usage: npm run review -- [--format table|json|sarif|junit] [--json] [--config FILE] [--output FILE] [--stdin-name NAME] [--readme-url URL] PATH...   (PATH: YAML files, folders, or - for standard input)";
+
+export interface ReviewArgs {
+  paths: string[];
+  format: Format;
+  configFile?: string;
+  output?: string;
+  stdinName?: string;
+  readmeUrl?: string;
 }
 
-export interface ReviewReport {
-  violations: FileViolation[];
-  errors: { file: string; message: string }[];
-  notes: string[];
-  reviewed: number;
-}
-
-const YAML_FILE = /\.(ya?ml|json)$/i;
-
-/** Files under the given paths: files as given, folders recursively (.yaml, .yml, .json), sorted. */
-function collectFiles(input: string, report: ReviewReport): string[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(input);
-  } catch (e) {
-    report.errors.push({ file: input, message: `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (e as Error).message}` });
-    return [];
-  }
-  if (!stat.isDirectory()) return [input];
-  const files: string[] = [];
-  for (const entry of fs.readdirSync(input, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(input, entry.name);
-    if (entry.isDirectory()) files.push(...collectFiles(full, report));
-    else if (YAML_FILE.test(entry.name)) files.push(full);
-  }
-  if (files.length === 0) report.notes.push(`${input}: no .yaml, .yml or .json files`);
-  return files;
-}
-
-export function reviewPaths(paths: readonly string[], config: ReviewConfig = defaultConfig()): ReviewReport {
-  const report: ReviewReport = { violations: [], errors: [], notes: [], reviewed: 0 };
-  for (const input of paths) {
-    for (const file of collectFiles(input, report)) {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, "utf8");
-      } catch (e) {
-        report.errors.push({ file, message: `cannot read: ${(e as Error).message}` });
-        continue;
-      }
-      let docs: unknown[];
-      try {
-        docs = parseYamlDocuments(text);
-      } catch (e) {
-        report.errors.push({ file, message: `not valid YAML: ${(e as Error).message}` });
-        continue;
-      }
-      if (docs.every((d) => d === null || d === undefined)) {
-        report.notes.push(`${file}: empty, nothing to review`);
-        continue;
-      }
-      const r = reviewDocuments(docs, config);
-      report.reviewed += r.reviewed;
-      report.notes.push(...r.notes.map((n) => `${file}: ${n}`));
-      report.violations.push(...r.violations.map((v) => ({ file, ...v })));
-    }
-  }
-  return report;
-}
-
-export function exitCode(report: Pick<ReviewReport, "violations" | "errors">): 0 | 1 | 2 {
-  if (report.errors.length) return 2;
-  return report.violations.some((v) => v.level === "mandatory") ? 1 : 0;
-}
-
-export function formatTable(report: ReviewReport): string {
-  const lines: string[] = [];
-  for (const v of report.violations) {
-    lines.push(`${v.level.toUpperCase().padEnd(9)} ${v.rule.padEnd(22)} ${v.file}  ${v.resource}${v.container ? `  container ${v.container}` : ""}`);
-    lines.push(`          ${v.message}`);
-  }
-  for (const e of report.errors) lines.push(`ERROR     ${e.file}: ${e.message}`);
-  for (const n of report.notes) lines.push(`note      ${n}`);
-  const mandatory = report.violations.filter((v) => v.level === "mandatory").length;
-  lines.push(
-    `${report.reviewed} workload(s) reviewed: ${mandatory} mandatory and ${report.violations.length - mandatory} advisory violation(s), ${report.errors.length} input error(s).`,
-  );
-  return lines.join("\n");
-}
-
-const USAGE = "usage: npm run review -- [--json] [--config FILE] PATH...   (PATH: YAML files or folders)";
-
-export function main(argv: string[]): number {
-  const paths: string[] = [];
-  let json = false;
-  let configFile: string | undefined;
+/** Parses the command line; a string is the usage error to print. */
+export function parseReviewArgs(argv: readonly string[]): ReviewArgs | { error: string } | { help: true } {
+  const args: ReviewArgs = { paths: [], format: "table" };
+  const valueOf = (i: number, what: string): string | { error: string } =>
+    argv[i + 1] === undefined || (argv[i + 1].startsWith("--") && argv[i + 1] !== "-") ? { error: `${argv[i]} needs ${what}` } : argv[i + 1];
+  const withValue: Record<string, [keyof ReviewArgs, string]> = {
+    "--config": ["configFile", "a file"],
+    "--output": ["output", "a file"],
+    "-o": ["output", "a file"],
+    "--stdin-name": ["stdinName", "a name"],
+    "--readme-url": ["readmeUrl", "an absolute URL"],
+    "--format": ["format", `one of: ${FORMATS.join(", ")}`],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--json") json = true;
-    else if (a === "--config") {
-      configFile = argv[++i];
-      if (configFile === undefined) {
-        console.error(`--config needs a file\n${USAGE}`);
-        return 2;
-      }
-    } else if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      return 0;
-    } else if (a.startsWith("--")) {
-      console.error(`unknown option ${a}; accepted: --json, --config FILE\n${USAGE}`);
-      return 2;
-    } else paths.push(a);
+    if (a === "--json") args.format = "json";
+    else if (a === "--help" || a === "-h") return { help: true };
+    else if (a in withValue) {
+      const [key, what] = withValue[a];
+      const v = valueOf(i, what);
+      if (typeof v !== "string") return v;
+      (args as unknown as Record<string, string>)[key] = v;
+      i++;
+    } else if (a.startsWith("-") && a !== "-") {
+      return { error: `unknown option ${a}; accepted: --format, --json, --config, --output, --stdin-name, --readme-url` };
+    } else args.paths.push(a);
   }
-  if (paths.length === 0) {
-    console.error(USAGE);
+  if (!(FORMATS as readonly string[]).includes(args.format)) return { error: `--format: ${JSON.stringify(args.format)} is not accepted; expected one of: ${FORMATS.join(", ")}` };
+  if (args.readmeUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(args.readmeUrl)) {
+    return { error: `--readme-url: ${JSON.stringify(args.readmeUrl)} is not accepted; expected an absolute http(s) URL` };
+  }
+  if (args.paths.length === 0) return { error: "no PATH given" };
+  return args;
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+}
+
+export function formatReport(report: ReviewReport, args: Pick<ReviewArgs, "format" | "readmeUrl">): string {
+  switch (args.format) {
+    case "json":
+      return formatJson(report);
+    case "sarif":
+      return formatSarif(report, { version: packageVersion(), readmeUrl: args.readmeUrl });
+    case "junit":
+      return formatJunit(report);
+    default:
+      return formatTable(report);
+  }
+}
+
+export function main(argv: string[]): number {
+  const args = parseReviewArgs(argv);
+  if ("help" in args) {
+    console.log(USAGE);
+    return 0;
+  }
+  if ("error" in args) {
+    console.error(`${args.error}\n${USAGE}`);
     return 2;
   }
-  let config = defaultConfig();
-  if (configFile !== undefined) {
+  let config: ReviewConfig = defaultConfig();
+  if (args.configFile !== undefined) {
     try {
-      config = parseReviewConfig(yaml.load(fs.readFileSync(configFile, "utf8")), configFile);
+      config = parseReviewConfig(yaml.load(fs.readFileSync(args.configFile, "utf8")), args.configFile);
     } catch (e) {
-      console.error(`--config ${configFile}: ${(e as Error).message}`);
+      console.error(`--config ${args.configFile}: ${(e as Error).message}`);
       return 2;
     }
   }
-  const report = reviewPaths(paths, config);
-  if (json) {
-    console.log(JSON.stringify({ violations: report.violations, errors: report.errors }, null, 2));
-    for (const n of report.notes) console.error(`note: ${n}`);
+  const report = reviewPaths(args.paths, { config, stdinName: args.stdinName });
+  const text = formatReport(report, args);
+  if (args.format !== "table") for (const n of report.notes) console.error(`note: ${n}`);
+  if (args.output !== undefined) {
+    try {
+      fs.writeFileSync(args.output, text.endsWith("\n") ? text : `${text}\n`);
+    } catch (e) {
+      console.error(`--output ${args.output}: cannot write: ${(e as Error).message}`);
+      return 2;
+    }
+    if (args.format !== "table") console.error(formatTable({ ...report, notes: [] }).split("\n").pop());
   } else {
-    console.log(formatTable(report));
+    console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
   }
   return exitCode(report);
 }

@@ -158,7 +158,9 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
         capabilities = w.plan.add;
         warnings = w.warnings;
       });
-      if (placement === "deployment") collect(() => validateVerificationArgs({ namespace: workloadArgs.namespace, deployment: workloadArgs.workloadName, image: "", podTemplate: {}, target: args.verifyTarget }));
+      // The image and the pod template come from the workload (not known yet: deferred, like an Output).
+      const fromWorkload = new Promise<string>(() => undefined);
+      if (placement === "deployment") collect(() => validateVerificationArgs({ namespace: workloadArgs.namespace, deployment: workloadArgs.workloadName, image: fromWorkload, podTemplate: fromWorkload, target: args.verifyTarget }));
       else if (args.kubeconfig !== undefined || args.verifyTarget !== undefined) {
         errors.push(new InputError(args.kubeconfig !== undefined ? "kubeconfig" : "verifyTarget", "(set)", "unset with placement node", "the exec verification checks a Deployment; the node placement verifies itself with selfTest (the startupProbe)"));
       }

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
-import { InputError, InputErrors, oneOf } from "../core/errors";
 import { daemonSetManifest, deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
 import { PROBE_MODES } from "../core/probeContainer";
 import { COMPONENT_TYPES } from "../core/workload";
-import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "../core/workloadOptions";
+import { InputError, InputErrors, oneOf } from "../core/errors";
+import { ResolvedWorkload, WorkloadOptions, checkDeploymentInputs, resolveWorkload } from "../core/workloadOptions";
 import { ImagePullSecret, validateImagePullSecretArgs } from "./imagePullSecret";
 
 /** Credentials for a private registry: the component creates the pull Secret in the namespace. */
@@ -68,22 +68,43 @@ export interface EbpfWorkloadArgs {
   selfTest?: boolean;
 }
 
+/** Runs a validation; its InputErrors (and `more`) are thrown together, each input renamed as the caller wrote it. */
+function withInputErrors<T>(run: () => T, rename: (e: InputError) => string, more: InputError[] = []): T {
+  let value: T | undefined;
+  const errors = [...more];
+  try {
+    value = run();
+  } catch (e) {
+    if (!(e instanceof InputErrors)) throw e;
+    errors.unshift(...e.errors);
+  }
+  if (errors.length > 0) throw new InputErrors(errors.map((e) => new InputError(rename(e), e.value, e.accepted, e.detail)));
+  return value as T;
+}
+
 /**
  * Validates every plain argument of an EbpfWorkload (the capability model's inputs, the ACS labels
- * and sizes, the placement, the mode, the registry credentials) and resolves the workload; throws
- * InputErrors before anything is registered. EbpfWorkbench calls it too, before its own super().
+ * and sizes, the placement, the mode, the image when given, the pull Secrets and the registry
+ * credentials) and resolves the workload; throws InputErrors before anything is registered, each
+ * named as the caller wrote it. EbpfWorkbench calls it too (without `image`), before its own super().
  */
-export function validateEbpfWorkloadArgs(name: string, args: Omit<EbpfWorkloadArgs, "image">): ResolvedWorkload {
-  const { workloadName, mode, selfTest, registryCredentials, imagePullSecrets: _pullSecrets, ...rest } = args;
+export function validateEbpfWorkloadArgs(name: string, args: Omit<EbpfWorkloadArgs, "image"> & { image?: EbpfWorkloadArgs["image"] }): ResolvedWorkload {
+  const { workloadName, mode, selfTest, registryCredentials, imagePullSecrets: _pullSecrets, image: _image, ...rest } = args;
   const errors = [
     ...(mode !== undefined && !(PROBE_MODES as readonly string[]).includes(mode) ? [new InputError("mode", mode, oneOf(PROBE_MODES))] : []),
     ...(selfTest !== undefined && typeof selfTest !== "boolean" ? [new InputError("selfTest", selfTest, "true or false")] : []),
+    ...checkDeploymentInputs(args),
   ];
-  if (errors.length > 0) throw new InputErrors(errors);
   const options: WorkloadOptions = { ...rest, name: workloadName ?? name };
-  const resolved = resolveWorkload(options);
+  const resolved = withInputErrors(
+    () => resolveWorkload(options),
+    // The Deployment name is `workloadName` when given: name the argument the caller wrote.
+    (e) => (e.input === "name" && workloadName !== undefined ? "workloadName" : e.input),
+    errors,
+  );
   if (registryCredentials) {
-    validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName: pullSecretName(resolved) });
+    const secretName = pullSecretName(resolved);
+    withInputErrors(() => validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName }), (e) => `registryCredentials.${e.input}`);
   }
   return resolved;
 }
@@ -113,7 +134,8 @@ export class EbpfWorkload extends pulumi.ComponentResource {
 
   constructor(name: string, args: EbpfWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: throwing before super() registers nothing at all.
-    const resolved = validateEbpfWorkloadArgs(name, args);
+    // `image` is passed explicitly so that a missing one is reported too.
+    const resolved = validateEbpfWorkloadArgs(name, { ...args, image: args.image });
     const podOptions = { mode: args.mode, selfTest: args.selfTest };
     const secretName = pullSecretName(resolved);
     super(COMPONENT_TYPES.workload, name, {}, opts);

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InputError, InputErrors } from "../core/errors";
 import { isDnsLabel, isDnsSubdomain } from "../core/kubernetesNames";
-import { dockerConfigJson, validateRegistryServer } from "../core/registry";
+import { checkRegistryCredentials, dockerConfigJson, validateRegistryServer } from "../core/registry";
 
 /** Arguments of a pull secret for one ACR registry. */
 export interface ImagePullSecretArgs {
@@ -37,8 +37,7 @@ export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
   if (args.secretName !== undefined && !isDnsSubdomain(args.secretName)) {
     errors.push(new InputError("secretName", args.secretName, "a DNS-1123 subdomain (lowercase letters, digits, - and ., at most 253)"));
   }
-  if (args.username === undefined || args.username === "") errors.push(new InputError("username", args.username, "the registry user name"));
-  if (args.password === undefined || args.password === "") errors.push(new InputError("password", "(empty)", "the registry password, e.g. from `pulumi config set --secret`"));
+  errors.push(...checkRegistryCredentials(args.username, args.password));
   if (errors.length > 0) throw new InputErrors(errors);
 }
 

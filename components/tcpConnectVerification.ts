@@ -1,8 +1,8 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, VERIFICATION_CHECK } from "../core/workload";
-import { InputError } from "../core/errors";
-import { parseTarget, resolveOptions } from "../verification/check";
+import { InputErrors } from "../core/errors";
+import { verificationArgErrors } from "../verification/verificationArgs";
 import { tcpConnectVerificationProvider, SECRET_OUTPUTS, VerificationInputs } from "../verification/provider";
 
 /**
@@ -78,28 +78,8 @@ function selectorString(labels: Record<string, string>): string {
  * a bad value fails with the argument's name, the value and what is accepted.
  */
 export function validateVerificationArgs(args: TcpConnectVerificationArgs): void {
-  if (typeof args.target === "string") {
-    try {
-      parseTarget(args.target);
-    } catch (err) {
-      throw new InputError("target", args.target, "host:port with an IPv4 address or host name and a port 1-65535, e.g. 127.0.0.1:8080", (err as Error).message);
-    }
-  }
-  for (const key of ["readyTimeoutSeconds", "attachTimeoutSeconds", "eventTimeoutSeconds"] as const) {
-    const v = args[key];
-    if (v !== undefined && typeof v !== "object" && (typeof v !== "number" || !Number.isFinite(v) || v <= 0)) {
-      throw new InputError(key, v, "a positive number of seconds");
-    }
-  }
-  const namespace = typeof args.namespace === "string" ? args.namespace : "placeholder";
-  const deployment = typeof args.deployment === "string" ? args.deployment : "placeholder";
-  try {
-    resolveOptions({ namespace, deployment, probeKinds: Array.isArray(args.probeKinds) ? (args.probeKinds as never) : undefined });
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    // Name the whole probeKinds argument as given, not just the one bad kind.
-    throw new InputError(err.input, err.input === "probeKinds" ? args.probeKinds : err.value, err.accepted);
-  }
+  const errors = verificationArgErrors(args);
+  if (errors.length > 0) throw new InputErrors(errors);
 }
 
 /** Outputs the provider returns (declared so the engine fills them in). */

@@ -81,12 +81,10 @@ export function billedPodSize(cpu: number, memoryBytes: number): PodSize {
   const memoryGiBAsked = Math.ceil(memoryBytes / GIB - 1e-9);
   const cpuSize = CPU_SIZES.find((size) => size >= cpu - 1e-9 && size * 8 >= memoryGiBAsked);
   if (cpuSize === undefined) {
-    throw new InputError(
-      "resources",
-      { cpu, memoryGiB: memoryBytes / GIB },
-      `at most ${MAX_CPU} vCPU and ${MAX_CPU * 8} GiB memory (8 GiB per vCPU)`,
-      "no ACS pod size fits these requests",
-    );
+    // Name the request that is out of range: memory fits no size only when it exceeds 8 GiB x 16 vCPU.
+    const accepted = `at most ${MAX_CPU} vCPU and ${MAX_CPU * 8} GiB memory (8 GiB per vCPU)`;
+    if (cpu > MAX_CPU + 1e-9) throw new InputError("cpu", cpu, accepted, `no ACS pod size has more than ${MAX_CPU} vCPU`);
+    throw new InputError("memory", memoryBytes, accepted, `no ACS pod size has more than ${MAX_CPU * 8} GiB`);
   }
   return { cpu: cpuSize, memoryGiB: Math.max(memoryGiBAsked, Math.ceil(cpuSize)) };
 }

@@ -270,7 +270,8 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
       compareKernel(kernel, parseKernelRelease("5.8")!) < 0
         ? "kernels before 5.8 have no BPF ring buffer (the tcp_connect trace's event channel) and no CAP_BPF/CAP_PERFMON, so eBPF there needs SYS_ADMIN"
         : `fentry on ${architecture} needs ${minimumKernel}: earlier kernels fail with "create raw tracepoint: not supported"`;
-    throw new InputError("kernel", kernel.release, `a ${architecture} kernel >= ${minimumKernel} for probe kinds ${probeKinds.join(", ")}`, why);
+    const article = /^[aeiou]/i.test(architecture) ? "an" : "a";
+    throw new InputError("kernel", kernel.release, `${article} ${architecture} kernel >= ${minimumKernel} for probe kinds ${probeKinds.join(", ")}`, why);
   }
   if (kernel === "unknown" && minimumKernel !== "5.8") {
     warnings.push(`Kernel unknown: probe kinds ${probeKinds.join(", ")} need ${architecture} kernel >= ${minimumKernel}; the verification reports the real kernel.`);

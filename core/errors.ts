@@ -32,14 +32,18 @@ export class InputErrors extends Error {
   }
 }
 
+/** Longer values are cut in messages: an error should name the value, not repeat a megabyte of it. */
+const SHOWN_CHARACTERS = 200;
+
 export function describeValue(value: unknown): string {
   if (value === undefined) return "(not set)";
-  if (typeof value === "string") return JSON.stringify(value);
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}… (${text.length} characters)` : text;
 }
 
 /** `one of: a, b, c` for error messages. */

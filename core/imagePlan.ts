@@ -8,6 +8,7 @@ import { InputError, InputErrors, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture } from "./kernel";
 import {
   AcrEndpoint,
+  checkRegistryCredentials,
   formatImageReference,
   parseImageReference,
   parseRepository,
@@ -120,8 +121,7 @@ export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan
     errors.push(new InputError("registry", undefined, "{ server, username, password } of the registry to push to", "required to build (or set existingImage)"));
   } else {
     endpoint = attempt(() => validateRegistryServer(args.registry!.server, "registry.server"));
-    if (args.registry.username === undefined || args.registry.username === "") errors.push(new InputError("registry.username", args.registry.username, "the registry user name"));
-    if (args.registry.password === undefined || args.registry.password === "") errors.push(new InputError("registry.password", "(empty)", "the registry password, e.g. from `pulumi config set --secret`"));
+    errors.push(...checkRegistryCredentials(args.registry.username, args.registry.password, "registry."));
   }
   const repository = args.repository === undefined
     ? (errors.push(new InputError("repository", undefined, "a repository such as registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench", "required to build (or set existingImage)")), undefined)
@@ -138,14 +138,22 @@ export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan
     pullServer = pull?.server;
   }
   const tag = args.tag === undefined ? defaultImageTag(architecture as Architecture) : attempt(() => validateTag(args.tag, "tag"));
-  for (const [key, value] of Object.entries(args.mirrors ?? {})) {
+  const mirrorKeys = ["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"];
+  if (args.mirrors !== undefined && (typeof args.mirrors !== "object" || args.mirrors === null || Array.isArray(args.mirrors) || Object.keys(args.mirrors).length === 0)) {
+    errors.push(new InputError("mirrors", args.mirrors, `an object with ${oneOf(mirrorKeys).replace("one of", "some of")} (leave it unset for upstream)`));
+  }
+  if (args.yumUpdate !== undefined && typeof args.yumUpdate !== "boolean") errors.push(new InputError("yumUpdate", args.yumUpdate, "true or false"));
+  for (const [key, value] of Object.entries(typeof args.mirrors === "object" && args.mirrors !== null ? args.mirrors : {})) {
     if (!["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"].includes(key)) {
       errors.push(new InputError(`mirrors.${key}`, value, oneOf(["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"]).replace("one of", "a key among")));
     } else if (typeof value !== "string" || !validMirror(key, value)) {
       errors.push(new InputError(`mirrors.${key}`, value, key === "goproxy" ? "a GOPROXY list of http(s) URLs, `direct` or `off`, separated by , or |" : URL_FORM));
     }
   }
-  const cacheFrom = (args.cacheFrom ?? []).map((ref, i) => attempt(() => parseImageReference(ref, `cacheFrom[${i}]`)));
+  if (args.cacheFrom !== undefined && (!Array.isArray(args.cacheFrom) || args.cacheFrom.length === 0)) {
+    errors.push(new InputError("cacheFrom", args.cacheFrom, "a non-empty list of image references (leave it unset for no cache seed)"));
+  }
+  const cacheFrom = (Array.isArray(args.cacheFrom) ? args.cacheFrom : []).map((ref, i) => attempt(() => parseImageReference(ref, `cacheFrom[${i}]`)));
   if (errors.length > 0) throw new InputErrors(errors);
 
   return {

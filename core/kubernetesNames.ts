@@ -12,3 +12,18 @@ export function isDnsLabel(value: unknown): value is string {
 export function isDnsSubdomain(value: unknown): value is string {
   return typeof value === "string" && value.length <= 253 && SUBDOMAIN.test(value);
 }
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A label key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
+export function isLabelKey(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const slash = value.lastIndexOf("/");
+  const name = slash >= 0 ? value.slice(slash + 1) : value;
+  return (slash < 0 || isDnsSubdomain(value.slice(0, slash))) && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/** A label value: empty, or at most 63 alphanumerics, '-', '_' and '.', starting and ending alphanumeric. */
+export function isLabelValue(value: unknown): value is string {
+  return typeof value === "string" && (value === "" || (value.length <= 63 && LABEL_NAME.test(value)));
+}

@@ -96,6 +96,26 @@ const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a
 export const IMAGE_REFERENCE_FORM = "an image reference [host/]repository[:tag][@sha256:<64 hex>] with a lowercase repository path";
 export const DIGEST_REFERENCE_FORM = "an image reference by digest, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:<64 hex>";
 
+// An Alibaba Cloud account or RAM user name (`dev@1234567890123456`, `ci@team.onaliyun.com`):
+// nothing a shell, a YAML file or a docker config would read as more than a name.
+const REGISTRY_USERNAME = /^[A-Za-z0-9][A-Za-z0-9@._+-]{0,254}$/;
+const REGISTRY_USERNAME_FORM = "a registry user name: 1-255 letters, digits and @ . _ + - (an Alibaba Cloud account or RAM user name)";
+/** distribution/reference: a repository name is at most 255 characters. */
+const MAX_NAME_LENGTH = 255;
+
+/**
+ * Registry credentials as given (plain strings are checked; Outputs are checked by the registry).
+ * The password may hold any character: it only ever travels base64-encoded in a Secret or to the
+ * registry API, never on a command line.
+ */
+export function checkRegistryCredentials(username: unknown, password: unknown, prefix = ""): InputError[] {
+  const errors: InputError[] = [];
+  if (username === undefined || username === "") errors.push(new InputError(`${prefix}username`, username, "the registry user name"));
+  else if (typeof username === "string" && !REGISTRY_USERNAME.test(username)) errors.push(new InputError(`${prefix}username`, username, REGISTRY_USERNAME_FORM));
+  if (password === undefined || password === "") errors.push(new InputError(`${prefix}password`, "(empty)", "the registry password, e.g. from `pulumi config set --secret`"));
+  return errors;
+}
+
 /** Parses an image reference; throws an InputError naming `input` when it is not one. */
 export function parseImageReference(ref: unknown, input: string): ImageReference {
   if (typeof ref !== "string" || ref.trim() === "") throw new InputError(input, ref, IMAGE_REFERENCE_FORM);
@@ -110,6 +130,7 @@ export function parseImageReference(ref: unknown, input: string): ImageReference
       throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `the digest ${JSON.stringify(digest)} is not sha256: followed by 64 lowercase hex characters`);
     }
   }
+  if (rest.length > MAX_NAME_LENGTH) throw new InputError(input, `${ref.slice(0, 40)}… (${ref.length} characters)`, IMAGE_REFERENCE_FORM, `the name is longer than ${MAX_NAME_LENGTH} characters`);
   const components = rest.split("/");
   let registry: string | undefined;
   if (components.length > 1 && (components[0].includes(".") || components[0].includes(":") || components[0] === "localhost")) {

@@ -5,12 +5,12 @@
  * accepted, before any resource is registered.
  */
 import { COMPUTE_CLASSES, COMPUTE_QOS } from "./acs";
+import { parseTarget } from "./connectTarget";
 import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
 import { ARCHITECTURES } from "./kernel";
 import { parseImageReference, validateRegistryServer } from "./registry";
-import { parseTarget } from "../verification/check";
 import { ResolvedWorkload, WORKLOAD_DEFAULTS, WorkloadOptions, resolveWorkload } from "./workloadOptions";
 
 export const PROJECT = "acs-ebpf";
@@ -363,9 +363,7 @@ function parseImageSource(
     registry: { server: typed.registryServer as string, username: typed.registryUsername as string },
     pullRegistryServer: typed.pullRegistryServer,
     architecture,
-    mirrors: Object.fromEntries(
-      (["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"] as const).filter((k) => typed[k] !== undefined).map((k) => [k, typed[k]]),
-    ),
+    mirrors: mirrorsOf(typed),
     cacheFrom: typed.imageCacheFrom,
     yumUpdate: typed.yumUpdate,
   };
@@ -378,6 +376,12 @@ function parseImageSource(
     errors.push(...e.errors.map((err) => renameInput(err)));
     return undefined;
   }
+}
+
+/** The mirror keys that are set; undefined when none is (the build then uses upstream). */
+function mirrorsOf(typed: Partial<ConfigValues>): Record<string, string> | undefined {
+  const set = (["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"] as const).filter((k) => typed[k] !== undefined);
+  return set.length > 0 ? Object.fromEntries(set.map((k) => [k, typed[k] as string])) : undefined;
 }
 
 /** `registry.server` → `acs-ebpf:registryServer`, so the error names what the user set. */

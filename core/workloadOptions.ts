@@ -26,8 +26,9 @@ import {
 } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kernel";
-import { isDnsLabel } from "./kubernetesNames";
+import { isDnsLabel, isDnsSubdomain } from "./kubernetesNames";
 import { Placement, checkPlacement, refuseNodeOnAcs } from "./placement";
+import { IMAGE_REFERENCE_FORM, parseImageReference } from "./registry";
 
 /** What a user may set; everything optional but the names has a secure default. */
 export interface WorkloadOptions {
@@ -153,11 +154,41 @@ export function resolveProbePlan(options: ProbeOptions, errors: InputError[], in
  * Validates and resolves workload options. Throws InputErrors naming every bad input at once;
  * `inputPrefix` turns `kernel` into e.g. `acs-ebpf:kernel` for config-driven callers.
  */
-export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): ResolvedWorkload {
+const STRING_OPTIONS = ["computeClass", "computeQos", "cpu", "memory", "kernel", "architecture", "capabilityProfile", "seccompProfile"] as const;
+const BOOLEAN_OPTIONS = ["createNamespace", "minimizeCapabilities"] as const;
+
+/**
+ * Options from TypeScript callers are typed; from JavaScript, YAML or other languages they may not
+ * be. A value of the wrong type is reported and left out, so the checks below see only its type.
+ */
+function checkTypes(options: WorkloadOptions, fail: (input: string, value: unknown, accepted: string) => void): WorkloadOptions {
+  const out: Record<string, unknown> = { ...options };
+  for (const key of STRING_OPTIONS) {
+    if (out[key] !== undefined && typeof out[key] !== "string") {
+      fail(key, out[key], "a string");
+      out[key] = WORKLOAD_DEFAULTS[key];
+    }
+  }
+  for (const key of BOOLEAN_OPTIONS) {
+    if (out[key] !== undefined && typeof out[key] !== "boolean") {
+      fail(key, out[key], "true or false");
+      out[key] = undefined;
+    }
+  }
+  const kinds = out.probeKinds;
+  if (kinds !== undefined && (!Array.isArray(kinds) || !kinds.every((k) => typeof k === "string"))) {
+    fail("probeKinds", kinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
+    out.probeKinds = undefined;
+  }
+  return out as unknown as WorkloadOptions;
+}
+
+export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): ResolvedWorkload {
   const errors: InputError[] = [];
   const named = (input: string) => `${inputPrefix}${input}`;
   const fail = (input: string, value: unknown, accepted: string, detail?: string) =>
     errors.push(new InputError(named(input), value, accepted, detail));
+  const options = checkTypes(given, fail);
 
   for (const key of ["name", "namespace"] as const) {
     const value = options[key];
@@ -193,7 +224,8 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
       podSize = billedPodSize(cpuValue, memoryValue);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      fail("cpu", cpu, e.accepted, `with memory ${memory}: ${e.detail}`);
+      if (e.input === "memory") fail("memory", memory, e.accepted, `with cpu ${cpu}: ${e.detail}`);
+      else fail("cpu", cpu, e.accepted, `with memory ${memory}: ${e.detail}`);
     }
   }
 
@@ -224,4 +256,43 @@ export function resolveWorkload(options: WorkloadOptions, inputPrefix = ""): Res
     plan,
     warnings,
   };
+}
+
+/** A value a later step resolves (a Pulumi Output or a Promise): checked when it resolves, not here. */
+export function isDeferred(value: unknown): boolean {
+  const v = value as { apply?: unknown; then?: unknown } | null;
+  return typeof v === "object" && v !== null && (typeof v.apply === "function" || typeof v.then === "function");
+}
+
+/**
+ * The Deployment's other inputs as far as they are plain values: the image, pull Secret names and
+ * registry credentials (their fields are checked with the pull Secret). The image is checked when
+ * the key is present: EbpfWorkbench decides its image itself (built or given) and leaves it out.
+ */
+export function checkDeploymentInputs(inputs: { image?: unknown; imagePullSecrets?: unknown; registryCredentials?: unknown }): InputError[] {
+  const errors: InputError[] = [];
+  const { image, imagePullSecrets, registryCredentials } = inputs;
+  if (!("image" in inputs)) {
+    // not this caller's input
+  } else if (typeof image === "string") {
+    try {
+      parseImageReference(image, "image");
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      errors.push(e);
+    }
+  } else if (!isDeferred(image)) {
+    errors.push(new InputError("image", image, IMAGE_REFERENCE_FORM));
+  }
+  if (imagePullSecrets !== undefined) {
+    const names = Array.isArray(imagePullSecrets) ? imagePullSecrets : undefined;
+    const bad = names?.filter((n) => !isDeferred(n) && !isDnsSubdomain(n));
+    if (!names || names.length === 0 || (bad && bad.length > 0)) {
+      errors.push(new InputError("imagePullSecrets", imagePullSecrets, "a non-empty list of Secret names (DNS-1123 subdomains), or leave it unset"));
+    }
+  }
+  if (registryCredentials !== undefined && (typeof registryCredentials !== "object" || registryCredentials === null || Array.isArray(registryCredentials))) {
+    errors.push(new InputError("registryCredentials", registryCredentials, "{ server, username, password } of the registry the pods pull from"));
+  }
+  return errors;
 }

@@ -29,7 +29,7 @@ export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const
 
 export interface EbpfProfile {
   /** Why this is an eBPF workload; empty when it is not one. */
-  markers: string[];
+  markers: readonly string[];
   probeKinds: ProbeKind[];
   kernel: Kernel;
   architecture: Architecture;
@@ -69,8 +69,18 @@ export function hostPathVolumes(pod: PodTemplate): { index: number; name: string
   return out;
 }
 
+// Several rules ask about the same template: decide once per template (and kernel setting).
+const markersOf = new WeakMap<PodTemplate, readonly string[]>();
+const profilesOf = new WeakMap<PodTemplate, Map<string | undefined, EbpfProfile>>();
+
 /** Why this pod template counts as an eBPF workload (empty: it does not). */
-export function ebpfMarkers(pod: PodTemplate): string[] {
+export function ebpfMarkers(pod: PodTemplate): readonly string[] {
+  let markers = markersOf.get(pod);
+  if (!markers) markersOf.set(pod, (markers = findMarkers(pod)));
+  return markers;
+}
+
+function findMarkers(pod: PodTemplate): string[] {
   const markers: string[] = [];
   for (const c of pod.containers) {
     for (const cap of addedCapabilities(c.container)) {
@@ -115,6 +125,28 @@ export function isProbeContainer(pod: PodTemplate, c: ContainerRef): boolean {
 
 /** The eBPF profile of a pod template: what it declares and what the model requires for that. */
 export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
+  let byKernel = profilesOf.get(pod);
+  if (!byKernel) profilesOf.set(pod, (byKernel = new Map()));
+  let profile = byKernel.get(settings.kernel);
+  if (!profile) byKernel.set(settings.kernel, (profile = buildProfile(pod, settings)));
+  return profile;
+}
+
+// The model's answer depends on four small values: plan once per combination.
+const requiredByRequest = new Map<string, string[]>();
+
+function requiredFor(probeKinds: ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): string[] {
+  const key = `${probeKinds.join(",")}|${kernel === "unknown" ? kernel : kernel.release}|${architecture}|${minimizeCapabilities}`;
+  let required = requiredByRequest.get(key);
+  if (!required) {
+    required = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+    if (requiredByRequest.size > 1000) requiredByRequest.clear();
+    requiredByRequest.set(key, required);
+  }
+  return required;
+}
+
+function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   const annotations = pod.metadata.annotations;
   const annotationPath = (key: string) => `${pod.metadataPath}.annotations["${key}"]`;
   const problems: Finding[] = [];
@@ -158,7 +190,7 @@ export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfi
   if (problems.length === 0) {
     try {
       const minimizeCapabilities = annotations[ANNOTATIONS.minimizeCapabilities] === "true";
-      required = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+      required = requiredFor(probeKinds, kernel, architecture, minimizeCapabilities);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       problems.push({ field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath, message: `unsupported eBPF workload: ${e.message}` });

@@ -4,9 +4,10 @@
  */
 import * as yaml from "js-yaml";
 import { ReviewConfig, defaultConfig } from "./config";
-import { expandLists, isKubeObject, isRecord, podTemplateOf } from "./podSpecs";
+import { isKubeObject, isList, isRecord, podTemplateOf } from "./podSpecs";
+import type { FieldSegments } from "./yamlStream";
 import { RULES } from "./rules";
-import type { KubeObject, Rule, ViolationLevel } from "./types";
+import type { Finding, KubeObject, PodTemplate, Rule, ViolationLevel } from "./types";
 
 export interface Violation {
   resource: string;
@@ -14,6 +15,8 @@ export interface Violation {
   container: string | null;
   rule: string;
   level: ViolationLevel;
+  /** Field path inside the object, e.g. `spec.template.spec.containers[0].securityContext.privileged`. */
+  field: string;
   /** `<field path>: <what is wrong and what to change>`. */
   message: string;
 }
@@ -25,31 +28,76 @@ export function reportedLevel(level: string): ViolationLevel | undefined {
   return level === "advisory" ? "advisory" : "mandatory";
 }
 
-/** Runs one rule on one object (List items included); [] for objects without a pod template. */
-export function runRule(rule: Rule, obj: KubeObject, config: ReviewConfig, level: ViolationLevel): Violation[] {
-  const out: Violation[] = [];
-  for (const item of expandLists(obj)) {
-    const pod = podTemplateOf(item);
-    if (!pod) continue;
-    for (const f of rule.check(pod, config[rule.name]?.settings ?? {})) {
-      out.push({ resource: pod.resource, container: f.container ?? null, rule: rule.name, level, message: `${f.field}: ${f.message}` });
+/**
+ * Every enabled rule over pod templates already extracted (each template once, not once per
+ * rule), rule by rule; `emit` gets each finding with its rule, level and the index of its template.
+ */
+function forEachFinding(
+  pods: readonly PodTemplate[],
+  config: ReviewConfig,
+  rules: readonly Rule[],
+  emit: (f: Finding, rule: string, level: ViolationLevel, pod: number) => void,
+): void {
+  for (const rule of rules) {
+    const level = reportedLevel(config[rule.name]?.level ?? rule.defaultLevel);
+    if (!level) continue;
+    const settings = config[rule.name]?.settings ?? {};
+    for (let i = 0; i < pods.length; i++) {
+      for (const f of rule.check(pods[i], settings)) emit(f, rule.name, level, i);
     }
   }
+}
+
+/** A pod template and where its object sits in the document (List items: `items[i]`, recursively). */
+interface LocatedTemplate {
+  pod: PodTemplate;
+  objectPath: FieldSegments;
+}
+
+function locatedTemplates(obj: KubeObject, objectPath: FieldSegments = []): LocatedTemplate[] {
+  if (!isList(obj)) {
+    const pod = podTemplateOf(obj);
+    return pod ? [{ pod, objectPath }] : [];
+  }
+  return (obj.items as unknown[]).flatMap((item, i) => (isRecord(item) ? locatedTemplates(item as KubeObject, [...objectPath, "items", i]) : []));
+}
+
+/** The pod templates of one object (List items included); [] for objects without one. */
+export function podTemplatesOf(obj: KubeObject): PodTemplate[] {
+  return locatedTemplates(obj).map((t) => t.pod);
+}
+
+/** Runs one rule on one object (List items included); [] for objects without a pod template. */
+export function runRule(rule: Rule, obj: KubeObject, config: ReviewConfig, level: ViolationLevel): Violation[] {
+  return reviewTemplates(podTemplatesOf(obj), { ...config, [rule.name]: { level, settings: config[rule.name]?.settings ?? {} } }, [rule]);
+}
+
+/** Every enabled rule on pod templates already extracted. */
+export function reviewTemplates(pods: readonly PodTemplate[], config: ReviewConfig = defaultConfig(), rules: readonly Rule[] = RULES): Violation[] {
+  const out: Violation[] = [];
+  forEachFinding(pods, config, rules, (f, rule, level, i) =>
+    out.push({ resource: pods[i].resource, container: f.container ?? null, rule, level, field: f.field, message: `${f.field}: ${f.message}` }),
+  );
   return out;
 }
 
 /** Every enabled rule on one object. */
 export function reviewObject(obj: KubeObject, config: ReviewConfig = defaultConfig(), rules: readonly Rule[] = RULES): Violation[] {
-  const out: Violation[] = [];
-  for (const rule of rules) {
-    const level = reportedLevel(config[rule.name]?.level ?? rule.defaultLevel);
-    if (level) out.push(...runRule(rule, obj, config, level));
-  }
-  return out;
+  return reviewTemplates(podTemplatesOf(obj), config, rules);
+}
+
+/** A violation and where its object is: the document's index in the stream, the path inside it. */
+export interface DocumentViolation extends Violation {
+  document: number;
+  objectPath: FieldSegments;
+  /** Index of its workload in `workloads`. */
+  workload: number;
 }
 
 export interface DocumentsReview {
-  violations: Violation[];
+  violations: DocumentViolation[];
+  /** Every pod-bearing object reviewed (List items one by one), in order. */
+  workloads: { resource: string; document: number }[];
   /** Documents skipped, and why (not Kubernetes, no pod template). */
   notes: string[];
   /** Pod-bearing objects reviewed (List items counted one by one). */
@@ -58,22 +106,36 @@ export interface DocumentsReview {
 
 /** Reviews parsed YAML documents: Kubernetes objects with a pod template; everything else is noted and skipped. */
 export function reviewDocuments(docs: readonly unknown[], config: ReviewConfig = defaultConfig()): DocumentsReview {
-  const result: DocumentsReview = { violations: [], notes: [], reviewed: 0 };
-  docs.forEach((doc, i) => {
+  const result: DocumentsReview = { violations: [], workloads: [], notes: [], reviewed: 0 };
+  docs.forEach((doc, document) => {
     if (doc === null || doc === undefined) return; // empty document (a stray `---`)
     if (!isKubeObject(doc)) {
       const what = isRecord(doc) ? `a mapping without apiVersion/kind (keys: ${Object.keys(doc).slice(0, 5).join(", ") || "none"})` : `a ${Array.isArray(doc) ? "sequence" : typeof doc}`;
-      result.notes.push(`document ${i + 1}: skipped, not a Kubernetes object (${what})`);
+      result.notes.push(`document ${document + 1}: skipped, not a Kubernetes object (${what})`);
       return;
     }
-    const items = expandLists(doc);
-    const pods = items.filter((item) => podTemplateOf(item));
-    if (pods.length === 0) {
-      result.notes.push(`document ${i + 1}: ${doc.kind} has no pod template; nothing to review`);
+    const located = locatedTemplates(doc);
+    if (located.length === 0) {
+      result.notes.push(`document ${document + 1}: ${doc.kind} has no pod template; nothing to review`);
       return;
     }
-    result.reviewed += pods.length;
-    result.violations.push(...reviewObject(doc, config));
+    result.reviewed += located.length;
+    const first = result.workloads.length;
+    for (const t of located) result.workloads.push({ resource: t.pod.resource, document });
+    const pods = located.map((t) => t.pod);
+    forEachFinding(pods, config, RULES, (f, rule, level, i) =>
+      result.violations.push({
+        resource: pods[i].resource,
+        container: f.container ?? null,
+        rule,
+        level,
+        field: f.field,
+        message: `${f.field}: ${f.message}`,
+        document,
+        objectPath: located[i].objectPath,
+        workload: first + i,
+      }),
+    );
   });
   return result;
 }

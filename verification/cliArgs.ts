@@ -1,7 +1,8 @@
 /**
  * `npm run verify` arguments and output, as pure functions (the CLI shell is cli/verify.ts).
  */
-import { CheckOptions, CheckResult } from "./check";
+import type { CheckResult } from "./check";
+import type { CheckOptions } from "./checkOptions";
 import { formatFailure } from "./failures";
 import { formatTraceEvent } from "./traceOutput";
 

@@ -13,6 +13,7 @@
  *   tracer-exited            the tracer ended before printing its header, for another reason
  *   header-timeout           the tracer neither printed its header nor exited in time
  *   no-matching-event        attached, but the check's connection was not reported in time
+ *   api-unreachable          the API server did not answer the check's first request (endpoint, cause)
  *   connection-lost          the connection to the API server ended in the middle of the check
  *   api-error                another API error (status code and message)
  *
@@ -31,6 +32,7 @@ export type FailureKind =
   | "tracer-exited"
   | "header-timeout"
   | "no-matching-event"
+  | "api-unreachable"
   | "connection-lost"
   | "api-error";
 
@@ -45,6 +47,7 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   "tracer-exited",
   "header-timeout",
   "no-matching-event",
+  "api-unreachable",
   "connection-lost",
   "api-error",
 ];
@@ -103,6 +106,10 @@ export interface FailureContext {
   target?: string;
   seconds?: number;
   effectiveCapabilities?: readonly string[];
+  /** The API server URL from the kubeconfig. */
+  endpoint?: string;
+  /** The network error, e.g. `connect ECONNREFUSED 127.0.0.1:6443`. */
+  cause?: string;
 }
 
 function where(ctx: FailureContext): string {
@@ -184,6 +191,13 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
         remedy:
           "The trace is IPv4 only: a target that resolves to IPv6 is never reported. If the target is remote, make sure the pod can reach it; " +
           "the default target (an IPv4 loopback port) needs no network. Events that were seen are listed below.",
+      };
+    case "api-unreachable":
+      return {
+        summary: `cannot reach the Kubernetes API server${ctx.endpoint ? ` at ${ctx.endpoint}` : ""}: the check's first request (${ctx.operation ?? "to the API"}) got no answer${ctx.cause ? ` (${ctx.cause})` : ""}`,
+        remedy:
+          "Nothing ran in the cluster. Check the kubeconfig's server address and context, that the API server is up, and that it is reachable from here " +
+          "(VPN, firewall, the cluster's public or internal endpoint), then run the check again.",
       };
     case "connection-lost":
       return {

@@ -71,6 +71,7 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
   const execApi = new k8s.Exec(kc);
 
   return {
+    endpoint: kc.getCurrentCluster()?.server,
     async deploymentSelector(namespace, name) {
       let d: K8s.V1Deployment;
       try {

@@ -18,7 +18,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { VERIFICATION_CHECK } from "../core/workload";
-import { runCheck, CheckOptions, CheckResult } from "./check";
+import { runCheck, CheckResult } from "./check";
+import type { CheckOptions } from "./checkOptions";
 import { failureError } from "./failures";
 import { createKubernetesTransport } from "./kubernetesTransport";
 

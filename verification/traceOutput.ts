@@ -13,6 +13,7 @@
  *
  * Pure functions; nothing here throws on any input.
  */
+import { isIPv4 } from "../core/connectTarget";
 
 export interface TraceEvent {
   /** `YYYY/MM/DD HH:MM:SS` from the log prefix, when present. */
@@ -40,12 +41,6 @@ const PREFIX = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) ([\s\S]*)$/;
 const HEADER = /^Comm\s+Src addr\s+Port\s+->\s+Dest addr\s+Port\s*$/;
 // Greedy comm: the last `addr port -> addr port` group is the event, whatever the comm holds.
 const EVENT = /^([\s\S]*?)[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]+->[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]*$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function isIPv4(text: string): boolean {
-  return IPV4.test(text);
-}
-
 /** Removes the comm's NUL padding (and anything after the first NUL) and trailing blanks. */
 export function cleanComm(raw: string): string {
   const nul = raw.indexOf("\u0000");

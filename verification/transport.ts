@@ -46,6 +46,8 @@ export interface TransportError extends Error {
 }
 
 export interface VerificationTransport {
+  /** The API server URL, for messages (never credentials). */
+  endpoint?: string;
   /** The Deployment's `spec.selector.matchLabels` as a label selector string (`a=b,c=d`). */
   deploymentSelector(namespace: string, name: string): Promise<string>;
   listPods(namespace: string, labelSelector: string): Promise<PodSummary[]>;

@@ -38,6 +38,7 @@ export const ebpfLeastPrivilege: Rule = {
     const profile = ebpfProfile(pod, settings);
     if (!profile.required) return profile.problems;
     const required = new Set(profile.required);
+    const requiredList = profile.required.join(", ");
     const scope = `probe kinds ${profile.probeKinds.join(",")} on ${kernelLabel(profile.kernel)}`;
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
@@ -48,7 +49,7 @@ export const ebpfLeastPrivilege: Rule = {
           findings.push({
             container: c.name,
             field: fieldPath,
-            message: `adds ALL capabilities; ${scope} needs only ${profile.required!.join(", ")}: replace ALL with those`,
+            message: `adds ALL capabilities; ${scope} needs only ${requiredList}: replace ALL with those`,
           });
         } else if (required.has(cap)) {
           const spelling = prefixedSpelling(raw);
@@ -57,7 +58,7 @@ export const ebpfLeastPrivilege: Rule = {
           findings.push({
             container: c.name,
             field: fieldPath,
-            message: `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${profile.required!.join(", ")}`,
+            message: `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${requiredList}`,
           });
         }
       });

@@ -115,7 +115,8 @@ describe("EbpfWorkload under mocks", () => {
     ["compute class", { computeClass: "gpu-max" }, /computeClass: "gpu-max" is not accepted; expected one of: general-purpose, performance, gpu, gpu-hpn/],
     ["gpu-hpn qos", { computeClass: "gpu-hpn", computeQos: "best-effort" }, /computeQos: "best-effort" is not accepted \(gpu-hpn runs only with qos default\); expected one of: default/],
     ["kernel too old", { kernel: "4.19.91-27.al7.x86_64" }, /kernel: "4.19.91-27.al7.x86_64" is not accepted/],
-    ["cpu too large", { cpu: "32" }, /cpu: "32" is not accepted \(with memory 2Gi: no ACS pod size fits/],
+    ["cpu too large", { cpu: "32" }, /cpu: "32" is not accepted \(with memory 2Gi: no ACS pod size has more than 16 vCPU/],
+    ["memory too large", { memory: "1Ti" }, /^memory: "1Ti" is not accepted \(with cpu 1: no ACS pod size has more than 128 GiB\); expected at most 16 vCPU and 128 GiB memory/],
     ["malformed memory", { memory: "lots" }, /memory: "lots" is not accepted; expected a positive Kubernetes memory quantity/],
     ["namespace", { namespace: "Bad_NS" }, /namespace: "Bad_NS" is not accepted; expected a DNS-1123 label/],
   ])("bad %s fails before any resource is registered", (_label, bad, message) => {

@@ -67,7 +67,7 @@ describe("npm run review", () => {
     expect(Object.keys(json).sort()).toEqual(["errors", "violations"]);
     expect(json.errors).toEqual([]);
     for (const v of json.violations) {
-      expect(Object.keys(v).sort()).toEqual(["container", "file", "level", "message", "resource", "rule"]);
+      expect(Object.keys(v).sort()).toEqual(["column", "container", "field", "file", "level", "line", "message", "resource", "rule"]);
       expect(v.file).toBe(VENDOR);
       expect(v.resource).toBe("Deployment/acs-test-ebpf-demo");
       expect(["mandatory", "advisory"]).toContain(v.level);
@@ -147,7 +147,7 @@ describe("npm run review", () => {
     const { status, json } = reviewJson(malformed, missing, VENDOR);
     expect(status).toBe(2);
     expect(json.errors).toEqual([
-      { file: malformed, message: expect.stringMatching(/^not valid YAML: deficient indentation \(4:1\)/) },
+      { file: malformed, line: 4, message: expect.stringMatching(/^not valid YAML: deficient indentation \(4:1\)/) },
       { file: missing, message: "cannot read: no such file or directory" },
     ]);
     expect(json.violations.length).toBeGreaterThan(0);
@@ -176,7 +176,7 @@ describe("npm run review", () => {
   it("prints a table for people", () => {
     const { status, stdout } = review(VENDOR);
     expect(status).toBe(1);
-    expect(stdout).toMatch(/^MANDATORY ebpf-least-privilege +.*vendor-deployment\.yaml {2}Deployment\/acs-test-ebpf-demo {2}container ebpf-demo$/m);
+    expect(stdout).toMatch(/^MANDATORY ebpf-least-privilege +.*vendor-deployment\.yaml:35 {2}Deployment\/acs-test-ebpf-demo {2}container ebpf-demo$/m);
     expect(stdout).toMatch(/1 workload\(s\) reviewed: 10 mandatory and 2 advisory violation\(s\), 0 input error\(s\)\./);
   });
 

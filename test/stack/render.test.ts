@@ -34,6 +34,25 @@ describe("render CLI", () => {
     expect(report).toMatch(/hostPath \/sys\/kernel\/debug \(debugfs\) is not mounted/);
   });
 
+  test.each([
+    ["a duplicated key", "config:\n  acs-ebpf:kernel: 6.6.71\n  acs-ebpf:kernel: 5.10.0\n", /^render: Pulumi\.bad\.yaml line 3, column 3: " {2}acs-ebpf:kernel: 5\.10\.0" is not accepted \(duplicated mapping key\); expected valid YAML/],
+    ["an unclosed bracket", "config:\n  acs-ebpf:probeKinds: [fentry\n  acs-ebpf:kernel: 6.6.71\n", /^render: Pulumi\.bad\.yaml line 3, column 3: .* is not accepted \(deficient indentation\); expected valid YAML/],
+  ])("a malformed stack file (%s): one error naming the file and line, exit 2, nothing written", (_what, content, message) => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "render-project-"));
+    try {
+      fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+      fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), content);
+      const target = path.join(out, "rendered");
+      const result = render(["--stack", "bad", "--out", target], project);
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
+      expect(result.stdout).toBe("");
+      expect(fs.existsSync(target)).toBe(false);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   test("--stack picks another stack file", () => {
     const result = render(["--stack", "vendor-demo", "--out", out]);
     expect(result.status).toBe(0);

@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { parseVerifyArgs, kubeconfigPathFor, formatResult } from "../../verification/cliArgs";
 import type { CheckResult } from "../../verification/check";
@@ -133,6 +134,21 @@ describe("npm run verify (cli/verify.ts) against the fake cluster", () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/^result\s+NOT VERIFIED/m);
     expect(stdout).toContain("[tracer-missing]");
+  });
+
+  test("an API server that refuses the very first request: api-unreachable with the endpoint and the cause", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const refused = path.join(env.dir, "refused.json");
+    fs.writeFileSync(refused, cluster.kubeconfig.replace(cluster.url, `http://127.0.0.1:${port}`));
+    const { code, stdout } = await run(["--namespace", "ebpf", "--deployment", "wb", "--kubeconfig", refused]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("[api-unreachable]");
+    expect(stdout).toContain(`cannot reach the Kubernetes API server at http://127.0.0.1:${port}`);
+    expect(stdout).toContain("ECONNREFUSED");
+    expect(stdout).not.toContain("in the middle of the check");
   });
 
   test("usage errors: exit 2 with the usage text", async () => {

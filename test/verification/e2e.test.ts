@@ -7,7 +7,7 @@
 import { startFakeCluster, FakeCluster, FakeClusterOptions, FakePod, ExecProtocol } from "./support/fakeCluster";
 import { preparePodEnvironment, PodEnvironment, STAND_IN_TRACER } from "./support/podEnvironment";
 import { startDriver, Driver } from "./support/driverClient";
-import type { CheckOptions } from "../../verification/check";
+import type { CheckOptions } from "../../verification/checkOptions";
 
 const NS = "ebpf";
 const DEPLOYMENT = "acs-ebpf-workbench";
@@ -248,12 +248,15 @@ describe("failure classes (v5.channel.k8s.io)", () => {
     expect(result.failure?.summary).toContain("/usr/local/bin/no-such-fentry");
   });
 
-  test("the API server unreachable", async () => {
+  test("the API server refusing the very first request: api-unreachable, naming the endpoint and the cause", async () => {
     const c = await cluster1([pod("wb-0")]);
     const kubeconfig = c.kubeconfig;
     await c.close();
     const result = await driver.check(kubeconfig, options());
-    expect(result.failure?.kind).toBe("connection-lost");
+    expect(result.failure?.kind).toBe("api-unreachable");
+    expect(result.failure?.summary).toContain(`cannot reach the Kubernetes API server at ${c.url}`);
+    expect(result.failure?.summary).toMatch(/ECONNREFUSED/);
+    expect(result.failure?.summary).not.toMatch(/in the middle/);
   });
 });
 

@@ -1,5 +1,7 @@
 import { exitCodeFromStatus, upgradeStatus } from "../../verification/kubernetesTransport";
-import { parsePreflight, parseTarget, resolveOptions } from "../../verification/check";
+import { parseTarget } from "../../core/connectTarget";
+import { resolveOptions } from "../../verification/checkOptions";
+import { parsePreflight, assessPreflight } from "../../verification/preflight";
 
 describe("exec status (channel 3) → exit code", () => {
   test.each([
@@ -26,6 +28,27 @@ describe("check inputs", () => {
       capEff: "000000c000000000",
     });
     expect(parsePreflight("garbage")).toEqual({ kernel: null, machine: null, btf: null, tracerPresent: null, capEff: null });
+  });
+  test("preflight assessment: kernel support and the capability audit", () => {
+    const pre = { kernel: "6.6.71", machine: "x86_64", btf: true, tracerPresent: true, capEff: "000000c000200000" };
+    expect(assessPreflight(pre, ["fentry"], false)).toEqual({
+      architecture: "amd64",
+      kernelSupported: true,
+      minimumKernel: "5.8 on amd64",
+      effectiveCapabilities: ["SYS_ADMIN", "PERFMON", "BPF"],
+      requiredCapabilities: ["BPF", "PERFMON"],
+      excessCapabilities: ["SYS_ADMIN"],
+      warnings: ["capabilities beyond what this kernel needs for fentry: SYS_ADMIN"],
+    });
+    expect(assessPreflight({ ...pre, kernel: "5.4.0", capEff: "0000000000000000" }, ["fentry"], false)).toMatchObject({
+      kernelSupported: false,
+      warnings: [expect.stringMatching(/requires .*BPF.*which the container lacks/)],
+    });
+    expect(assessPreflight({ ...pre, machine: "s390x", kernel: null, capEff: null }, ["fentry"], false)).toMatchObject({
+      architecture: "s390x",
+      kernelSupported: false,
+      warnings: ["could not read CapEff from /proc/self/status"],
+    });
   });
   test("targets", () => {
     expect(parseTarget("10.0.0.1:443")).toEqual({ host: "10.0.0.1", port: 443 });

@@ -142,19 +142,19 @@ describe("create and update called directly (real client, fake cluster)", () => 
 
 describe("the component under mocks", () => {
   test.each([
-    [{ target: "10.0.0.1" }, /^target: "10.0.0.1" is not accepted .*expected host:port/],
+    [{ target: "10.0.0.1" }, /^target: "10.0.0.1" is not accepted; expected host:port/],
     [{ namespace: "Bad_NS" }, /^namespace: "Bad_NS" is not accepted; expected a Kubernetes namespace name/],
     [{ eventTimeoutSeconds: 0 }, /^eventTimeoutSeconds: 0 is not accepted; expected a positive number of seconds/],
     [{ probeKinds: ["uprobe"] }, /^probeKinds: .*uprobe.* is not accepted; expected one of: fentry/],
   ])("bad plain argument %j fails before anything is registered", (bad, message) => {
     const before = registered.length;
-    expect(() => new TcpConnectVerification("bad", { namespace: NS, deployment: DEPLOYMENT, image: IMAGE, podTemplate: {}, kubeconfig: "kc", ...bad })).toThrow(message);
+    expect(() => new TcpConnectVerification("bad", { namespace: NS, deployment: DEPLOYMENT, image: IMAGE, podTemplate: { spec: {} }, kubeconfig: "kc", ...bad })).toThrow(message);
     expect(registered.length).toBe(before);
   });
 
   test("without a kubeconfig nothing is registered to run, and the outputs say why", async () => {
     const before = registered.length;
-    const v = new TcpConnectVerification("skipped", { namespace: NS, deployment: DEPLOYMENT, image: IMAGE, podTemplate: {}, skipReason: "no cluster configured (render/preview)" });
+    const v = new TcpConnectVerification("skipped", { namespace: NS, deployment: DEPLOYMENT, image: IMAGE, podTemplate: { spec: {} }, skipReason: "no cluster configured (render/preview)" });
     await settle();
     const added = registered.slice(before);
     expect(added.map((r) => r.type)).toEqual([COMPONENT_TYPES.verification]);

@@ -1,7 +1,8 @@
 /** Starts a JSON-lines child (checkDriver.ts under tsx, or a plain-node script) and sends it requests. */
 import { spawn, ChildProcess } from "child_process";
 import * as path from "path";
-import type { CheckOptions, CheckResult } from "../../../verification/check";
+import type { CheckResult } from "../../../verification/check";
+import type { CheckOptions } from "../../../verification/checkOptions";
 
 export const ROOT = path.resolve(__dirname, "../../..");
 

@@ -1,0 +1,126 @@
+/**
+ * Bulk review: 10,000 Deployments of the vendor document's size, 100 files of 100, against only
+ * parsing the same files with the same YAML library (js-yaml); peak memory of each in a process of
+ * its own; and 10,000 files of which some are malformed or unreadable.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { reviewPaths } from "../cli/review/inputs";
+import { BenchResult, MIN_RUNS, compare, median, result, round } from "./measure";
+
+const ROOT = path.join(__dirname, "..");
+const COUNT = 10_000;
+const FILES = 100;
+
+export function vendorManifests(count: number): string[] {
+  const template = fs
+    .readFileSync(path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml"), "utf8")
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .join("\n");
+  return Array.from({ length: count }, (_, i) => template.replace(/acs-test-ebpf-demo/g, `acs-test-ebpf-demo-${i}`));
+}
+
+interface ChildRun {
+  ms: number;
+  maxRssMb: number;
+  reviewed: number;
+  violations?: number;
+  errorFiles: string[];
+}
+
+function child(mode: "review" | "parse", dir: string): ChildRun {
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "reviewChild.ts"), mode, dir], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+  return JSON.parse(out.trim().split("\n").pop()!) as ChildRun;
+}
+
+export async function reviewBenchmarks(): Promise<BenchResult[]> {
+  const docs = vendorManifests(COUNT);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acs-ebpf-bench-review-"));
+  const loadDir = fs.mkdtempSync(path.join(os.tmpdir(), "acs-ebpf-bench-load-"));
+  try {
+    const perFile = COUNT / FILES;
+    const files: string[] = [];
+    for (let f = 0; f < FILES; f++) {
+      const file = path.join(dir, `m${String(f).padStart(3, "0")}.yaml`);
+      fs.writeFileSync(file, docs.slice(f * perFile, (f + 1) * perFile).join("---\n"));
+      files.push(file);
+    }
+    const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+
+    let violations = 0;
+    const review = await compare(
+      "review-10000-deployments",
+      `npm run review over ${COUNT} vendor-size Deployments (${FILES} files, ${(bytes / 1e6).toFixed(1)} MB, line of every violation) vs reading and js-yaml loadAll of the same files; target ratio <= 1.5`,
+      () => {
+        violations = reviewPaths([dir]).violations.length;
+      },
+      () => {
+        for (const f of files) yaml.loadAll(fs.readFileSync(f, "utf8"));
+      },
+      1.5,
+    );
+    review.violations_per_run = violations;
+
+    // Peak memory, each in its own process.
+    const reviewMem: number[] = [];
+    const parseMem: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      parseMem.push(child("parse", dir).maxRssMb);
+      reviewMem.push(child("review", dir).maxRssMb);
+    }
+    const memory = result(
+      "review-10000-deployments-peak-memory",
+      "peak RSS (MB) of a process reviewing the 10,000 Deployments vs one only parsing them (median of 3 each; reported, no target)",
+      reviewMem,
+      parseMem,
+      null,
+      true,
+    );
+    memory.unit = "MB";
+
+    // Under load: 10,000 files, some malformed, some unreadable.
+    let good = 0;
+    const bad: string[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const file = path.join(loadDir, `f${String(i).padStart(5, "0")}.yaml`);
+      if (i % 100 === 17) {
+        fs.writeFileSync(file, i % 200 === 17 ? "apiVersion: v1\nkind: Pod\nkind: Pod\n" : "apiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n");
+        bad.push(file);
+      } else if (i % 100 === 53) {
+        fs.symlinkSync(path.join(loadDir, "missing", String(i)), file); // dangling: cannot be read
+        bad.push(file);
+      } else {
+        fs.writeFileSync(file, docs[i]);
+        good++;
+      }
+    }
+    const loadRuns: ChildRun[] = [];
+    const loadParse: ChildRun[] = [];
+    for (let i = 0; i < MIN_RUNS; i++) {
+      loadParse.push(child("parse", loadDir));
+      loadRuns.push(child("review", loadDir));
+    }
+    const complete = loadRuns.every((r) => r.reviewed === good && r.errorFiles.length === bad.length && bad.every((b) => r.errorFiles.includes(b)));
+    const load = result(
+      "review-10000-files-with-bad-ones",
+      `${COUNT} files (${bad.length} malformed or unreadable) reviewed in a process of its own vs parsing them; met when every good file is reviewed and each bad one listed (no ratio target)`,
+      loadRuns.map((r) => r.ms),
+      loadParse.map((r) => r.ms),
+      null,
+      complete,
+    );
+    load.reviewed = loadRuns[0].reviewed;
+    load.bad_files_listed = loadRuns[0].errorFiles.length;
+    load.bad_files = bad.length;
+    load.peak_rss_mb = round(median(loadRuns.map((r) => r.maxRssMb)));
+    load.baseline_peak_rss_mb = round(median(loadParse.map((r) => r.maxRssMb)));
+    return [review, memory, load];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(loadDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The trace parser over 1,000,000 tracer lines, fed in 64 KiB chunks as the exec stream delivers
+ * them (lineSplitter + parseTraceLine), against a plain line split of the same chunks. Memory must
+ * stay flat: the heap after the stream (events not kept) is compared with the heap after its
+ * first tenth.
+ */
+import { lineSplitter, parseTraceLine } from "../verification/traceOutput";
+import { BenchResult, compare, gc, round } from "./measure";
+
+const LINES = 1_000_000;
+const CHUNK = 64 * 1024;
+/** Heap growth over the stream that still counts as flat. */
+const FLAT_MB = 8;
+
+function tracerLines(count: number): string[] {
+  const comms = ["bash", "ilogtail", "curl", "kubelet", "a process name!"];
+  const lines = ["2024/12/17 08:40:49 Comm             Src addr        Port   -> Dest addr       Port  "];
+  for (let i = 1; i < count; i++) {
+    const comm = comms[i % comms.length].slice(0, 16);
+    const padded = comm + "\u0000".repeat(16 - comm.length);
+    lines.push(`2024/12/17 08:40:${String(i % 60).padStart(2, "0")} ${padded} 172.20.${i % 250}.${i % 200} ${1024 + (i % 60000)}  -> 100.100.${i % 256}.208 ${80 + (i % 3)}    `);
+  }
+  return lines;
+}
+
+/** The stream as chunks that cut lines anywhere, generated once and replayed. */
+function chunksOf(lines: string[]): string[] {
+  const text = lines.join("\n") + "\n";
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += CHUNK) chunks.push(text.slice(i, i + CHUNK));
+  return chunks;
+}
+
+function parseStream(chunks: string[], onTenth?: () => void): number {
+  let events = 0;
+  const splitter = lineSplitter((line) => {
+    if (parseTraceLine(line).kind === "event") events++;
+  });
+  const tenth = Math.floor(chunks.length / 10);
+  chunks.forEach((c, i) => {
+    splitter.push(c);
+    if (i === tenth) onTenth?.();
+  });
+  splitter.flush();
+  return events;
+}
+
+function plainSplit(chunks: string[]): number {
+  let lines = 0;
+  let pending = "";
+  for (const c of chunks) {
+    const parts = (pending + c).split("\n");
+    pending = parts.pop()!;
+    lines += parts.length;
+  }
+  return lines + (pending ? 1 : 0);
+}
+
+export async function traceParserBenchmarks(): Promise<BenchResult[]> {
+  const chunks = chunksOf(tracerLines(LINES));
+  let events = 0;
+  const r = await compare(
+    "trace-parser-1000000-lines",
+    `lineSplitter + parseTraceLine over ${LINES} tracer lines in ${CHUNK / 1024} KiB chunks vs a plain split of the same chunks; target ratio <= 2 and heap flat (growth <= ${FLAT_MB} MB from the first tenth to the end)`,
+    () => {
+      events = parseStream(chunks);
+    },
+    () => plainSplit(chunks),
+    2,
+  );
+  let atTenth = 0;
+  gc();
+  parseStream(chunks, () => {
+    gc();
+    atTenth = process.memoryUsage().heapUsed;
+  });
+  gc();
+  const growthMb = (process.memoryUsage().heapUsed - atTenth) / 2 ** 20;
+  r.events = events;
+  r.heap_growth_mb = round(growthMb, 2);
+  r.heap_measured = typeof (globalThis as { gc?: unknown }).gc === "function";
+  r.met = r.met && r.heap_measured === true && growthMb <= FLAT_MB;
+  return [r];
+}

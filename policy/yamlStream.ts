@@ -1,0 +1,202 @@
+/**
+ * Multi-document YAML (as `helm template` and `kustomize build` print it) loaded with js-yaml, and
+ * the source line of a field path, found on demand.
+ *
+ * Loading is js-yaml's own `loadAll` in its two steps (parseEvents, then constructFromEvents), so it
+ * costs the same; the event stream it keeps carries source offsets. Positions are looked up only for
+ * documents that have violations, by walking that document's events: no second parser, no second
+ * pass over documents without findings.
+ */
+import * as yaml from "js-yaml";
+
+/** A field path split into keys and sequence indexes: `a.b[0]["x.y"]` → ["a", "b", 0, "x.y"]. */
+export type FieldSegments = (string | number)[];
+
+export interface SourcePosition {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface YamlStream {
+  documents: unknown[];
+  /**
+   * Where a field of a document is written: `objectPath` leads to the object inside the document
+   * (List items), `field` is the rule's field path inside it. The nearest written ancestor when the
+   * field itself is absent (a missing `securityContext` points at its container). Undefined for an
+   * empty document.
+   */
+  locate(document: number, objectPath: FieldSegments, field: string): SourcePosition | undefined;
+}
+
+const { DOCUMENT, SEQUENCE, MAPPING, SCALAR, POP } = yaml.EVENT_ID;
+
+type Located = { offset: number; node: number; complete: boolean } | undefined;
+
+/** Parses the text; throws js-yaml's error (message with line and column) on malformed input. */
+export function parseYamlStream(text: string): YamlStream {
+  const events = yaml.parseEvents(text, {});
+  const documents = yaml.constructFromEvents(events, { source: text });
+  let documentStarts: number[] | undefined;
+  let lineStarts: number[] | undefined;
+  // Violations of one document come together and share parents (a container's securityContext):
+  // each parent is walked to once per document.
+  let cachedDocument = -1;
+  const parents = new Map<string, Located>();
+  const walk = (key: string, from: number, segments: FieldSegments): Located => {
+    if (parents.has(key)) return parents.get(key);
+    const found = locateOffset(events, text, from, segments);
+    parents.set(key, found);
+    return found;
+  };
+  return {
+    documents,
+    locate(document, objectPath, field) {
+      if (documentStarts === undefined) {
+        documentStarts = [];
+        for (let i = 0; i < events.length; i++) if (events[i].type === DOCUMENT) documentStarts.push(i);
+      }
+      const start = documentStarts[document];
+      if (start === undefined) return undefined;
+      if (cachedDocument !== document) {
+        cachedDocument = document;
+        parents.clear();
+      }
+      const objectKey = objectPath.join("/");
+      const inObject = walk(objectKey, start + 1, objectPath);
+      if (inObject === undefined) return undefined;
+      let offset = inObject.offset;
+      if (inObject.complete) {
+        const { segments, parent } = splitField(field);
+        const inParent = segments.length > 0 ? walk(`${objectKey}|${parent}`, inObject.node, segments.slice(0, -1)) : undefined;
+        if (inParent) {
+          offset = inParent.offset;
+          if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
+        }
+      }
+      lineStarts ??= computeLineStarts(text);
+      return positionOf(lineStarts, offset);
+    },
+  };
+}
+
+function nodeOffset(e: yaml.Event): number {
+  if (e.type === SCALAR) return e.valueStart >= 0 ? e.valueStart : e.tagStart >= 0 ? e.tagStart : e.anchorStart;
+  if (e.type === MAPPING || e.type === SEQUENCE) return e.start;
+  return -1;
+}
+
+/** Index just past the node that starts at `i`. */
+function skipNode(events: yaml.Event[], i: number): number {
+  let depth = 0;
+  do {
+    const t = events[i].type;
+    if (t === MAPPING || t === SEQUENCE) depth++;
+    else if (t === POP) depth--;
+    i++;
+  } while (depth > 0 && i < events.length);
+  return i;
+}
+
+/** Walks the segments from the node at `node`; stops at the deepest one written. */
+function locateOffset(events: yaml.Event[], text: string, node: number, segments: FieldSegments): Located {
+  const first = events[node];
+  if (!first || first.type === POP) return undefined;
+  let best = nodeOffset(first);
+  let complete = true;
+  for (const segment of segments) {
+    const e = events[node];
+    let found: number | undefined;
+    if (typeof segment === "string" && e.type === MAPPING) {
+      for (let j = node + 1; events[j].type !== POP; ) {
+        const key = events[j];
+        const valueAt = skipNode(events, j);
+        if (key.type === SCALAR && keyIs(text, key, segment)) {
+          best = nodeOffset(key);
+          found = valueAt;
+          break;
+        }
+        j = skipNode(events, valueAt);
+      }
+    } else if (typeof segment === "number" && e.type === SEQUENCE) {
+      let j = node + 1;
+      for (let k = 0; k < segment && events[j].type !== POP; k++) j = skipNode(events, j);
+      if (events[j].type !== POP) {
+        best = nodeOffset(events[j]);
+        found = j;
+      }
+    }
+    if (found === undefined) {
+      complete = false;
+      break;
+    }
+    node = found;
+  }
+  return best >= 0 ? { offset: best, node, complete } : undefined;
+}
+
+/** Compares a key without decoding it when js-yaml marks it as a plain slice of the source. */
+function keyIs(text: string, key: yaml.ScalarEvent, segment: string): boolean {
+  if (key.fast) return key.valueEnd - key.valueStart === segment.length && text.startsWith(segment, key.valueStart);
+  return yaml.getScalarValue(text, key) === segment;
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function positionOf(lineStarts: number[], offset: number): SourcePosition {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - lineStarts[lo] + 1 };
+}
+
+const SEGMENT = /^(?:\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
+
+interface SplitField {
+  segments: FieldSegments;
+  /** The path without its last segment. */
+  parent: string;
+}
+
+// Rules write a few hundred distinct paths; split each once.
+const splitFields = new Map<string, SplitField>();
+
+function splitField(field: string): SplitField {
+  let out = splitFields.get(field);
+  if (out === undefined) {
+    out = split(field);
+    if (splitFields.size > 10_000) splitFields.clear();
+    splitFields.set(field, out);
+  }
+  return out;
+}
+
+/** Splits a rule's field path; [] when it is not a path (e.g. `(policy setting kernel)`). */
+export function fieldSegments(field: string): FieldSegments {
+  return splitField(field).segments;
+}
+
+function split(field: string): SplitField {
+  const segments: FieldSegments = [];
+  let rest = field;
+  let parentEnd = 0;
+  while (rest !== "") {
+    const m = SEGMENT.exec(rest);
+    if (!m) return { segments: [], parent: "" };
+    parentEnd = field.length - rest.length;
+    if (m[1] !== undefined) segments.push(m[1]);
+    else if (m[2] !== undefined) segments.push(Number(m[2]));
+    else segments.push(JSON.parse(m[3]) as string);
+    rest = rest.slice(m[0].length);
+  }
+  return { segments, parent: field.slice(0, parentEnd) };
+}

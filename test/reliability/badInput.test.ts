@@ -1,0 +1,225 @@
+/**
+ * Every config key and every component argument, fed wrong types, empty values, out-of-range
+ * numbers, unknown enum values, shell metacharacters and oversized values: each fails before any
+ * resource is registered, with an error naming the key and what is accepted.
+ *
+ * Config keys go through parseStackConfig, which index.ts runs before its first resource
+ * (test/stack/program.test.ts); components are constructed under Pulumi mocks. A new component
+ * is a new entry in SUBJECTS.
+ */
+import { installMocks, mockOutputs, registered } from "../support/pulumiMocks";
+installMocks();
+// Should a bad value slip through, its image "builds" instead of crashing the run.
+mockOutputs["docker:index/image:Image"] = (inputs) => ({ repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"b".repeat(64)}` });
+
+import { EbpfWorkload } from "../../components/ebpfWorkload";
+import { TcpConnectVerification } from "../../components/tcpConnectVerification";
+import { WorkbenchImage } from "../../components/workbenchImage";
+import { COMPUTE_CLASSES, COMPUTE_QOS } from "../../core/acs";
+import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "../../core/capabilities";
+import { InputError, InputErrors } from "../../core/errors";
+import { ARCHITECTURES } from "../../core/kernel";
+import { CONFIG_KEYS, ConfigType, parseStackConfig, qualified } from "../../core/stackConfig";
+
+jest.spyOn(console, "warn").mockImplementation(() => undefined);
+
+export type BadKind = "wrong type" | "empty" | "out of range" | "unknown enum value" | "shell metacharacters" | "oversized";
+
+export interface ArgSpec {
+  type: ConfigType | "number" | "object";
+  /** Accepted values, for enum-like keys. */
+  values?: readonly string[];
+  /** Values beyond the accepted range (numbers, or quantities written as strings). */
+  outOfRange?: unknown[];
+  /** The key accepts any characters by design (say why). */
+  anyCharacters?: string;
+}
+
+export interface Subject {
+  name: string;
+  args: Record<string, ArgSpec>;
+  /** Builds the thing with one argument replaced; throws on bad input. */
+  attempt(key: string, value: unknown): void;
+  /** The input name the error must carry. */
+  inputName(key: string): string;
+}
+
+const DIGEST_IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:${"a".repeat(64)}`;
+const SHELL = ["x; rm -rf /", "$(id)", "`id`", "a|b && c", "a\nb"];
+const OVERSIZED = "a".repeat(100_000);
+
+export function badValues(spec: ArgSpec): [BadKind, unknown][] {
+  const cases: [BadKind, unknown][] = [];
+  const wrong: Record<ArgSpec["type"], unknown[]> = {
+    string: [true, ["x"], { a: 1 }],
+    boolean: ["maybe", 1],
+    integer: ["two", 1.5, true],
+    number: ["two", true, Number.NaN],
+    array: ["fentry", [1], { a: 1 }],
+    object: ["x", 42, ["x"]],
+  };
+  for (const v of wrong[spec.type]) cases.push(["wrong type", v]);
+  cases.push(["empty", spec.type === "array" ? [] : spec.type === "object" ? {} : ""]);
+  for (const v of spec.outOfRange ?? []) cases.push(["out of range", v]);
+  if (spec.values) cases.push(["unknown enum value", spec.type === "array" ? ["not-a-value"] : "not-a-value"]);
+  if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) {
+    for (const s of SHELL) cases.push(["shell metacharacters", spec.type === "array" ? [s] : s]);
+  }
+  if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) cases.push(["oversized", spec.type === "array" ? [OVERSIZED] : OVERSIZED]);
+  return cases;
+}
+
+function configSpec(key: keyof typeof CONFIG_KEYS): ArgSpec {
+  const type = CONFIG_KEYS[key].type;
+  const specs: Partial<Record<keyof typeof CONFIG_KEYS, Partial<ArgSpec>>> = {
+    computeClass: { values: COMPUTE_CLASSES },
+    computeQos: { values: COMPUTE_QOS },
+    architecture: { values: ARCHITECTURES },
+    capabilityProfile: { values: CAPABILITY_PROFILES },
+    seccompProfile: { values: SECCOMP_PROFILES },
+    probeKinds: { values: PROBE_KIND_NAMES },
+    replicas: { outOfRange: [-1, 101] },
+    verifyReadyTimeoutSeconds: { outOfRange: [0, 3601] },
+    verifyAttachTimeoutSeconds: { outOfRange: [0, 3601] },
+    verifyEventTimeoutSeconds: { outOfRange: [0, 3601] },
+    cpu: { outOfRange: ["0", "17"] },
+    memory: { outOfRange: ["0", "1Ti"] },
+    kernel: { outOfRange: ["4.19.91"] },
+    verifyTarget: { outOfRange: ["127.0.0.1:0", "127.0.0.1:65536"] },
+    registryPassword: { anyCharacters: "a password may hold any character; it only travels base64-encoded in a Secret or to the registry API" },
+  };
+  return { type, ...specs[key] };
+}
+
+const BUILD_CONFIG = {
+  "acs-ebpf:imageRepository": "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
+  "acs-ebpf:registryServer": "registry.cn-hangzhou.aliyuncs.com",
+  "acs-ebpf:registryUsername": "dev@1234567890",
+  "acs-ebpf:registryPassword": "secret",
+};
+const BUILD_KEYS = ["imageRepository", "registryServer", "registryUsername", "registryPassword", "pullRegistryServer", "goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl", "yumUpdate", "imageCacheFrom"];
+
+const stackConfig: Subject = {
+  name: "stack config",
+  args: Object.fromEntries(Object.keys(CONFIG_KEYS).map((k) => [k, configSpec(k as keyof typeof CONFIG_KEYS)])),
+  attempt(key, value) {
+    const base: Record<string, unknown> = BUILD_KEYS.includes(key) ? { ...BUILD_CONFIG } : { "acs-ebpf:image": DIGEST_IMAGE };
+    parseStackConfig({ ...base, [qualified(key)]: value });
+  },
+  inputName: qualified,
+};
+
+const ebpfWorkload: Subject = {
+  name: "EbpfWorkload",
+  args: {
+    image: { type: "string" },
+    namespace: { type: "string" },
+    createNamespace: { type: "boolean" },
+    workloadName: { type: "string" },
+    replicas: { type: "integer", outOfRange: [-1, 101] },
+    computeClass: { type: "string", values: COMPUTE_CLASSES },
+    computeQos: { type: "string", values: COMPUTE_QOS },
+    cpu: { type: "string", outOfRange: ["0", "17"] },
+    memory: { type: "string", outOfRange: ["0", "1Ti"] },
+    probeKinds: { type: "array", values: PROBE_KIND_NAMES },
+    kernel: { type: "string", outOfRange: ["4.19.91"] },
+    architecture: { type: "string", values: ARCHITECTURES },
+    capabilityProfile: { type: "string", values: CAPABILITY_PROFILES },
+    seccompProfile: { type: "string", values: SECCOMP_PROFILES },
+    minimizeCapabilities: { type: "boolean" },
+    imagePullSecrets: { type: "array" },
+    registryCredentials: { type: "object" },
+  },
+  attempt(key, value) {
+    new EbpfWorkload("bad", { image: DIGEST_IMAGE, namespace: "ebpf", [key]: value } as never);
+  },
+  inputName: (key) => key,
+};
+
+const workbenchImage: Subject = {
+  name: "WorkbenchImage",
+  args: {
+    existingImage: { type: "string" },
+    repository: { type: "string" },
+    registry: { type: "object" },
+    pullRegistryServer: { type: "string" },
+    tag: { type: "string" },
+    architecture: { type: "string", values: ARCHITECTURES },
+    mirrors: { type: "object" },
+    cacheFrom: { type: "array" },
+    yumUpdate: { type: "boolean" },
+  },
+  attempt(key, value) {
+    const build = {
+      repository: "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
+      registry: { server: "registry.cn-hangzhou.aliyuncs.com", username: "dev@1234567890", password: "secret" },
+    };
+    new WorkbenchImage("bad", (key === "existingImage" ? { existingImage: value } : { ...build, [key]: value }) as never);
+  },
+  inputName: (key) => key,
+};
+
+const tcpConnectVerification: Subject = {
+  name: "TcpConnectVerification",
+  args: {
+    namespace: { type: "string" },
+    deployment: { type: "string" },
+    kubeconfig: { type: "string", anyCharacters: "kubeconfig content is YAML: any character may appear; it is parsed, never run" },
+    skipReason: { type: "string", anyCharacters: "free text shown as a warning" },
+    context: { type: "string" },
+    image: { type: "string" },
+    podTemplate: { type: "object" },
+    selector: { type: "object" },
+    container: { type: "string" },
+    target: { type: "string", outOfRange: ["127.0.0.1:0", "127.0.0.1:65536"] },
+    probeKinds: { type: "array", values: PROBE_KIND_NAMES },
+    minimizeCapabilities: { type: "boolean" },
+    readyTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
+    attachTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
+    eventTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
+    tracerPath: { type: "string" },
+  },
+  attempt(key, value) {
+    const base = { namespace: "ebpf", deployment: "wb", image: DIGEST_IMAGE, podTemplate: { spec: {} }, kubeconfig: "apiVersion: v1" };
+    new TcpConnectVerification("bad", { ...base, [key]: value } as never);
+  },
+  inputName: (key) => key,
+};
+
+export const SUBJECTS: Subject[] = [stackConfig, ebpfWorkload, workbenchImage, tcpConnectVerification];
+
+const rows = SUBJECTS.flatMap((s) => Object.entries(s.args).flatMap(([key, spec]) => badValues(spec).map(([kind, value]) => ({ subject: s, key, kind, value }))));
+const label = (v: unknown) => (typeof v === "string" && v.length > 40 ? `"${v.slice(0, 12)}…" (${v.length} chars)` : JSON.stringify(v)?.slice(0, 50) ?? String(v));
+
+/** The one error about this input, from an InputError or InputErrors. */
+function errorFor(err: unknown, input: string): InputError | undefined {
+  const all = err instanceof InputErrors ? err.errors : err instanceof InputError ? [err] : [];
+  return all.find((e) => e.input === input || e.input.startsWith(`${input}.`) || e.input.startsWith(`${input}[`));
+}
+
+describe("bad input table", () => {
+  test("covers every config key and component argument", () => {
+    expect(Object.keys(stackConfig.args).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+    expect(rows.length).toBeGreaterThan(300);
+  });
+
+  test.each(rows.map((r) => [r.subject.name, r.key, r.kind, label(r.value), r] as const))("%s %s: %s %s", (_s, _k, _kind, _v, row) => {
+    const before = registered.length;
+    let thrown: unknown;
+    try {
+      row.subject.attempt(row.key, row.value);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(registered.length).toBe(before);
+    expect(thrown).toBeDefined();
+    const input = row.subject.inputName(row.key);
+    const error = errorFor(thrown, input);
+    if (!error) throw new Error(`expected an error naming ${input}, got: ${(thrown as Error)?.message}`);
+    expect(error.accepted.length).toBeGreaterThan(3);
+    expect((thrown as Error).message).toContain(`${error.input}: `);
+    expect((thrown as Error).message).toContain(`expected ${error.accepted}`);
+    // An oversized value is not echoed back whole.
+    expect((thrown as Error).message.length).toBeLessThan(5_000);
+  });
+});
