@@ -1,0 +1,75 @@
+/**
+ * Static Go binaries for the guests, built once per source version into the matrix cache:
+ * the cilium/ebpf examples at the tag pinned in images/ebpf-workbench/versions.json (kernels/go
+ * requires it; a test keeps both equal), the `confine` helper, and containerd's default seccomp
+ * profile generator against two containerd versions (kernels/seccomp). CGO_ENABLED=0,
+ * GOTOOLCHAIN=local, -mod=readonly: go.sum decides every dependency.
+ */
+import { execFileSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { SeccompChoice } from "./confinement";
+
+export const KERNELS_DIR = __dirname;
+const TRACERS_MODULE = path.join(KERNELS_DIR, "go");
+const SECCOMP_MODULE = path.join(KERNELS_DIR, "seccomp");
+export const EXAMPLES = ["fentry", "kprobe", "tracepoint_in_go", "xdp", "tcx"] as const;
+
+/** containerd versions whose default profile generator is built, by mod file in kernels/seccomp. */
+export const SECCOMP_GENERATORS: Readonly<Record<Exclude<SeccompChoice, "unconfined">, string>> = {
+  "runtime-default": "go.mod",
+  "containerd-1.6.8": "containerd-1.6.8.mod",
+};
+
+function sourceHash(dirs: string[], goArch: string): string {
+  const h = createHash("sha256").update(execFileSync("go", ["version"]).toString()).update(goArch);
+  const walk = (dir: string) => {
+    for (const f of fs.readdirSync(dir).sort()) {
+      const p = path.join(dir, f);
+      if (fs.statSync(p).isDirectory()) walk(p);
+      else if (/\.(go|mod|sum)$/.test(f)) h.update(p).update(fs.readFileSync(p));
+    }
+  };
+  dirs.forEach(walk);
+  return h.digest("hex").slice(0, 16);
+}
+
+function goBuild(cwd: string, goArch: string, args: string[]): void {
+  execFileSync("go", ["build", "-trimpath", ...args], {
+    cwd,
+    env: { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly", GOOS: "linux", GOARCH: goArch },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+
+export interface GuestBinaries {
+  dir: string;
+  /** examples/<name> → file */
+  tracer(example: string): string;
+  confine: string;
+  /** Runs on the host: the profile containerd applies for these capabilities, as JSON text. */
+  seccompProfile(choice: Exclude<SeccompChoice, "unconfined">, capabilities: readonly string[]): string;
+}
+
+export function buildGuestBinaries(cacheDir: string, goArch: "amd64" | "arm64", log: (line: string) => void): GuestBinaries {
+  const hostArch = process.arch === "arm64" ? "arm64" : "amd64";
+  const dir = path.join(cacheDir, "bin", `${goArch}-${sourceHash([TRACERS_MODULE, SECCOMP_MODULE], goArch)}`);
+  const done = path.join(dir, ".built");
+  if (!fs.existsSync(done)) {
+    fs.mkdirSync(dir, { recursive: true });
+    log(`go build: cilium/ebpf examples, confine, seccomp generators -> ${dir}`);
+    for (const e of EXAMPLES) goBuild(TRACERS_MODULE, goArch, ["-o", path.join(dir, e), `github.com/cilium/ebpf/examples/${e}`]);
+    goBuild(TRACERS_MODULE, goArch, ["-o", path.join(dir, "confine"), "./cmd/confine"]);
+    for (const [choice, modfile] of Object.entries(SECCOMP_GENERATORS)) {
+      goBuild(SECCOMP_MODULE, hostArch, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
+    }
+    fs.writeFileSync(done, "");
+  }
+  return {
+    dir,
+    tracer: (example) => path.join(dir, example),
+    confine: path.join(dir, "confine"),
+    seccompProfile: (choice, capabilities) => execFileSync(path.join(dir, `seccomp-${choice}`), [capabilities.join(",")]).toString(),
+  };
+}
