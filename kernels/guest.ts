@@ -42,7 +42,9 @@ export function prepareKernels(cacheDir: string, kernels: readonly KernelPackage
 
 /** The NIC modules of this kernel as overlay files (xz-compressed ones unpacked with xz). */
 export function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
-  const modules = path.join(kernel.root, "lib", "modules", kernel.package.release, "kernel");
+  // trixie's packages ship /usr/lib/modules (merged /usr); older suites /lib/modules.
+  const modules = ["usr/lib", "lib"].map((d) => path.join(kernel.root, d, "modules", kernel.package.release, "kernel")).find((d) => fs.existsSync(d));
+  if (!modules) throw new Error(`kernel package ${kernel.package.package}: no lib/modules/${kernel.package.release} in it`);
   const found = new Map<string, string>();
   const walk = (dir: string) => {
     for (const f of fs.readdirSync(dir)) {
@@ -74,6 +76,8 @@ export interface BootOptions {
   /** host 127.0.0.1:hostPort → guest 10.0.2.15:guestPort (adds the NIC and its modules). */
   forwards?: readonly { hostPort: number; guestPort: number }[];
   timeoutMs: number;
+  /** Aborting powers the guest off (kills qemu): for guests that serve until the host is done. */
+  signal?: AbortSignal;
   onLine?: (line: string) => void;
 }
 
@@ -138,6 +142,7 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
       timedOut = true;
       child.kill("SIGKILL");
     }, o.timeoutMs);
+    o.signal?.addEventListener("abort", () => child.kill("SIGKILL"));
     child.on("error", (err) => {
       clearTimeout(timer);
       reject(new Error(`${qemuBinary(o.kernel.package.arch)}: ${err.message}; expected qemu installed (apt-get install qemu-system-x86)`));
@@ -145,7 +150,8 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
     child.on("close", (code) => {
       clearTimeout(timer);
       if (buffer) lines.push(buffer);
-      if (code !== 0 && !timedOut && commandStatus === undefined) {
+      fs.writeFileSync(path.join(o.workDir, "console.log"), lines.join("\n"));
+      if (code !== 0 && !timedOut && !o.signal?.aborted && commandStatus === undefined) {
         return reject(new Error(`qemu exited with ${code}: ${stderr.trim()}`));
       }
       resolve({ lines, commandStatus, timedOut });

@@ -95,8 +95,22 @@ export interface MatrixRow {
 }
 
 /** The container of the Deployment `render` would produce for this probe kind and kernel. */
-export function renderedContainer(kind: ProbeKind, kernel: KernelVersion, arch: Architecture, capabilityProfile = "least-privilege"): ContainerSecurity {
-  const workload = resolveWorkload({ name: "kernel-matrix", namespace: "kernel-matrix", probeKinds: [kind], kernel: kernel.release, architecture: arch, capabilityProfile });
+export function renderedContainer(
+  kind: ProbeKind,
+  kernel: KernelVersion,
+  arch: Architecture,
+  capabilityProfile = "least-privilege",
+  options: { kernel?: string; minimizeCapabilities?: boolean } = {},
+): ContainerSecurity {
+  const workload = resolveWorkload({
+    name: "kernel-matrix",
+    namespace: "kernel-matrix",
+    probeKinds: [kind],
+    kernel: kernel.release,
+    architecture: arch,
+    capabilityProfile,
+    ...options,
+  });
   const deployment = deploymentManifest(workload, { image: "ebpf-workbench", imagePullPolicy: "IfNotPresent" });
   // `render` output: plain values throughout (Pulumi Inputs only when a component passes them).
   const plain = deployment as unknown as { spec: { template: { spec: { containers: ContainerSecurity[] } } } };

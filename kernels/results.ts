@@ -6,6 +6,7 @@ import { Architecture } from "../core/kernel";
 import { FailureKind, classifyTracerExit } from "../verification/failures";
 import { SeccompChoice } from "./confinement";
 import { MatrixRow, Memlock, Outcome, PROBES, ProbeName } from "./matrix";
+import type { VerifyOutcome } from "./verifyInGuest";
 
 /** One row as the guest reported it. */
 export interface RowOutput {
@@ -91,4 +92,16 @@ export function formatTable(results: readonly MatrixResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [fmt(header), ...rows.map(fmt)].join("\n");
+}
+
+export function formatVerify(outcomes: readonly VerifyOutcome[]): string {
+  if (outcomes.length === 0) return "  (not run)";
+  return outcomes
+    .map(
+      (v) =>
+        `  ${v.kernel} ${v.variant.padEnd(14)} grant ${v.grant.join(",").padEnd(26)} ${v.verified ? "verified" : "NOT verified"}` +
+        `${v.matchedEvent ? ` (${v.matchedEvent})` : ""} excess [${v.excess.join(",")}]` +
+        `${v.necessary ? ` necessary [${v.necessary.join(",")}]` : ""}${v.failure ? ` failure ${v.failure}` : ""} ${v.ok ? "ok" : "MISMATCH"}`,
+    )
+    .join("\n");
 }

@@ -13,6 +13,9 @@ import { MatrixResult, parseRowOutputs, resultOf } from "./results";
 
 const MATRIX_SCRIPT = path.join(__dirname, "guest", "matrix.sh");
 
+/** kernel.perf_event_paranoid during the matrix: the upstream kernel's default. */
+export const PERF_EVENT_PARANOID = 2;
+
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -25,7 +28,9 @@ export function matrixCommand(rows: readonly MatrixRow[], profilePath: (row: Mat
       "row", r.id, r.grant.join(","), r.noNewPrivs ? "1" : "0", profilePath(r), r.memlock, p.trigger, "--", `/usr/local/bin/${p.example}`, ...p.args,
     ].map(shellQuote).join(" ").replace(/^'row'/, "row");
   });
-  return [". /guest/matrix.sh", ...calls, ""].join("\n");
+  // The upstream default: Debian's kernels patch it to 3, where perf_event_open needs CAP_SYS_ADMIN
+  // (README, capability model). The model covers nodes at the upstream default.
+  return [". /guest/matrix.sh", `echo ${PERF_EVENT_PARANOID} > /proc/sys/kernel/perf_event_paranoid`, ...calls, ""].join("\n");
 }
 
 export async function runKernelMatrix(
