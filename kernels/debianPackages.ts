@@ -83,6 +83,8 @@ export function fetchPackages(cacheDir: string, packages: readonly DebianPackage
       "-o", `Dir::State::Lists=${path.join(aptDir, "lists")}`,
       "-o", `Dir::Cache=${path.join(aptDir, "cache")}`,
       "-o", `APT::Architecture=${missing[0].arch}`,
+      // The private lists live in a root-owned cache that apt's _apt user cannot write.
+      "-o", "APT::Sandbox::User=root",
     ];
     log(`apt-get update (private list: ${suites.join(", ")} from ${uri})`);
     execFileSync("apt-get", [...aptOptions, "-q", "update"], { stdio: ["ignore", "ignore", "inherit"] });

@@ -144,7 +144,10 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
     ...variants.map((v) => ({ path: `/guest/seccomp/${v.name}.json`, type: "file" as const, data: Buffer.from(bins.seccompProfile("runtime-default", v.grant)) })),
   ];
   // Each server runs confined as the rendered container: RuntimeDefault, no_new_privs, its grant.
+  // The workbench image's /bin/sh is bash; busybox's sh would run its own timeout and setpriv
+  // applets (no --bounding-set) instead of the image's coreutils and util-linux.
   const command = [
+    "ln -sf /usr/bin/bash /bin/sh",
     ...variants.map((v, i) =>
       ["confine", "-caps", v.grant.join(","), "-nnp", "-seccomp", `/guest/seccomp/${v.name}.json`, "--", "node", "/guest/api-server.js", String(guestPorts[i]), token].map(shellQuote).join(" ") + " &",
     ),
