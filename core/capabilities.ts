@@ -106,6 +106,14 @@ export const PROBE_KINDS: Readonly<Record<ProbeKind, ProbeKindInfo>> = {
 };
 
 export const PROBE_KIND_NAMES = Object.keys(PROBE_KINDS) as ProbeKind[];
+
+/**
+ * Kinds attached through perf_event_open(): on nodes whose kernel.perf_event_paranoid is above the
+ * upstream default 2 (Debian's kernels default to 3, Ubuntu's to 4: a distribution patch),
+ * perf_event_open() needs CAP_SYS_ADMIN and these fail with BPF+PERFMON (measured on Debian 5.10,
+ * 6.1 and 6.12: `opening perf event: permission denied`). fentry, tc and XDP use no perf events.
+ */
+export const PERF_EVENT_KINDS: readonly ProbeKind[] = ["kprobe", "kprobe-tracefs", "tracepoint"];
 export const DEFAULT_PROBE_KINDS: readonly ProbeKind[] = ["fentry"];
 
 export type CapabilityProfile = "least-privilege" | "vendor-demo";
@@ -344,6 +352,12 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
   } else if (!needsMemlockRaise(kernel)) {
     warnings.push(
       `Kernel ${kernel.release} charges BPF memory to the memory cgroup: keep ~${TRACE_RING_BUFFER_BYTES / 1024 / 1024} MiB of headroom in the container's memory limit for the trace's ring buffer.`,
+    );
+  }
+  const perfEventKinds = probeKinds.filter((k) => PERF_EVENT_KINDS.includes(k));
+  if (perfEventKinds.length > 0) {
+    warnings.push(
+      `${perfEventKinds.join(", ")} attach through perf_event_open(): with BPF and PERFMON that works only where the node's kernel.perf_event_paranoid is at most 2 (the upstream default); Debian and Ubuntu kernels default to 3 and 4, where it needs SYS_ADMIN. Set the sysctl to 2 on such nodes, or use fentry.`,
     );
   }
   const seccompProfile = request.seccompProfile ?? "RuntimeDefault";

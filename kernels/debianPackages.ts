@@ -22,7 +22,8 @@ export interface KernelPackage extends DebianPackage {
 }
 
 export const KERNEL_PACKAGES: readonly KernelPackage[] = table.kernels;
-export const BUSYBOX_PACKAGE: DebianPackage = table.busybox;
+/** busybox-static for each guest architecture. */
+export const BUSYBOX_PACKAGES: readonly DebianPackage[] = table.busybox;
 
 const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
@@ -76,29 +77,32 @@ export function fetchPackages(cacheDir: string, packages: readonly DebianPackage
     for (const d of ["lists/partial", "cache/archives/partial"]) fs.mkdirSync(path.join(aptDir, d), { recursive: true });
     const suites = [...new Set(missing.map((p) => p.suite))];
     const sourcesList = path.join(aptDir, "sources.list");
-    fs.writeFileSync(sourcesList, suites.map((s) => `deb [signed-by=${KEYRING}] ${uri} ${s} main\n`).join(""));
+    const arches = [...new Set(missing.map((p) => p.arch))];
+    fs.writeFileSync(sourcesList, suites.map((s) => `deb [arch=${arches.join(",")} signed-by=${KEYRING}] ${uri} ${s} main\n`).join(""));
     const aptOptions = [
       "-o", `Dir::Etc::SourceList=${sourcesList}`,
       "-o", "Dir::Etc::SourceParts=/dev/null",
       "-o", `Dir::State::Lists=${path.join(aptDir, "lists")}`,
       "-o", `Dir::Cache=${path.join(aptDir, "cache")}`,
-      "-o", `APT::Architecture=${missing[0].arch}`,
+      "-o", `APT::Architectures=${arches.join(",")}`,
       // The private lists live in a root-owned cache that apt's _apt user cannot write.
       "-o", "APT::Sandbox::User=root",
     ];
     log(`apt-get update (private list: ${suites.join(", ")} from ${uri})`);
     execFileSync("apt-get", [...aptOptions, "-q", "update"], { stdio: ["ignore", "ignore", "inherit"] });
     for (const p of missing) {
-      log(`apt-get download ${p.package}=${p.version}`);
+      log(`apt-get download ${p.package}:${p.arch}=${p.version}`);
       try {
-        execFileSync("apt-get", [...aptOptions, "-q", "download", `${p.package}=${p.version}`], { cwd: debs, stdio: ["ignore", "ignore", "pipe"] });
+        execFileSync("apt-get", [...aptOptions, "-q", "download", `${p.package}:${p.arch}=${p.version}`], { cwd: debs, stdio: ["ignore", "ignore", "pipe"] });
       } catch (err) {
         throw new Error(
           `kernels/packages.json: ${p.package} ${p.version} (suite ${p.suite}) could not be downloaded: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}; ` +
             "expected a version the suite still has (apt-cache show names it)",
         );
       }
-      const downloaded = fs.readdirSync(debs).find((f) => f.startsWith(`${p.package}_`) && f.includes(p.version.replace(/^\d+:/, "")) && f !== path.basename(fileOf(p)));
+      const downloaded = fs
+        .readdirSync(debs)
+        .find((f) => f.startsWith(`${p.package}_`) && f.includes(p.version.replace(/^\d+:/, "")) && f.endsWith(`_${p.arch}.deb`) && f !== path.basename(fileOf(p)));
       if (downloaded) fs.renameSync(path.join(debs, downloaded), fileOf(p));
       const actual = sha256File(fileOf(p));
       if (actual !== p.sha256) {

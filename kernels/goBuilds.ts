@@ -38,7 +38,7 @@ function sourceHash(dirs: string[], goArch: string): string {
 function goBuild(cwd: string, goArch: string, args: string[]): void {
   execFileSync("go", ["build", "-trimpath", ...args], {
     cwd,
-    env: { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly", GOOS: "linux", GOARCH: goArch },
+    env: { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false", GOOS: "linux", GOARCH: goArch },
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
@@ -48,12 +48,19 @@ export interface GuestBinaries {
   /** examples/<name> → file */
   tracer(example: string): string;
   confine: string;
-  /** Runs on the host: the profile containerd applies for these capabilities, as JSON text. */
-  seccompProfile(choice: Exclude<SeccompChoice, "unconfined">, capabilities: readonly string[]): string;
+  /**
+   * containerd's generator for this profile, built for the guest: it runs there, because
+   * containerd picks the profile's architecture-specific rules from its own GOARCH.
+   */
+  seccompGenerator(choice: Exclude<SeccompChoice, "unconfined">): string;
+}
+
+/** Where the guest finds the generator of a profile (kernels/guest/matrix.sh runs it). */
+export function guestGeneratorPath(choice: Exclude<SeccompChoice, "unconfined">): string {
+  return `/usr/local/bin/seccomp-${choice}`;
 }
 
 export function buildGuestBinaries(cacheDir: string, goArch: "amd64" | "arm64", log: (line: string) => void): GuestBinaries {
-  const hostArch = process.arch === "arm64" ? "arm64" : "amd64";
   const dir = path.join(cacheDir, "bin", `${goArch}-${sourceHash([TRACERS_MODULE, SECCOMP_MODULE], goArch)}`);
   const done = path.join(dir, ".built");
   if (!fs.existsSync(done)) {
@@ -62,7 +69,7 @@ export function buildGuestBinaries(cacheDir: string, goArch: "amd64" | "arm64", 
     for (const e of EXAMPLES) goBuild(TRACERS_MODULE, goArch, ["-o", path.join(dir, e), `github.com/cilium/ebpf/examples/${e}`]);
     goBuild(TRACERS_MODULE, goArch, ["-o", path.join(dir, "confine"), "./cmd/confine"]);
     for (const [choice, modfile] of Object.entries(SECCOMP_GENERATORS)) {
-      goBuild(SECCOMP_MODULE, hostArch, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
+      goBuild(SECCOMP_MODULE, goArch, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
     }
     fs.writeFileSync(done, "");
   }
@@ -70,6 +77,6 @@ export function buildGuestBinaries(cacheDir: string, goArch: "amd64" | "arm64", 
     dir,
     tracer: (example) => path.join(dir, example),
     confine: path.join(dir, "confine"),
-    seccompProfile: (choice, capabilities) => execFileSync(path.join(dir, `seccomp-${choice}`), [capabilities.join(",")]).toString(),
+    seccompGenerator: (choice) => path.join(dir, `seccomp-${choice}`),
   };
 }

@@ -8,13 +8,13 @@
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { BUSYBOX_PACKAGE, KernelPackage, fetchPackages, unpackDeb } from "./debianPackages";
+import { BUSYBOX_PACKAGES, KernelPackage, fetchPackages, unpackDeb } from "./debianPackages";
 import { InitramfsEntry, buildCpio } from "./initramfs";
 
 const INIT_SCRIPT = path.join(__dirname, "guest", "init");
 
-/** The kernel's NIC driver chain for qemu's virtio-net-pci, in load order (builtin ones are absent). */
-const NIC_MODULES = ["failover", "net_failover", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_net"];
+/** qemu's virtio-net-pci NIC: its driver, whose dependencies are read from the modules themselves. */
+const NIC_DRIVER = "virtio_net";
 
 export interface PreparedKernel {
   package: KernelPackage;
@@ -27,41 +27,64 @@ export interface PreparedKernel {
 
 /** Fetches, checks and unpacks the kernel and busybox-static packages (cached). */
 export function prepareKernels(cacheDir: string, kernels: readonly KernelPackage[], log: (line: string) => void): PreparedKernel[] {
-  const debs = fetchPackages(cacheDir, [...kernels, BUSYBOX_PACKAGE], log);
-  const busyboxRoot = unpackDeb(debs.get(BUSYBOX_PACKAGE)!, path.join(cacheDir, "unpacked", `busybox-${BUSYBOX_PACKAGE.sha256.slice(0, 12)}`));
-  const baseInitramfs = buildCpio([
-    { path: "/bin/busybox", type: "file", data: fs.readFileSync(path.join(busyboxRoot, "bin/busybox")), mode: 0o755 },
-    { path: "/init", type: "file", data: fs.readFileSync(INIT_SCRIPT), mode: 0o755 },
-    ...["/usr/bin", "/usr/local/bin", "/sbin", "/guest", "/sys/kernel/tracing", "/sys/fs/bpf"].map((p) => ({ path: p, type: "dir" as const })),
-  ]);
+  const busyboxes = BUSYBOX_PACKAGES.filter((b) => kernels.some((k) => k.arch === b.arch));
+  const debs = fetchPackages(cacheDir, [...kernels, ...busyboxes], log);
+  const baseInitramfs = new Map(
+    busyboxes.map((b) => {
+      const root = unpackDeb(debs.get(b)!, path.join(cacheDir, "unpacked", `busybox-${b.arch}-${b.sha256.slice(0, 12)}`));
+      const cpio = buildCpio([
+        { path: "/bin/busybox", type: "file", data: fs.readFileSync(path.join(root, "bin/busybox")), mode: 0o755 },
+        { path: "/init", type: "file", data: fs.readFileSync(INIT_SCRIPT), mode: 0o755 },
+        ...["/usr/bin", "/usr/local/bin", "/sbin", "/guest", "/sys/kernel/tracing", "/sys/fs/bpf"].map((p) => ({ path: p, type: "dir" as const })),
+      ]);
+      return [b.arch, cpio];
+    }),
+  );
   return kernels.map((k) => {
     const root = unpackDeb(debs.get(k)!, path.join(cacheDir, "unpacked", `${k.release}-${k.sha256.slice(0, 12)}`));
-    return { package: k, vmlinuz: path.join(root, "boot", `vmlinuz-${k.release}`), root, baseInitramfs };
+    const base = baseInitramfs.get(k.arch);
+    if (!base) throw new Error(`kernels/packages.json: no busybox-static for ${k.arch}; expected one per kernel architecture`);
+    return { package: k, vmlinuz: path.join(root, "boot", `vmlinuz-${k.release}`), root, baseInitramfs: base };
   });
 }
 
-/** The NIC modules of this kernel as overlay files (xz-compressed ones unpacked with xz). */
+/** A module's `depends=` (its .modinfo section), e.g. ["virtio", "virtio_ring", "net_failover"]. Pure. */
+export function moduleDependencies(ko: Buffer): string[] {
+  const at = ko.indexOf("\0depends=");
+  if (at < 0) return [];
+  const end = ko.indexOf(0, at + 1);
+  return ko.toString("latin1", at + "\0depends=".length, end).split(",").filter((d) => d !== "");
+}
+
+/**
+ * The NIC driver and every module it needs, in load order, as overlay files (xz/zstd-compressed
+ * ones unpacked). Modules built into the kernel are simply not found, so they are skipped.
+ */
 export function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
   // trixie's packages ship /usr/lib/modules (merged /usr); older suites /lib/modules.
   const modules = ["usr/lib", "lib"].map((d) => path.join(kernel.root, d, "modules", kernel.package.release, "kernel")).find((d) => fs.existsSync(d));
   if (!modules) throw new Error(`kernel package ${kernel.package.package}: no lib/modules/${kernel.package.release} in it`);
-  const found = new Map<string, string>();
+  const files = new Map<string, string>();
   const walk = (dir: string) => {
     for (const f of fs.readdirSync(dir)) {
       const p = path.join(dir, f);
       if (fs.statSync(p).isDirectory()) walk(p);
-      else {
-        const name = f.replace(/\.ko(\.xz|\.zst)?$/, "");
-        if (NIC_MODULES.includes(name) && f !== name) found.set(name, p);
-      }
+      else if (/\.ko(\.xz|\.zst)?$/.test(f)) files.set(f.replace(/\.ko(\.xz|\.zst)?$/, "").replace(/-/g, "_"), p);
     }
   };
-  for (const sub of ["drivers/net", "drivers/virtio", "net/core"]) if (fs.existsSync(path.join(modules, sub))) walk(path.join(modules, sub));
-  return NIC_MODULES.filter((m) => found.has(m)).map((m, i) => {
-    const file = found.get(m)!;
-    const data = file.endsWith(".xz") ? execFileSync("xz", ["-dc", file]) : file.endsWith(".zst") ? execFileSync("zstd", ["-dc", file]) : fs.readFileSync(file);
-    return { path: `/guest/modules/${String(i).padStart(2, "0")}-${m}.ko`, type: "file" as const, data };
-  });
+  walk(modules);
+  const read = (file: string) => (file.endsWith(".xz") ? execFileSync("xz", ["-dc", file]) : file.endsWith(".zst") ? execFileSync("zstd", ["-dc", file]) : fs.readFileSync(file));
+  const order: { name: string; data: Buffer }[] = [];
+  const visit = (name: string) => {
+    const file = files.get(name);
+    if (!file || order.some((m) => m.name === name)) return;
+    const data = read(file);
+    moduleDependencies(data).forEach((d) => visit(d.replace(/-/g, "_")));
+    order.push({ name, data });
+  };
+  visit(NIC_DRIVER);
+  visit("virtio_pci");
+  return order.map((m, i) => ({ path: `/guest/modules/${String(i).padStart(2, "0")}-${m.name}.ko`, type: "file" as const, data: m.data }));
 }
 
 export interface BootOptions {
@@ -88,8 +111,16 @@ export interface BootResult {
   timedOut: boolean;
 }
 
-export function qemuBinary(arch: string): string {
-  return arch === "arm64" ? "qemu-system-aarch64" : "qemu-system-x86_64";
+/** qemu per guest architecture: arm64 runs on the `virt` machine with a PL011 console. */
+const QEMU: Record<string, { binary: string; machine: string[]; console: string; apt: string }> = {
+  amd64: { binary: "qemu-system-x86_64", machine: [], console: "ttyS0", apt: "qemu-system-x86" },
+  arm64: { binary: "qemu-system-aarch64", machine: ["-M", "virt"], console: "ttyAMA0", apt: "qemu-system-arm" },
+};
+
+function qemuFor(arch: string) {
+  const q = QEMU[arch];
+  if (!q) throw new Error(`kernel architecture ${JSON.stringify(arch)} is not booted; expected one of ${Object.keys(QEMU).join(", ")}`);
+  return q;
 }
 
 /** Boots once; resolves when the guest powers off (or the timeout kills it). */
@@ -111,15 +142,16 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
         "virtio-net-pci,netdev=n0",
       ]
     : ["-nic", "none"];
+  const qemu = qemuFor(o.kernel.package.arch);
   const args = [
-    "-accel", "tcg", "-cpu", "max", "-m", String(o.memoryMiB ?? 1024),
+    ...qemu.machine, "-accel", "tcg", "-cpu", "max", "-m", String(o.memoryMiB ?? 1024),
     "-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
     ...net,
     "-kernel", o.kernel.vmlinuz, "-initrd", initrd,
-    "-append", "console=ttyS0 panic=-1 quiet loglevel=3",
+    "-append", `console=${qemu.console} panic=-1 quiet loglevel=3`,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(qemuBinary(o.kernel.package.arch), args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(qemu.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     let buffer = "";
     let commandStatus: number | undefined;
@@ -145,7 +177,7 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
     o.signal?.addEventListener("abort", () => child.kill("SIGKILL"));
     child.on("error", (err) => {
       clearTimeout(timer);
-      reject(new Error(`${qemuBinary(o.kernel.package.arch)}: ${err.message}; expected qemu installed (apt-get install qemu-system-x86)`));
+      reject(new Error(`${qemu.binary}: ${err.message}; expected qemu installed (apt-get install ${qemu.apt})`));
     });
     child.on("close", (code) => {
       clearTimeout(timer);

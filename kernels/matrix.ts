@@ -4,7 +4,7 @@
  * own rendered Deployment (core/manifests.ts through kernels/confinement.ts); the expectation is
  * the model's claim (core/capabilities.ts). Pure module.
  */
-import { ProbeKind, needsMemlockRaise, normalizeCapability, requiredCapabilities } from "../core/capabilities";
+import { ProbeKind, minimumKernelFor, needsMemlockRaise, normalizeCapability, requiredCapabilities } from "../core/capabilities";
 import { Architecture, KernelVersion, kernelAtLeast, parseKernelRelease } from "../core/kernel";
 import { deploymentManifest } from "../core/manifests";
 import { resolveWorkload } from "../core/workloadOptions";
@@ -119,11 +119,17 @@ export function renderedContainer(
 
 /**
  * What the model claims for a confinement: the event when every capability the probe kind needs on
- * this kernel is there (SYS_ADMIN stands in for BPF and PERFMON: NOT_NEEDED_REASONS.SYS_ADMIN),
+ * this kernel is there, the kernel is at least the kind's minimum (SYS_ADMIN stands in for BPF and PERFMON: NOT_NEEDED_REASONS.SYS_ADMIN),
  * SYS_RESOURCE only while RLIMIT_MEMLOCK still has to be raised, and the seccomp profile lets
  * bpf() through (containerd <= 1.6.8 only with SYS_ADMIN).
  */
-export function modelExpects(kind: ProbeKind, kernel: KernelVersion, c: { grant: readonly string[]; seccomp: SeccompChoice; memlock: Memlock }): Outcome {
+export function modelExpects(
+  kind: ProbeKind,
+  kernel: KernelVersion,
+  arch: Architecture,
+  c: { grant: readonly string[]; seccomp: SeccompChoice; memlock: Memlock },
+): Outcome {
+  if (!kernelAtLeast(kernel, minimumKernelFor([kind], arch))) return "failure";
   const granted = new Set(c.grant.map(normalizeCapability));
   const required = requiredCapabilities([kind], kernel).filter((r) => !(r === "SYS_RESOURCE" && c.memlock === "unlimited"));
   const has = (cap: string) => granted.has(cap) || ((cap === "BPF" || cap === "PERFMON") && granted.has("SYS_ADMIN"));
@@ -136,13 +142,15 @@ export function probesFor(kernel: KernelVersion, wanted: readonly ProbeName[] = 
   return wanted.filter((p) => !PROBES[p].minimumKernel || kernelAtLeast(kernel, PROBES[p].minimumKernel!));
 }
 
-/** Every row for one probe on one kernel. */
+/**
+ * Every row for one probe on one kernel. Below the probe kind's minimum kernel (arm64 fentry before
+ * 6.4) the model plans nothing for the kernel: one row shows what a Deployment rendered for an
+ * unknown kernel gets there.
+ */
 export function matrixRows(probe: ProbeName, release: string, arch: Architecture): MatrixRow[] {
   const kernel = parseKernelRelease(release);
   if (!kernel) throw new Error(`kernel release ${JSON.stringify(release)} is not a uname -r release`);
   const { kind } = PROBES[probe];
-  const model = confinementOf(renderedContainer(kind, kernel, arch));
-  const vendor = confinementOf(renderedContainer(kind, kernel, arch, "vendor-demo"));
   const row = (variant: string, c: Confinement, memlock: Memlock = "default"): MatrixRow => ({
     id: `${probe}/${variant}`,
     probe,
@@ -151,8 +159,13 @@ export function matrixRows(probe: ProbeName, release: string, arch: Architecture
     noNewPrivs: c.noNewPrivs,
     seccomp: c.seccomp,
     memlock,
-    expected: modelExpects(kind, kernel, { grant: c.capabilities, seccomp: c.seccomp, memlock }),
+    expected: modelExpects(kind, kernel, arch, { grant: c.capabilities, seccomp: c.seccomp, memlock }),
   });
+  if (!kernelAtLeast(kernel, minimumKernelFor([kind], arch))) {
+    return [row("kernel-unsupported", confinementOf(renderedContainer(kind, kernel, arch, "least-privilege", { kernel: "unknown" })))];
+  }
+  const model = confinementOf(renderedContainer(kind, kernel, arch));
+  const vendor = confinementOf(renderedContainer(kind, kernel, arch, "vendor-demo"));
   const without = (cap: string): Confinement => ({ ...model, capabilities: model.capabilities.filter((c) => c !== cap) });
   return [
     row("model", model),

@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Architecture } from "../core/kernel";
-import { GuestBinaries } from "./goBuilds";
+import { SeccompChoice } from "./confinement";
+import { GuestBinaries, guestGeneratorPath } from "./goBuilds";
 import { PreparedKernel, bootGuest } from "./guest";
 import { InitramfsEntry } from "./initramfs";
 import { MatrixRow, PROBES } from "./matrix";
@@ -21,11 +22,11 @@ export function shellQuote(s: string): string {
 }
 
 /** The guest command: one `row` call per matrix row (kernels/guest/matrix.sh). */
-export function matrixCommand(rows: readonly MatrixRow[], profilePath: (row: MatrixRow) => string): string {
+export function matrixCommand(rows: readonly MatrixRow[]): string {
   const calls = rows.map((r) => {
     const p = PROBES[r.probe];
     return [
-      "row", r.id, r.grant.join(","), r.noNewPrivs ? "1" : "0", profilePath(r), r.memlock, p.trigger, "--", `/usr/local/bin/${p.example}`, ...p.args,
+      "row", r.id, r.grant.join(","), r.noNewPrivs ? "1" : "0", r.seccomp === "unconfined" ? "" : r.seccomp, r.memlock, p.trigger, "--", `/usr/local/bin/${p.example}`, ...p.args,
     ].map(shellQuote).join(" ").replace(/^'row'/, "row");
   });
   // The upstream default: Debian's kernels patch it to 3, where perf_event_open needs CAP_SYS_ADMIN
@@ -40,20 +41,15 @@ export async function runKernelMatrix(
   workDir: string,
   log: (line: string) => void,
 ): Promise<MatrixResult[]> {
-  const profiles = new Map<string, InitramfsEntry>();
-  const profilePath = (r: MatrixRow): string => {
-    if (r.seccomp === "unconfined") return "";
-    const file = `/guest/seccomp/${r.seccomp}-${r.grant.join("_") || "none"}.json`;
-    if (!profiles.has(file)) profiles.set(file, { path: file, type: "file", data: Buffer.from(bins.seccompProfile(r.seccomp, r.grant)) });
-    return file;
-  };
-  const command = matrixCommand(rows, profilePath);
+  const command = matrixCommand(rows);
   const examples = [...new Set(rows.map((r) => PROBES[r.probe].example))];
   const overlay: InitramfsEntry[] = [
     ...examples.map((e) => ({ path: `/usr/local/bin/${e}`, type: "file" as const, data: fs.readFileSync(bins.tracer(e)), mode: 0o755 })),
     { path: "/usr/local/bin/confine", type: "file", data: fs.readFileSync(bins.confine), mode: 0o755 },
     { path: "/guest/matrix.sh", type: "file", data: fs.readFileSync(MATRIX_SCRIPT) },
-    ...profiles.values(),
+    ...[...new Set(rows.map((r) => r.seccomp))]
+      .filter((c): c is Exclude<SeccompChoice, "unconfined"> => c !== "unconfined")
+      .map((c) => ({ path: guestGeneratorPath(c), type: "file" as const, data: fs.readFileSync(bins.seccompGenerator(c)), mode: 0o755 })),
   ];
   const started = Date.now();
   const boot = await bootGuest({

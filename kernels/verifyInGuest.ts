@@ -15,7 +15,7 @@ import { requiredCapabilities } from "../core/capabilities";
 import { Architecture, KernelVersion, parseKernelRelease } from "../core/kernel";
 import { TRACER_BINARY_PATH } from "../core/workload";
 import { confinementOf } from "./confinement";
-import { GuestBinaries } from "./goBuilds";
+import { GuestBinaries, guestGeneratorPath } from "./goBuilds";
 import { PreparedKernel, bootGuest } from "./guest";
 import { InitramfsEntry } from "./initramfs";
 import { renderedContainer } from "./matrix";
@@ -141,13 +141,15 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
     { path: "/guest/api-server.js", type: "file", data: bundleApiServer(workDir) },
     { path: TRACER_BINARY_PATH, type: "file", data: fs.readFileSync(bins.tracer("fentry")), mode: 0o755 },
     { path: "/usr/local/bin/confine", type: "file", data: fs.readFileSync(bins.confine), mode: 0o755 },
-    ...variants.map((v) => ({ path: `/guest/seccomp/${v.name}.json`, type: "file" as const, data: Buffer.from(bins.seccompProfile("runtime-default", v.grant)) })),
+    { path: guestGeneratorPath("runtime-default"), type: "file", data: fs.readFileSync(bins.seccompGenerator("runtime-default")), mode: 0o755 },
   ];
   // Each server runs confined as the rendered container: RuntimeDefault, no_new_privs, its grant.
   // The workbench image's /bin/sh is bash; busybox's sh would run its own timeout and setpriv
   // applets (no --bounding-set) instead of the image's coreutils and util-linux.
   const command = [
     "ln -sf /usr/bin/bash /bin/sh",
+    "mkdir -p /guest/seccomp",
+    ...variants.map((v) => `${shellQuote(guestGeneratorPath("runtime-default"))} ${shellQuote(v.grant.join(","))} > /guest/seccomp/${v.name}.json`),
     ...variants.map((v, i) =>
       ["confine", "-caps", v.grant.join(","), "-nnp", "-seccomp", `/guest/seccomp/${v.name}.json`, "--", "node", "/guest/api-server.js", String(guestPorts[i]), token].map(shellQuote).join(" ") + " &",
     ),

@@ -54,9 +54,16 @@ describe("matrix rows and the model's expectations", () => {
     expect(matrixRows("xdp", "6.1.0-50-cloud-amd64", "amd64")[0].grant).toEqual(["BPF", "NET_ADMIN"]);
   });
   test("SYS_ADMIN stands in for BPF and PERFMON, also past containerd 1.6.8's profile", () => {
-    expect(modelExpects("fentry", k("6.1"), { grant: ["SYS_ADMIN"], seccomp: "containerd-1.6.8", memlock: "default" })).toBe("event");
-    expect(modelExpects("fentry", k("6.1"), { grant: ["BPF", "PERFMON"], seccomp: "containerd-1.6.8", memlock: "default" })).toBe("failure");
-    expect(modelExpects("fentry", k("5.10"), { grant: ["BPF", "PERFMON"], seccomp: "runtime-default", memlock: "default" })).toBe("failure");
+    expect(modelExpects("fentry", k("6.1"), "amd64", { grant: ["SYS_ADMIN"], seccomp: "containerd-1.6.8", memlock: "default" })).toBe("event");
+    expect(modelExpects("fentry", k("6.1"), "amd64", { grant: ["BPF", "PERFMON"], seccomp: "containerd-1.6.8", memlock: "default" })).toBe("failure");
+    expect(modelExpects("fentry", k("5.10"), "amd64", { grant: ["BPF", "PERFMON"], seccomp: "runtime-default", memlock: "default" })).toBe("failure");
+  });
+  test("arm64 fentry before 6.4: one row, the unknown-kernel rendering, expected to fail", () => {
+    expect(matrixRows("fentry", "6.1.0-50-cloud-arm64", "arm64")).toEqual([
+      expect.objectContaining({ variant: "kernel-unsupported", grant: ["BPF", "PERFMON", "SYS_RESOURCE"], expected: "failure" }),
+    ]);
+    expect(matrixRows("fentry", "6.12.117+deb13-cloud-arm64", "arm64")[0]).toMatchObject({ variant: "model", grant: ["BPF", "PERFMON"], expected: "event" });
+    expect(modelExpects("fentry", k("6.1"), "arm64", { grant: ["SYS_ADMIN"], seccomp: "unconfined", memlock: "default" })).toBe("failure");
   });
   test("tcx only from 6.6", () => {
     expect(probesFor(k("6.1"))).not.toContain("tcx");
@@ -111,4 +118,17 @@ test("kernels/go builds the cilium/ebpf tag pinned for the workbench image", () 
   const goMod = fs.readFileSync(path.join(__dirname, "../../kernels/go/go.mod"), "utf8");
   expect(goMod).toMatch(new RegExp(`github.com/cilium/ebpf ${versions.ciliumEbpf.tag.replace(/\./g, "\\.")}\\b`));
   expect(fs.readFileSync(path.join(__dirname, "../../kernels/go/go.sum"), "utf8")).toContain(`github.com/cilium/ebpf ${versions.ciliumEbpf.tag} h1:`);
+});
+
+// Last stderr lines the examples printed in the guests (npm run kernels), one per kind of refusal.
+test.each([
+  ["5.10, no SYS_RESOURCE", "failed to set memlock rlimit: operation not permitted"],
+  ["5.10, no BPF", "loading objects: field TcpConnect: program tcp_connect: map events: map create: operation not permitted (MEMLOCK may be too low, consider rlimit.RemoveMemlock)"],
+  ["no PERFMON", "loading objects: field TcpConnect: program tcp_connect: load program: operation not permitted (MEMLOCK may be too low, consider rlimit.RemoveMemlock)"],
+  ["5.10 xdp, no PERFMON", "loading objects: field XdpProgFunc: program xdp_prog_func: load program: permission denied: 4: (2d) if r3 > r2 goto pc+26: R2 pointer comparison prohibited (9 line(s) omitted)"],
+  ["perf_event_paranoid 3", 'opening kprobe: creating perf_kprobe PMU (arch-specific fallback for "sys_execve"): token sys_execve: opening perf event: permission denied'],
+  ["tracepoint, no PERFMON", "creating event reader: failed to create perf ring for CPU 0: can't create perf event: operation not permitted"],
+])("the classifier names a real refusal (%s) operation-not-permitted", (_why, line) => {
+  const row = matrixRows("fentry", "6.1.0-50-cloud-amd64", "amd64")[0];
+  expect(resultOf("6.1.0-50-cloud-amd64", "amd64", row, { id: row.id, exitCode: 1, stderr: `2026/11/26 08:40:49 ${line}\n` }).failureKind).toBe("operation-not-permitted");
 });
