@@ -60,6 +60,20 @@ export function parseKernelsArgs(argv: readonly string[]): KernelsArgs {
   return out;
 }
 
+/** Runs `work` over `items`, at most `limit` at a time; results in the items' order. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 export function cacheDir(): string {
   return path.join(process.env.ACS_EBPF_CACHE ?? path.join(os.homedir(), ".cache", "acs-ebpf"), "kernels");
 }
@@ -80,24 +94,26 @@ async function main(argv: string[]): Promise<number> {
   );
   const kernels = prepareKernels(cache, packages, log);
   const bins = new Map([...new Set(packages.map((k) => k.arch as Architecture))].map((a) => [a, buildGuestBinaries(cache, a, log)]));
-  const results: MatrixResult[] = [];
-  for (const kernel of kernels) {
+  // Each guest is one single-threaded TCG process: boot as many at once as there are CPUs.
+  const parallel = Math.max(1, os.cpus().length);
+  const matrices = await inParallel(kernels, parallel, (kernel) => {
     const arch = kernel.package.arch as Architecture;
     const release = parseKernelRelease(kernel.package.release)!;
     const probes = probesFor(release, args.probes.length ? args.probes : DEFAULT_PROBES[arch]);
     const rows = probes.flatMap((p) => matrixRows(p, kernel.package.release, arch));
     log(`${kernel.package.release}: booting for ${rows.length} rows (${probes.join(", ")})`);
-    results.push(...(await runKernelMatrix(kernel, rows, bins.get(arch)!, path.join(cache, "work", kernel.package.release), log)));
-  }
+    return runKernelMatrix(kernel, rows, bins.get(arch)!, path.join(cache, "work", kernel.package.release), log);
+  });
+  const results: MatrixResult[] = matrices.flat();
   // The verification chain checks the fentry trace: it runs with the matrix unless --probe leaves
   // fentry out; amd64 only (the guest's Node, bash and util-linux are the host's amd64 binaries).
-  const verified: VerifyOutcome[] = [];
-  if (args.probes.length === 0 || args.probes.includes("fentry")) {
-    for (const kernel of kernels.filter((k) => k.package.arch === "amd64")) {
+  const verifyKernels = args.probes.length === 0 || args.probes.includes("fentry") ? kernels.filter((k) => k.package.arch === "amd64") : [];
+  const verified: VerifyOutcome[] = (
+    await inParallel(verifyKernels, parallel, (kernel) => {
       log(`${kernel.package.release}: booting for the verification chain (npm run verify against the in-guest API server)`);
-      verified.push(...(await verifyInGuest(kernel, bins.get("amd64")!, cache, path.join(cache, "work", `verify-${kernel.package.release}`), log)));
-    }
-  }
+      return verifyInGuest(kernel, bins.get("amd64")!, cache, path.join(cache, "work", `verify-${kernel.package.release}`), log);
+    })
+  ).flat();
   const ok = allMatch(results) && verified.every((v) => v.ok);
   if (args.json) console.log(JSON.stringify({ results }, null, 2));
   else {

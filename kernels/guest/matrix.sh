@@ -7,8 +7,9 @@ row() {
   id=$1 caps=$2 nnp=$3 profile=$4 memlock=$5 trigger=$6
   shift 6
   if [ -n "$profile" ]; then
-    "seccomp-$profile" "$caps" >/tmp/seccomp.json || echo "@@generator-failed $id"
-    set -- -seccomp /tmp/seccomp.json "$@"
+    json="/tmp/seccomp-$profile-$caps.json"
+    [ -s "$json" ] || "seccomp-$profile" "$caps" >"$json" || echo "@@generator-failed $id"
+    set -- -seccomp "$json" "$@"
   fi
   set -- -caps "$caps" -memlock "$memlock" $( [ "$nnp" = 1 ] && echo -nnp ) "$@"
   : >/tmp/stderr

@@ -1,4 +1,4 @@
-import { parseKernelsArgs } from "../../kernels/cli";
+import { inParallel, parseKernelsArgs } from "../../kernels/cli";
 import { KERNEL_PACKAGES, debianArchiveUri } from "../../kernels/debianPackages";
 import { buildCpio } from "../../kernels/initramfs";
 import { matrixRows } from "../../kernels/matrix";
@@ -75,4 +75,17 @@ test("the guest command runs one quoted row per matrix row", () => {
   const cmd = matrixCommand(rows);
   expect(cmd).toContain("row 'xdp/model' 'BPF,NET_ADMIN' '1' 'runtime-default' 'default' 'nc -w 1 127.0.0.1 9 </dev/null; nc -w 1 127.0.0.1 9 </dev/null' '--' '/usr/local/bin/xdp' 'lo'");
   expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+});
+
+test("inParallel keeps the items' order and never runs more than the limit at once", async () => {
+  let running = 0;
+  let peak = 0;
+  const out = await inParallel([30, 5, 20, 1, 10], 2, async (ms) => {
+    peak = Math.max(peak, ++running);
+    await new Promise((r) => setTimeout(r, ms));
+    running--;
+    return ms * 2;
+  });
+  expect(out).toEqual([60, 10, 40, 2, 20]);
+  expect(peak).toBe(2);
 });
