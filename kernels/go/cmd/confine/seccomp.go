@@ -216,3 +216,8 @@ func patchFalse(c []bpf.Instruction, tailLen int) []bpf.Instruction {
 	}
 	return out
 }
+
+// unsafeFilter is the instruction slice behind a SockFprog.
+func unsafeFilter(p *unix.SockFprog) []unix.SockFilter {
+	return unsafe.Slice(p.Filter, p.Len)
+}
