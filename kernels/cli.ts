@@ -44,7 +44,7 @@ export function parseKernelsArgs(argv: readonly string[]): KernelsArgs {
     else if (flag === "--kernel") {
       const v = value();
       const known = KERNEL_PACKAGES.map((k) => k.release);
-      const match = known.filter((k) => k === v || k.startsWith(v));
+      const match = known.filter((k) => k === v || k.startsWith(`${v}.`) || k.startsWith(`${v}-`));
       if (match.length === 0) throw new Error(`--kernel: ${JSON.stringify(v)} is not accepted; expected one of ${known.join(", ")} (or a prefix such as 6.1)`);
       out.kernels.push(...match);
     } else if (flag === "--probe") {

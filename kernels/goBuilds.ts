@@ -40,7 +40,8 @@ function go(cwd: string, goArch: string, args: string[]): void {
   execFileSync("go", args, {
     cwd,
     env: { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false", GOOS: "linux", GOARCH: goArch },
-    stdio: ["ignore", "inherit", "inherit"],
+    // stdout too goes to stderr: `npm run kernels -- --json` keeps stdout for the JSON.
+    stdio: ["ignore", process.stderr, "inherit"],
   });
 }
 

@@ -79,7 +79,7 @@ function bundleApiServer(workDir: string): Buffer {
   execFileSync(
     path.join(ROOT, "node_modules", ".bin", "esbuild"),
     [path.join(__dirname, "guest", "apiServer.ts"), "--bundle", "--platform=node", "--target=node20", "--external:bufferutil", "--external:utf-8-validate", `--outfile=${out}`, "--log-level=warning"],
-    { stdio: ["ignore", "inherit", "inherit"] },
+    { stdio: ["ignore", process.stderr, "inherit"] },
   );
   return fs.readFileSync(out);
 }
