@@ -114,6 +114,7 @@ export const PROBE_KIND_NAMES = Object.keys(PROBE_KINDS) as ProbeKind[];
  * 6.1 and 6.12: `opening perf event: permission denied`). fentry, tc and XDP use no perf events.
  */
 export const PERF_EVENT_KINDS: readonly ProbeKind[] = ["kprobe", "kprobe-tracefs", "tracepoint"];
+
 export const DEFAULT_PROBE_KINDS: readonly ProbeKind[] = ["fentry"];
 
 export type CapabilityProfile = "least-privilege" | "vendor-demo";
