@@ -28,7 +28,16 @@ export interface ProbeKindInfo {
   needsTracefs: boolean;
   /** Oldest kernel per architecture. */
   minimumKernel: Record<Architecture, string>;
+  /** More capabilities on kernels older than `kernel` (and on unknown kernels, the safe default). */
+  olderKernels?: { kernel: string; capabilities: readonly string[] };
 }
+
+/**
+ * Before 6.1 the verifier refuses packet-pointer comparisons (`R2 pointer comparison prohibited`)
+ * unless the loader has CAP_PERFMON: measured with cilium/ebpf examples/xdp on Debian's 5.10
+ * (needed) and 6.1 (not needed); kernels 5.11 to 6.0 were not measured, so they get it too.
+ */
+const PACKET_POINTER_COMPARISONS = { kernel: "6.1", capabilities: ["PERFMON"] } as const;
 
 const TRACING_MINIMUM = { amd64: "5.8", arm64: "5.8" } as const;
 
@@ -70,6 +79,7 @@ export const PROBE_KINDS: Readonly<Record<ProbeKind, ProbeKindInfo>> = {
     capabilities: ["BPF", "NET_ADMIN"],
     needsTracefs: false,
     minimumKernel: TRACING_MINIMUM,
+    olderKernels: PACKET_POINTER_COMPARISONS,
   },
   xdp: {
     kind: "xdp",
@@ -77,6 +87,7 @@ export const PROBE_KINDS: Readonly<Record<ProbeKind, ProbeKindInfo>> = {
     capabilities: ["BPF", "NET_ADMIN"],
     needsTracefs: false,
     minimumKernel: TRACING_MINIMUM,
+    olderKernels: PACKET_POINTER_COMPARISONS,
   },
   "raw-socket": {
     kind: "raw-socket",
@@ -95,6 +106,15 @@ export const PROBE_KINDS: Readonly<Record<ProbeKind, ProbeKindInfo>> = {
 };
 
 export const PROBE_KIND_NAMES = Object.keys(PROBE_KINDS) as ProbeKind[];
+
+/**
+ * Kinds attached through perf_event_open(): on nodes whose kernel.perf_event_paranoid is above the
+ * upstream default 2 (Debian's kernels default to 3, Ubuntu's to 4: a distribution patch),
+ * perf_event_open() needs CAP_SYS_ADMIN and these fail with BPF+PERFMON (measured on Debian 5.10,
+ * 6.1 and 6.12: `opening perf event: permission denied`). fentry, tc and XDP use no perf events.
+ */
+export const PERF_EVENT_KINDS: readonly ProbeKind[] = ["kprobe", "kprobe-tracefs", "tracepoint"];
+
 export const DEFAULT_PROBE_KINDS: readonly ProbeKind[] = ["fentry"];
 
 export type CapabilityProfile = "least-privilege" | "vendor-demo";
@@ -117,7 +137,8 @@ export const VENDOR_DEMO_CAPABILITIES = [
 /** Why a capability is needed, when the model grants it. */
 export const CAPABILITY_REASONS: Readonly<Record<string, string>> = {
   BPF: "bpf(): create maps, load BTF and the program (CAP_BPF, kernel >= 5.8)",
-  PERFMON: "load a tracing program type (fentry, kprobe, tracepoint) and read kernel memory from it (CAP_PERFMON, kernel >= 5.8)",
+  PERFMON:
+    "load a tracing program type (fentry, kprobe, tracepoint) and read kernel memory from it (CAP_PERFMON, kernel >= 5.8); before 6.1 also for tc/XDP programs, whose packet-pointer comparisons the verifier refuses without it",
   SYS_RESOURCE:
     "rlimit.RemoveMemlock() raises RLIMIT_MEMLOCK: before 5.11 BPF memory is charged to memlock, not to the memory cgroup",
   NET_ADMIN: "attach tc/XDP programs to network interfaces",
@@ -248,6 +269,10 @@ export interface RequirementOptions {
 /** The capabilities the probe kinds need on this kernel (no reasons, no checks), sorted. */
 export function requiredCapabilities(probeKinds: readonly ProbeKind[], kernel: Kernel, options: RequirementOptions = {}): string[] {
   const names = new Set(probeKinds.flatMap((k) => PROBE_KINDS[k].capabilities));
+  for (const k of probeKinds) {
+    const older = PROBE_KINDS[k].olderKernels;
+    if (older && (kernel === "unknown" || compareKernel(kernel, parseKernelRelease(older.kernel)!) < 0)) older.capabilities.forEach((c) => names.add(c));
+  }
   if (needsMemlockRaise(kernel)) names.add("SYS_RESOURCE");
   if (options.minimizeCapabilities) names.add("SETPCAP");
   return [...names].sort();
@@ -329,6 +354,12 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
   } else if (!needsMemlockRaise(kernel)) {
     warnings.push(
       `Kernel ${kernel.release} charges BPF memory to the memory cgroup: keep ~${TRACE_RING_BUFFER_BYTES / 1024 / 1024} MiB of headroom in the container's memory limit for the trace's ring buffer.`,
+    );
+  }
+  const perfEventKinds = probeKinds.filter((k) => PERF_EVENT_KINDS.includes(k));
+  if (perfEventKinds.length > 0) {
+    warnings.push(
+      `${perfEventKinds.join(", ")} attach through perf_event_open(): with BPF and PERFMON that works only where the node's kernel.perf_event_paranoid is at most 2 (the upstream default); Debian and Ubuntu kernels default to 3 and 4, where it needs SYS_ADMIN. Set the sysctl to 2 on such nodes, or use fentry.`,
     );
   }
   const seccompProfile = request.seccompProfile ?? "RuntimeDefault";

@@ -151,7 +151,9 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
           SECCOMP_AND_CAPS +
           " `failed to set memlock rlimit: operation not permitted` (and `MEMLOCK may be too low, consider rlimit.RemoveMemlock`) is misleading: on kernels >= 5.11 it means bpf() itself was refused " +
           "(missing CAP_BPF or a seccomp profile that blocks bpf), so the fix is CAP_BPF/seccomp, not SYS_RESOURCE or IPC_LOCK " +
-          "(SYS_RESOURCE matters only before 5.11; IPC_LOCK never lifts BPF memlock accounting)." +
+          "(SYS_RESOURCE matters only before 5.11; IPC_LOCK never lifts BPF memlock accounting). " +
+          "`opening perf event: permission denied` (kprobe, tracepoint) on a node whose kernel.perf_event_paranoid is above 2 (Debian's default 3, Ubuntu's 4) " +
+          "means perf_event_open() wants SYS_ADMIN there: set the sysctl to 2, or use fentry." +
           (ctx.effectiveCapabilities ? ` Effective capabilities in the container: ${ctx.effectiveCapabilities.join(", ") || "(none)"}.` : ""),
       };
     case "no-btf":

@@ -109,6 +109,10 @@ describe("capability model: vendor-demo profile", () => {
 });
 
 describe("warnings a user must see", () => {
+  test("perf-event probe kinds warn about kernel.perf_event_paranoid (measured on Debian kernels); fentry does not", () => {
+    expect(planCapabilities({ kernel: k("6.6"), probeKinds: ["tracepoint"] }).warnings.join("\n")).toMatch(/tracepoint attach through perf_event_open\(\).*perf_event_paranoid is at most 2/);
+    expect(planCapabilities({ kernel: k("6.6") }).warnings.join("\n")).not.toMatch(/perf_event_paranoid/);
+  });
   const text = planCapabilities({ kernel: k("6.6") }).warnings.join("\n");
   test.each([
     [/containerd 1\.6\.9, Docker 23\.0 and CRI-O 1\.31/],

@@ -50,6 +50,7 @@ describe("messages", () => {
     expect(f.remedy).toMatch(/seccomp/);
     expect(f.remedy).toMatch(/privileged mode/);
     expect(f.remedy).toMatch(/not SYS_RESOURCE or IPC_LOCK/);
+    expect(f.remedy).toMatch(/perf_event_paranoid is above 2/);
     expect(formatFailure(f)).toContain("failed to set memlock rlimit: operation not permitted");
   });
 

@@ -64,6 +64,8 @@ export interface FakeClusterOptions {
   /** Base environment of all processes. */
   env?: Record<string, string>;
   lifetimeMs?: number;
+  /** Where to listen; default 127.0.0.1 on a free port (kernels/ runs it in a guest, on its NIC). */
+  listen?: { host: string; port: number };
 }
 
 export interface FakeCluster {
@@ -260,9 +262,10 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
     });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = options.listen?.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(options.listen?.port ?? 0, host, resolve));
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const kubeconfig = JSON.stringify({
     apiVersion: "v1",
     kind: "Config",
