@@ -95,6 +95,8 @@ export function engineEnv(base: NodeJS.ProcessEnv, pathDirs: string[]): NodeJS.P
     PATH: [...pathDirs, base.PATH].filter(Boolean).join(path.delimiter),
     NODE_PATH: nodePath,
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Every plugin this project needs is on PATH; a missing one must fail, not reach for GitHub.
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: base.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
   };
 }
 

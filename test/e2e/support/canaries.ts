@@ -48,3 +48,24 @@ export function findCanaries(text: string, canaries: readonly string[], depth = 
   }
   return hits;
 }
+
+/**
+ * Splits text that may hold an engine event stream (`pulumi up --json`, `--event-log`: one JSON
+ * event per line) into what is scanned as is and the debug diagnostics, which are kept apart: the
+ * Node.js SDK debug-logs every RegisterResource response, secret outputs included (see README).
+ */
+export function separateDebugEvents(text: string): { rest: string; debug: string[] } {
+  const rest: string[] = [];
+  const debug: string[] = [];
+  for (const line of text.split("\n")) {
+    let event: { diagnosticEvent?: { severity?: string; message?: string } } | undefined;
+    try {
+      event = line.trimStart().startsWith("{") ? JSON.parse(line) : undefined;
+    } catch {
+      event = undefined;
+    }
+    if (event?.diagnosticEvent?.severity === "debug") debug.push(event.diagnosticEvent.message ?? "");
+    else rest.push(line);
+  }
+  return { rest: rest.join("\n"), debug };
+}

@@ -1,6 +1,6 @@
 /** The pure helpers of the real-engine suite (the suite itself runs with `npm run e2e`). */
 import { compareObjects, differingPaths, objectsFromYaml } from "./yamlObjects";
-import { findCanaries } from "./canaries";
+import { findCanaries, separateDebugEvents } from "./canaries";
 
 describe("object-for-object YAML comparison", () => {
   const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: wb\n  namespace: ns\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: c\n          securityContext:\n            capabilities:\n              add: [BPF, PERFMON]\n";
@@ -66,5 +66,21 @@ describe("canary scan", () => {
   test("nothing planted, nothing found: ciphertext and other base64 are not hits", () => {
     const secret = `{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext":"v1:1Y3d8ZLxqp3l2uw=:v1:Qm9ndXMgZGF0YSB0aGF0IGlzIG5vdCB0aGUgY2FuYXJ5"}`;
     expect(findCanaries(secret, [token, password])).toEqual([]);
+  });
+});
+
+describe("engine event streams", () => {
+  test("debug diagnostics are set apart; every other line, JSON or not, is kept", () => {
+    const stream = [
+      JSON.stringify({ sequence: 1, diagnosticEvent: { severity: "debug", message: "RegisterResource RPC finished: x" } }),
+      JSON.stringify({ sequence: 2, diagnosticEvent: { severity: "warning", message: "w" } }),
+      "plain text { not json",
+      JSON.stringify({ sequence: 3, resourcePreEvent: { metadata: { op: "create" } } }),
+    ].join("\n");
+    const { rest, debug } = separateDebugEvents(stream);
+    expect(debug).toEqual(["RegisterResource RPC finished: x"]);
+    expect(rest.split("\n")).toHaveLength(3);
+    expect(rest).toContain('"severity":"warning"');
+    expect(rest).toContain("plain text { not json");
   });
 });
