@@ -33,6 +33,16 @@ beforeAll(async () => {
 });
 afterAll(() => ws?.cleanup());
 
+test("npm run pulumi -- about: each engine part with its version and origin", async () => {
+  const about = expectSuccess(await pulumi(["about"]), "about").stdout;
+  expect(about).toMatch(/^\s+pulumi\s+v3\.248\.0\s+github\.com\/pulumi\/pulumi\/pkg\/v3\/cmd\/pulumi@v3\.248\.0/m);
+  expect(about).toMatch(/^\s+pulumi-resource-kubernetes\s+4\.0\.0-\d{14}-[0-9a-f]{12}\s+github\.com\/pulumi\/pulumi-kubernetes\/provider\/v4@/m);
+  expect(about).toMatch(/^\s+pulumi-resource-pulumi-nodejs\s+3\.248\.0\s+launcher/m);
+  expect(about).toMatch(/^\s+pulumi-analyzer-policy\s+3\.248\.0\s+launcher/m);
+  // Then the real CLI's own report.
+  expect(about).toMatch(/^CLI\s*\nVersion\s+3\.248\.0/m);
+});
+
 describe("the dev stack (kubernetes:renderYamlToDirectory)", () => {
   test("1. pulumi up writes YAML equal, object for object, to npm run render's", async () => {
     const up = expectSuccess(await pulumi(["up", "--stack", "dev", "--yes"]), "pulumi up");
