@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EbpfWorkload } from "../../../../components/ebpfWorkload";
-import { TcpConnectVerification } from "../../../../components/tcpConnectVerification";
+import { TcpConnectVerification, workloadUnderTest } from "../../../../components/tcpConnectVerification";
 
 const config = new pulumi.Config();
 const render = new k8s.Provider("render", { renderYamlToDirectory: config.require("renderDir") });
@@ -28,11 +28,7 @@ const workload = new EbpfWorkload(
 const verification = new TcpConnectVerification(
   "tcp-connect",
   {
-    namespace: workload.namespace,
-    deployment: workload.deploymentName,
-    image: workload.image,
-    podTemplate: workload.podTemplate,
-    selector: workload.selector,
+    ...workloadUnderTest(workload),
     kubeconfig: config.requireSecret("kubeconfig"),
     tracerPath: config.require("tracerPath"),
     readyTimeoutSeconds: 20,
