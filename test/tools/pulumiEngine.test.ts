@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describeEngine, engineParts, lockedVersion, parsePseudoVersion, requiredVersion } from "../../tools/pulumi-engine/parts";
-import { parseInvocation } from "../../tools/pulumi-engine/pulumi";
+import * as os from "os";
+import { engineEnv, parseInvocation, programEntry } from "../../tools/pulumi-engine/pulumi";
 
 const root = path.resolve(__dirname, "../..");
 const read = (p: string) => fs.readFileSync(path.join(root, p), "utf8");
@@ -58,5 +59,28 @@ describe("npm run pulumi arguments", () => {
     expect(parseInvocation(["--color", "never", "-C", "sub", "preview"], "/p")).toEqual({ command: "preview", projectDir: "/p/sub" });
     expect(parseInvocation(["--cwd=/q", "-v=9", "destroy"], "/p")).toEqual({ command: "destroy", projectDir: "/q" });
     expect(parseInvocation(["--help"], "/p")).toEqual({ command: undefined, projectDir: "/p" });
+  });
+});
+
+describe("npm run pulumi environment and program", () => {
+  test("the engine's folders come first on PATH; plugin downloads are off unless the user says otherwise", () => {
+    const env = engineEnv({ PATH: "/usr/bin", NODE_PATH: "/x" }, ["/cache/cli/bin", "/repo/plugins"]);
+    expect(env.PATH).toBe("/cache/cli/bin:/repo/plugins:/usr/bin");
+    expect(env.NODE_PATH).toBe(`${path.join(root, "node_modules")}:/x`);
+    expect(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");
+    expect(engineEnv({ PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "false" }, []).PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("false");
+  });
+
+  test("the program is Pulumi.yaml's main, relative to the project (default index.ts)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acs-ebpf-entry-"));
+    try {
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: p\nruntime: nodejs\nmain: src/main.ts\n");
+      expect(programEntry(dir)).toBe(path.join(dir, "src", "main.ts"));
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: p\nruntime: nodejs\n");
+      expect(programEntry(dir)).toBe(path.join(dir, "index.ts"));
+      expect(programEntry(root)).toBe(path.join(root, "index.ts"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
