@@ -1,6 +1,6 @@
 /**
  * Reading what the real CLI prints: the resources of `pulumi stack export`, and the policy
- * violations of `pulumi preview --policy-pack` (its text report, or `--json`'s diagnostics).
+ * violations in the text report of `pulumi preview --policy-pack` (`--json` leaves them out).
  */
 import type { CliResult, Workspace } from "./workspace";
 import { expectSuccess } from "./workspace";
