@@ -10,7 +10,7 @@ const read = (p: string) => fs.readFileSync(path.join(root, p), "utf8");
 const sources = () => ({
   lock: JSON.parse(read("package-lock.json")),
   cli: { goMod: read("tools/pulumi-engine/cli/go.mod"), goSum: read("tools/pulumi-engine/cli/go.sum") },
-  kubernetes: { goMod: read("tools/pulumi-engine/kubernetes/go.mod"), goSum: read("tools/pulumi-engine/kubernetes/go.sum") },
+  kubernetes: { goMod: read("tools/pulumi-engine/kubernetes/go.mod"), goSum: read("tools/pulumi-engine/kubernetes/go.sum"), mainGo: read("tools/pulumi-engine/kubernetes/main.go") },
   goVersion: "go1.26.8",
 });
 
@@ -24,6 +24,9 @@ describe("engine parts", () => {
     expect(parts[0].cacheKey).toMatch(new RegExp(`^pulumi-v${sdk.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
     const otherGo = engineParts({ ...src, goVersion: "go1.27.0" });
     expect(otherGo[0].cacheKey).not.toBe(parts[0].cacheKey);
+    const otherMain = engineParts({ ...src, kubernetes: { ...src.kubernetes, mainGo: "package main // changed" } });
+    expect(otherMain[1].cacheKey).not.toBe(parts[1].cacheKey);
+    expect(otherMain[0].cacheKey).toBe(parts[0].cacheKey);
   });
 
   test("a wrapper at another version than package-lock is refused, naming both", () => {

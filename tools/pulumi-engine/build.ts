@@ -42,7 +42,11 @@ function readSources() {
   return {
     lock: JSON.parse(read("package-lock.json")),
     cli: { goMod: read("tools/pulumi-engine/cli/go.mod"), goSum: read("tools/pulumi-engine/cli/go.sum") },
-    kubernetes: { goMod: read("tools/pulumi-engine/kubernetes/go.mod"), goSum: read("tools/pulumi-engine/kubernetes/go.sum") },
+    kubernetes: {
+      goMod: read("tools/pulumi-engine/kubernetes/go.mod"),
+      goSum: read("tools/pulumi-engine/kubernetes/go.sum"),
+      mainGo: read("tools/pulumi-engine/kubernetes/main.go"),
+    },
     goVersion: go(["env", "GOVERSION"], REPO_ROOT).trim(),
   };
 }

@@ -68,9 +68,9 @@ export function lockedVersion(lock: { packages?: Record<string, { version?: stri
 
 export interface EngineSources {
   lock: { packages?: Record<string, { version?: string }> };
-  /** go.mod and go.sum of tools/pulumi-engine/cli and tools/pulumi-engine/kubernetes. */
+  /** go.mod and go.sum of tools/pulumi-engine/cli and tools/pulumi-engine/kubernetes (and its main.go). */
   cli: { goMod: string; goSum: string };
-  kubernetes: { goMod: string; goSum: string };
+  kubernetes: { goMod: string; goSum: string; mainGo: string };
   /** `go env GOVERSION`, part of the cache key. */
   goVersion: string;
 }
@@ -112,7 +112,7 @@ export function engineParts(src: EngineSources): EnginePart[] {
       // The plugin reports the version it is stamped with: the pseudo-version without its "v".
       version: kubernetesVersion.replace(/^v/, ""),
       origin: `${KUBERNETES_MODULE}@${kubernetesVersion}${pseudo ? ` (commit ${pseudo.commit} of ${pseudo.time})` : ""}`,
-      cacheKey: key("kubernetes", kubernetesVersion, src.goVersion, [src.kubernetes.goMod, src.kubernetes.goSum]),
+      cacheKey: key("kubernetes", kubernetesVersion, src.goVersion, [src.kubernetes.goMod, src.kubernetes.goSum, src.kubernetes.mainGo]),
       note:
         kubernetesVersion === `v${kubernetesSdk}`
           ? undefined
