@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { EbpfWorkload } from "./components/ebpfWorkload";
-import { TcpConnectVerification } from "./components/tcpConnectVerification";
+import { TcpConnectVerification, workloadUnderTest } from "./components/tcpConnectVerification";
 import { WorkbenchImage } from "./components/workbenchImage";
 import { parseStackConfig } from "./core/stackConfig";
 import { chooseKubeconfig } from "./verification/kubeconfigSource";
@@ -49,11 +49,7 @@ const kubeconfig = config.verification.enabled
 const verification = new TcpConnectVerification(
   "tcp-connect",
   {
-    namespace: workload.namespace,
-    deployment: workload.deploymentName,
-    image: workload.image,
-    podTemplate: workload.podTemplate,
-    selector: workload.selector,
+    ...workloadUnderTest(workload),
     kubeconfig: "kubeconfig" in kubeconfig ? pulumi.secret(kubeconfig.kubeconfig) : undefined,
     skipReason: "skipReason" in kubeconfig ? kubeconfig.skipReason : undefined,
     context: allConfig["kubernetes:context"],

@@ -4,6 +4,7 @@ import { COMPONENT_TYPES, VERIFICATION_CHECK } from "../core/workload";
 import { InputErrors } from "../core/errors";
 import { verificationArgErrors } from "../verification/verificationArgs";
 import { tcpConnectVerificationProvider, SECRET_OUTPUTS, VerificationInputs } from "../verification/provider";
+import type { EbpfWorkload } from "./ebpfWorkload";
 
 /**
  * Arguments of the tcp_connect fentry verification. Without `kubeconfig` nothing is checked and
@@ -46,6 +47,17 @@ export interface TcpConnectVerificationArgs {
   eventTimeoutSeconds?: pulumi.Input<number>;
   /** Tracer path in the image (default /usr/local/bin/fentry-tcp-connect). */
   tracerPath?: pulumi.Input<string>;
+}
+
+/** The arguments that point the check at an EbpfWorkload's Deployment and pods. */
+export function workloadUnderTest(workload: EbpfWorkload): Pick<TcpConnectVerificationArgs, "namespace" | "deployment" | "image" | "podTemplate" | "selector"> {
+  return {
+    namespace: workload.namespace,
+    deployment: workload.deploymentName,
+    image: workload.image,
+    podTemplate: workload.podTemplate,
+    selector: workload.selector,
+  };
 }
 
 /** sha256 of a JSON value with sorted keys (stable across runs). */

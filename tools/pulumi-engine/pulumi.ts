@@ -1,0 +1,132 @@
+/**
+ * `npm run pulumi -- <args>`: the real Pulumi CLI (built by ./build.ts) with the Kubernetes provider
+ * and the Node.js launcher plugins first on PATH; Pulumi picks plugins from PATH before its cache.
+ *
+ * The Node.js language host (`pulumi-language-nodejs`) is not served by the module proxy, so for
+ * the commands that run the program (up, preview, refresh, destroy) this process serves the
+ * program itself, the way the Automation API runs inline programs: @pulumi/pulumi's
+ * LanguageServer on 127.0.0.1, and the CLI started with `--client <address>`. The program is the
+ * project's `main` (Pulumi.yaml), loaded through tsx; every other command goes to the CLI as is.
+ * `npm run pulumi -- about` first prints each engine part's version and origin.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { describeEngine } from "./parts";
+import { REPO_ROOT, ensureEngine } from "./build";
+
+/** Commands that run the program, and so need a language runtime. */
+const PROGRAM_COMMANDS = new Set(["up", "update", "preview", "pre", "refresh", "destroy", "down"]);
+/** Global flags that take a value (so the value is not mistaken for the command). */
+const VALUE_FLAGS = new Set(["-C", "--cwd", "--color", "--profiling", "--tracing", "-v", "--verbose", "--logflow-limit"]);
+
+export interface Invocation {
+  command?: string;
+  projectDir: string;
+}
+
+/** The command (first positional argument) and the project folder (`-C/--cwd` or the working directory). */
+export function parseInvocation(args: readonly string[], cwd: string): Invocation {
+  let command: string | undefined;
+  let projectDir = cwd;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.split(/=(.*)/s, 2);
+    if (flag === "-C" || flag === "--cwd") projectDir = path.resolve(cwd, inline ?? args[i + 1] ?? ".");
+    if (VALUE_FLAGS.has(flag) && inline === undefined) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith("-") && command === undefined) command = a;
+  }
+  return { command, projectDir };
+}
+
+/** The program's entry file: Pulumi.yaml's `main` (relative to the project, or absolute), default index.ts. */
+export function programEntry(projectDir: string): string {
+  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { main?: unknown };
+  const main = typeof project.main === "string" && project.main !== "" ? project.main : "index.ts";
+  return path.resolve(projectDir, main);
+}
+
+/**
+ * The inline program: loads the entry afresh on every run (one `pulumi up` runs the program for
+ * its preview and again for the update) and returns its exports as the stack outputs.
+ */
+function inlineProgram(entry: string): () => Promise<Record<string, unknown>> {
+  return async () => {
+    for (const key of Object.keys(require.cache)) {
+      if (!key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
+    }
+    return { ...require(entry) };
+  };
+}
+
+async function serveProgram(entry: string): Promise<{ address: string; stop(hasError: boolean): void }> {
+  const grpc = require("@grpc/grpc-js");
+  const { LanguageServer } = require("@pulumi/pulumi/automation/server");
+  const { LanguageRuntimeService } = require("@pulumi/pulumi/proto/language_grpc_pb");
+  const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings");
+  const server = new grpc.Server({ ...grpcChannelOptions });
+  const languageServer = new LanguageServer(inlineProgram(entry));
+  server.addService(LanguageRuntimeService, languageServer);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    stop(hasError) {
+      try {
+        languageServer.onPulumiExit(hasError);
+      } catch (err) {
+        console.error((err as Error).message);
+      }
+      server.forceShutdown();
+    },
+  };
+}
+
+/** The environment the CLI runs with: the engine first on PATH, node_modules of this repository for the launchers. */
+export function engineEnv(base: NodeJS.ProcessEnv, pathDirs: string[]): NodeJS.ProcessEnv {
+  const nodePath = [path.join(REPO_ROOT, "node_modules"), base.NODE_PATH].filter(Boolean).join(path.delimiter);
+  return {
+    ...base,
+    PATH: [...pathDirs, base.PATH].filter(Boolean).join(path.delimiter),
+    NODE_PATH: nodePath,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Every plugin this project needs is on PATH; a missing one must fail, not reach for GitHub.
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: base.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  const engine = ensureEngine();
+  const env = engineEnv(process.env, engine.pathDirs);
+  const { command, projectDir } = parseInvocation(args, process.cwd());
+  if (command === "about") console.log(describeEngine(engine.parts, engine.paths) + "\n");
+
+  let served: Awaited<ReturnType<typeof serveProgram>> | undefined;
+  let cliArgs = args;
+  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client"))) {
+    served = await serveProgram(programEntry(projectDir));
+    cliArgs = [...args, `--client=${served.address}`, "--exec-kind", "auto.inline"];
+  }
+  const child = spawn(engine.paths.pulumi, cliArgs, { env, stdio: "inherit" });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  const code = await new Promise<number>((resolve) => child.on("close", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))));
+  served?.stop(code !== 0);
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`acs-ebpf: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
