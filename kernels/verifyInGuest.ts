@@ -16,7 +16,7 @@ import { Architecture, KernelVersion, parseKernelRelease } from "../core/kernel"
 import { TRACER_BINARY_PATH } from "../core/workload";
 import { confinementOf } from "./confinement";
 import { GuestBinaries, guestGeneratorPath } from "./goBuilds";
-import { PreparedKernel, bootGuest } from "./guest";
+import { PreparedKernel, bootGuest, hostTools, withLibraries } from "./guest";
 import { InitramfsEntry } from "./initramfs";
 import { renderedContainer } from "./matrix";
 import { shellQuote } from "./runMatrix";
@@ -46,23 +46,6 @@ export function verifyVariants(kernel: KernelVersion, arch: Architecture): Verif
     { name: "minimize", grant: grantOf({ minimizeCapabilities: true }), expect: { verified: true, excess: [], necessary: required } },
     { name: "unknown-kernel", grant: unknown, expect: { verified: true, excess: unknown.filter((c) => !required.includes(c)) } },
   ];
-}
-
-/** A host binary and the shared libraries ldd names, as overlay files at the same paths. */
-function withLibraries(file: string, at = file): InitramfsEntry[] {
-  const libs = execFileSync("ldd", [file])
-    .toString()
-    .split("\n")
-    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1])
-    .filter((p): p is string => p !== undefined);
-  return [
-    { path: at, type: "file", data: fs.readFileSync(file), mode: 0o755 },
-    ...libs.map((l) => ({ path: l, type: "file" as const, data: fs.readFileSync(fs.realpathSync(l)), mode: 0o755 })),
-  ];
-}
-
-function which(name: string): string {
-  return execFileSync("sh", ["-c", `command -v ${name}`]).toString().trim();
 }
 
 function guestNode(cacheDir: string): string {
@@ -139,7 +122,7 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
   const token = `guest-${process.pid}-${Date.now()}`;
   const overlay: InitramfsEntry[] = [
     ...withLibraries(guestNode(cacheDir), "/usr/bin/node"),
-    ...["bash", "timeout", "setpriv"].flatMap((b) => withLibraries(which(b), `/usr/bin/${b}`)),
+    ...hostTools(["bash", "timeout", "setpriv"]),
     { path: "/guest/api-server.js", type: "file", data: bundleApiServer(workDir) },
     { path: TRACER_BINARY_PATH, type: "file", data: fs.readFileSync(bins.tracer("fentry")), mode: 0o755 },
     { path: "/usr/local/bin/confine", type: "file", data: fs.readFileSync(bins.confine), mode: 0o755 },
