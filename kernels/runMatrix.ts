@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Architecture } from "../core/kernel";
 import { SeccompChoice } from "./confinement";
+import { shellQuote } from "./shell";
 import { GuestBinaries, guestGeneratorPath } from "./goBuilds";
 import { PreparedKernel, bootGuest, hostTools } from "./guest";
 import { InitramfsEntry } from "./initramfs";
@@ -20,10 +21,6 @@ const MATRIX_SCRIPT = path.join(__dirname, "guest", "matrix.sh");
 
 /** kernel.perf_event_paranoid during the matrix: the upstream kernel's default. */
 export const PERF_EVENT_PARANOID = 2;
-
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The guest command: one `row` call per matrix row (kernels/guest/matrix.sh). */
 export function matrixCommand(rows: readonly MatrixRow[]): string {

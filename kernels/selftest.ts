@@ -14,7 +14,7 @@ import { ContainerSecurity, SeccompChoice, confinementOf } from "./confinement";
 import { guestGeneratorPath } from "./goBuilds";
 import { modelExpects } from "./matrix";
 import type { RowOutput } from "./results";
-import { shellQuote } from "./runMatrix";
+import { shellQuote } from "./shell";
 
 /** The rendered probe container's fields the guest reproduces. */
 export interface SelftestContainer extends ContainerSecurity {

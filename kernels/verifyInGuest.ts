@@ -19,7 +19,7 @@ import { GuestBinaries, guestGeneratorPath } from "./goBuilds";
 import { PreparedKernel, bootGuest, hostTools, withLibraries } from "./guest";
 import { InitramfsEntry } from "./initramfs";
 import { renderedContainer } from "./matrix";
-import { shellQuote } from "./runMatrix";
+import { shellQuote } from "./shell";
 
 export const GUEST_API = { namespace: "ebpf", deployment: "workbench", matchLabels: { app: "workbench" } } as const;
 const ROOT = path.resolve(__dirname, "..");
@@ -57,7 +57,7 @@ function guestNode(cacheDir: string): string {
   return bin;
 }
 
-function bundleApiServer(workDir: string): Buffer {
+export function bundleApiServer(workDir: string): Buffer {
   const out = path.join(workDir, "api-server.js");
   execFileSync(
     path.join(ROOT, "node_modules", ".bin", "esbuild"),
