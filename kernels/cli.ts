@@ -1,8 +1,9 @@
 /**
  * `npm run kernels [-- --json] [--kernel RELEASE] [--probe NAME] [--arch A]`: boots each Debian kernel of
  * kernels/packages.json in a qemu TCG guest, runs the capability matrix of every probe there
- * under the rendered Deployment's confinement, then the verification chain against the real
- * tracer in a guest. Exit 0 only when every outcome is what the capability model says.
+ * under the rendered Deployment's confinement and, in the same boot (amd64), the in-image self-test
+ * as the rendered sidecar's startupProbe; then the verification chain against the real tracer in a
+ * guest. Exit 0 only when every outcome is what the capability model says.
  * Cache: ${ACS_EBPF_CACHE:-~/.cache/acs-ebpf}/kernels.
  */
 import * as os from "os";
@@ -14,6 +15,7 @@ import { prepareKernels } from "./guest";
 import { PROBE_NAMES, ProbeName, matrixRows, probesFor } from "./matrix";
 import { MatrixResult, allMatch, formatTable, formatVerify } from "./results";
 import { runKernelMatrix } from "./runMatrix";
+import { SelftestResult, formatSelftest, selftestCases } from "./selftest";
 import { VerifyOutcome, verifyInGuest } from "./verifyInGuest";
 
 export interface KernelsArgs {
@@ -101,10 +103,13 @@ async function main(argv: string[]): Promise<number> {
     const release = parseKernelRelease(kernel.package.release)!;
     const probes = probesFor(release, args.probes.length ? args.probes : DEFAULT_PROBES[arch]);
     const rows = probes.flatMap((p) => matrixRows(p, kernel.package.release, arch));
-    log(`${kernel.package.release}: booting for ${rows.length} rows (${probes.join(", ")})`);
-    return runKernelMatrix(kernel, rows, bins.get(arch)!, path.join(cache, "work", kernel.package.release), log);
+    // The self-test runs the fentry tracer with the host's bash and coreutils: amd64 only.
+    const selftests = arch === "amd64" && probes.includes("fentry") ? selftestCases(kernel.package.release, arch) : [];
+    log(`${kernel.package.release}: booting for ${rows.length} rows (${probes.join(", ")})${selftests.length ? ` and ${selftests.length} self-test cases` : ""}`);
+    return runKernelMatrix(kernel, rows, bins.get(arch)!, path.join(cache, "work", kernel.package.release), log, selftests);
   });
-  const results: MatrixResult[] = matrices.flat();
+  const results: MatrixResult[] = matrices.flatMap((m) => m.results);
+  const selftest: SelftestResult[] = matrices.flatMap((m) => m.selftest);
   // The verification chain checks the fentry trace: it runs with the matrix unless --probe leaves
   // fentry out; amd64 only (the guest's Node, bash and util-linux are the host's amd64 binaries).
   const verifyKernels = args.probes.length === 0 || args.probes.includes("fentry") ? kernels.filter((k) => k.package.arch === "amd64") : [];
@@ -114,14 +119,15 @@ async function main(argv: string[]): Promise<number> {
       return verifyInGuest(kernel, bins.get("amd64")!, cache, path.join(cache, "work", `verify-${kernel.package.release}`), log);
     })
   ).flat();
-  const ok = allMatch(results) && verified.every((v) => v.ok);
-  if (args.json) console.log(JSON.stringify({ results }, null, 2));
+  const ok = allMatch(results) && verified.every((v) => v.ok) && selftest.every((s) => s.ok);
+  if (args.json) console.log(JSON.stringify({ results, selftest }, null, 2));
   else {
     console.log(formatTable(results));
+    console.log(`\nself-test (ebpf-selftest as the rendered sidecar's startupProbe, real tracer, same boot):\n${formatSelftest(selftest)}`);
     console.log(`\nverification chain (npm run verify, real tracer, in-guest API server):\n${formatVerify(verified)}`);
-    console.log(ok ? `\nevery outcome matches the capability model (${results.length} rows, ${verified.length} verify runs)` : "\nMISMATCH: some outcomes differ from the capability model");
+    console.log(ok ? `\nevery outcome matches the capability model (${results.length} rows, ${selftest.length} self-test cases, ${verified.length} verify runs)` : "\nMISMATCH: some outcomes differ from the capability model");
   }
-  if (args.json) log(formatVerify(verified));
+  if (args.json) log(`${formatSelftest(selftest)}\n${formatVerify(verified)}`);
   log(`kernels: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return ok ? 0 : 1;
 }

@@ -192,3 +192,25 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
     });
   });
 }
+
+/** A host binary and the shared libraries ldd names, as overlay files (the binary at `at`, libraries at their paths). */
+export function withLibraries(file: string, at = file): InitramfsEntry[] {
+  const libs = execFileSync("ldd", [file])
+    .toString()
+    .split("\n")
+    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1])
+    .filter((p): p is string => p !== undefined);
+  return [
+    { path: at, type: "file", data: fs.readFileSync(file), mode: 0o755 },
+    ...libs.map((l) => ({ path: l, type: "file" as const, data: fs.readFileSync(fs.realpathSync(l)), mode: 0o755 })),
+  ];
+}
+
+/**
+ * The host's (Debian's) bash, coreutils, util-linux... programs by name, at /usr/bin/NAME in the
+ * guest with their libraries: what the workbench image has where busybox's applets differ.
+ */
+export function hostTools(names: readonly string[]): InitramfsEntry[] {
+  const entries = names.flatMap((name) => withLibraries(execFileSync("sh", ["-c", `command -v ${name}`]).toString().trim(), `/usr/bin/${name}`));
+  return entries.filter((e, i) => entries.findIndex((o) => o.path === e.path) === i);
+}

