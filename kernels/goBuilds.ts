@@ -25,14 +25,15 @@ export const SECCOMP_GENERATORS: Readonly<Record<Exclude<SeccompChoice, "unconfi
 
 function sourceHash(dirs: string[], goArch: string): string {
   const h = createHash("sha256").update(execFileSync("go", ["version"]).toString()).update(goArch);
-  const walk = (dir: string) => {
+  const walk = (root: string, dir: string) => {
     for (const f of fs.readdirSync(dir).sort()) {
       const p = path.join(dir, f);
-      if (fs.statSync(p).isDirectory()) walk(p);
-      else if (/\.(go|mod|sum)$/.test(f)) h.update(p).update(fs.readFileSync(p));
+      if (fs.statSync(p).isDirectory()) walk(root, p);
+      // Names relative to the module: a fresh clone in another folder hits the same cache entry.
+      else if (/\.(go|mod|sum)$/.test(f)) h.update(path.relative(root, p)).update(fs.readFileSync(p));
     }
   };
-  dirs.forEach(walk);
+  dirs.forEach((d) => walk(d, d));
   return h.digest("hex").slice(0, 16);
 }
 

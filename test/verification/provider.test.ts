@@ -174,8 +174,9 @@ describe("the component under mocks", () => {
       selector: { app: DEPLOYMENT },
       tracerPath: STAND_IN_TRACER,
       readyTimeoutSeconds: 2,
-      attachTimeoutSeconds: 4,
-      eventTimeoutSeconds: 4,
+      // Generous: only a failure waits them out (a loaded machine runs the stand-in slowly).
+      attachTimeoutSeconds: 15,
+      eventTimeoutSeconds: 15,
     });
     await settle();
     await valueOf(v.verified);
