@@ -7,6 +7,7 @@ import { ReviewConfig, defaultConfig } from "./config";
 import { isKubeObject, isList, isRecord, podTemplateOf } from "./podSpecs";
 import type { FieldSegments } from "./yamlStream";
 import { RULES } from "./rules";
+import { shared } from "./shared";
 import type { Finding, KubeObject, PodTemplate, Rule, ViolationLevel } from "./types";
 
 export interface Violation {
@@ -104,17 +105,9 @@ export interface DocumentsReview {
   reviewed: number;
 }
 
-// Identical documents yield identical findings: a review of thousands of them keeps one copy of
-// each field path and message instead of one per document (bounded, like the split-field cache).
-const sharedStrings = new Map<string, string>();
-
-function shared(s: string): string {
-  const found = sharedStrings.get(s);
-  if (found !== undefined) return found;
-  if (sharedStrings.size > 10_000) sharedStrings.clear();
-  sharedStrings.set(s, s);
-  return s;
-}
+// Messages by field path, then by the rule's message: both are shared strings when the rule builds
+// its messages with sharedText, so the lookups hash nothing new.
+const messagesByField = new Map<string, Map<string, string>>();
 
 /** The field path a violation carries (one shared copy per distinct path). */
 export function violationField(f: Finding): string {
@@ -123,7 +116,18 @@ export function violationField(f: Finding): string {
 
 /** The message a violation carries: `<field path>: <what is wrong and what to change>` (one shared copy per distinct message). */
 export function violationMessage(f: Finding): string {
-  return shared(`${f.field}: ${f.message}`);
+  const field = shared(f.field);
+  let messages = messagesByField.get(field);
+  if (messages === undefined) {
+    if (messagesByField.size > 10_000) messagesByField.clear();
+    messagesByField.set(field, (messages = new Map()));
+  }
+  let message = messages.get(f.message);
+  if (message === undefined) {
+    if (messages.size > 1_000) messages.clear();
+    messages.set(f.message, (message = `${field}: ${f.message}`));
+  }
+  return message;
 }
 
 /**

@@ -12,11 +12,17 @@
 import { normalizeCapability } from "../../core/capabilities";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { sharedText } from "../shared";
 
 export function droppedCapabilities(container: Record<string, unknown>): string[] {
   const drop = field(container, "securityContext", "capabilities", "drop");
   return Array.isArray(drop) ? drop.map((d) => normalizeCapability(String(d))) : [];
 }
+
+const notDropped = sharedText(
+  (missing: string, dropped: string) =>
+    `does not drop ${missing}${dropped ? ` (drops ${dropped})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
+);
 
 export const dropAll: Rule = {
   name: "drop-all",
@@ -34,7 +40,7 @@ export const dropAll: Rule = {
       findings.push({
         container: c.name,
         field: `${c.path}.securityContext.capabilities.drop`,
-        message: `does not drop ${missing.join(", ")}${dropped.size ? ` (drops ${[...dropped].join(", ")})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
+        message: notDropped(missing.join(", "), [...dropped].join(", ")),
       });
     }
     return findings;

@@ -17,6 +17,7 @@
 import { ebpfHostPathOf, ebpfProfile, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "../ebpf";
 import { checkedContainers, isRecord } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { sharedText } from "../shared";
 
 const EBPF_PATH_USES: Record<string, string> = {
   "/sys/kernel/debug": "debugfs: legacy kprobes, tracepoint IDs and trace_pipe",
@@ -49,6 +50,11 @@ function writableMounts(pod: PodTemplate, volume: string, settings: RuleSettings
   return out;
 }
 
+const ebpfPathNotNeeded = sharedText(
+  (name: string, path: string, ebpfPath: string, probeKinds: string) =>
+    `volume ${name} mounts ${path} (${EBPF_PATH_USES[ebpfPath]}), which probe kinds ${probeKinds} do not need; remove the volume and its volumeMounts${ebpfPath === "/sys/fs/bpf" ? "" : " (declare a tracefs probe kind in acs-ebpf.io/probe-kinds if the program really reads it)"}`,
+);
+
 export const hostPath: Rule = {
   name: "host-path",
   description: "hostPath volumes only for eBPF mounts the probe kinds need (tracefs/debugfs), read-only, or under an allowed prefix.",
@@ -74,7 +80,7 @@ export const hostPath: Rule = {
       if (profile && ebpfPath) {
         findings.push({
           field: fieldPath,
-          message: `volume ${v.name} mounts ${v.path} (${EBPF_PATH_USES[ebpfPath]}), which probe kinds ${profile.probeKinds.join(",")} do not need; remove the volume and its volumeMounts${ebpfPath === "/sys/fs/bpf" ? "" : " (declare a tracefs probe kind in acs-ebpf.io/probe-kinds if the program really reads it)"}`,
+          message: ebpfPathNotNeeded(v.name, v.path, ebpfPath, profile.probeKinds.join(",")),
         });
       } else {
         findings.push({

@@ -9,6 +9,9 @@
  */
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { sharedText } from "../shared";
+
+const escalation = sharedText((what: string) => `${what}; set allowPrivilegeEscalation: false`);
 
 export const privilegeEscalation: Rule = {
   name: "privilege-escalation",
@@ -23,7 +26,7 @@ export const privilegeEscalation: Rule = {
         return {
           container: c.name,
           field: `${c.path}.securityContext.allowPrivilegeEscalation`,
-          message: `${value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`}; set allowPrivilegeEscalation: false`,
+          message: escalation(value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`),
         };
       });
   },

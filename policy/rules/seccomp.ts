@@ -16,6 +16,7 @@
  */
 import { checkedContainers, field, isRecord } from "../podSpecs";
 import type { ContainerRef, Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { sharedText } from "../shared";
 
 export const POD_SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 export const CONTAINER_SECCOMP_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
@@ -60,6 +61,10 @@ function describe(p: Profile): string {
   return p.type === "Localhost" ? `Localhost (${p.file ?? "no file"})` : p.type;
 }
 
+const noProfile = sharedText(
+  (accepted: string) => `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
+);
+
 export const seccomp: Rule = {
   name: "seccomp",
   description: "Containers run under an allowed seccomp profile (default: RuntimeDefault or Localhost, never unset).",
@@ -87,7 +92,7 @@ export const seccomp: Rule = {
         findings.push({
           container: c.name,
           field: `${c.path}.securityContext.seccompProfile`,
-          message: `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
+          message: noProfile(accepted),
         });
       }
     }
