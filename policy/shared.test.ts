@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { shared, sharedText } from "./shared";
+import { fieldPath, shared, sharedText } from "./shared";
 
 describe("shared strings", () => {
   test("shared(s) equals s, and equal strings come back as the first copy", () => {
@@ -23,5 +23,21 @@ describe("shared strings", () => {
     );
     // Past the bound the cache starts over: answers stay right.
     for (let i = 0; i < 25_000; i++) expect(text(String(i % 12_000), "x", "y")).toBe(build(String(i % 12_000), "x", "y"));
+  });
+});
+
+describe("fieldPath", () => {
+  test("builds the path the rules used to write by hand: keys after dots, indexes in brackets", () => {
+    const key = fc.constantFrom("spec", "containers", "securityContext", "capabilities", "add", "volumes", "hostPath", "path");
+    const part = fc.oneof(key, fc.nat({ max: 12 }));
+    fc.assert(
+      fc.property(fc.constantFrom("", "spec", "spec.template.spec"), fc.array(part, { maxLength: 6 }), (base, parts) => {
+        let expected = base;
+        for (const p of parts) expected = typeof p === "number" ? `${expected}[${p}]` : expected === "" ? p : `${expected}.${p}`;
+        expect(fieldPath(base, ...parts)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(fieldPath("spec.template.spec", "containers", 0, "securityContext", "capabilities", "add", 3)).toBe("spec.template.spec.containers[0].securityContext.capabilities.add[3]");
   });
 });

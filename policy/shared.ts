@@ -47,3 +47,38 @@ export function sharedText<A extends string[]>(build: (...args: A) => string): (
     return text;
   };
 }
+
+interface PathNode {
+  path: string;
+  next?: Map<string | number, PathNode>;
+}
+const paths = new Map<string, PathNode>();
+let pathCount = 0;
+
+/**
+ * A field path built from a shared base and keys or indexes: `fieldPath("spec", "containers", 0,
+ * "image")` → `spec.containers[0].image` (an empty base: no leading dot). Built once per distinct
+ * path; the rules' findings then carry shared strings the review can look up without hashing them.
+ */
+export function fieldPath(base: string, ...parts: (string | number)[]): string {
+  if (pathCount > BOUND) {
+    paths.clear();
+    pathCount = 0;
+  }
+  let node = paths.get(base);
+  if (node === undefined) {
+    paths.set(base, (node = { path: base }));
+    pathCount++;
+  }
+  for (const part of parts) {
+    node.next ??= new Map();
+    let child: PathNode | undefined = node.next.get(part);
+    if (child === undefined) {
+      const path: string = typeof part === "number" ? `${node.path}[${part}]` : node.path === "" ? part : `${node.path}.${part}`;
+      node.next.set(part, (child = { path: shared(path) }));
+      pathCount++;
+    }
+    node = child;
+  }
+  return node.path;
+}

@@ -12,7 +12,7 @@
 import { normalizeCapability } from "../../core/capabilities";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { sharedText } from "../shared";
+import { fieldPath, sharedText } from "../shared";
 
 export function droppedCapabilities(container: Record<string, unknown>): string[] {
   const drop = field(container, "securityContext", "capabilities", "drop");
@@ -39,7 +39,7 @@ export const dropAll: Rule = {
       if (missing.length === 0) continue;
       findings.push({
         container: c.name,
-        field: `${c.path}.securityContext.capabilities.drop`,
+        field: fieldPath(c.path, "securityContext", "capabilities", "drop"),
         message: notDropped(missing.join(", "), [...dropped].join(", ")),
       });
     }

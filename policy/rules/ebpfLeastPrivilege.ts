@@ -18,7 +18,7 @@
 import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
 import { addedCapabilities, ebpfProfile, isEbpfWorkload, isProbeContainer, kernelLabel, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
-import { sharedText } from "../shared";
+import { fieldPath, sharedText } from "../shared";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
 function notNeededReason(cap: string): string {
@@ -49,20 +49,20 @@ export const ebpfLeastPrivilege: Rule = {
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = normalizeCapability(String(raw));
-        const fieldPath = `${c.path}.securityContext.capabilities.add[${i}]`;
+        const at = fieldPath(c.path, "securityContext", "capabilities", "add", i);
         if (cap === "ALL") {
           findings.push({
             container: c.name,
-            field: fieldPath,
+            field: at,
             message: `adds ALL capabilities; ${scope} needs only ${requiredList}: replace ALL with those`,
           });
         } else if (required.has(cap)) {
           const spelling = prefixedSpelling(raw);
-          if (spelling) findings.push({ container: c.name, field: fieldPath, message: `${cap} ${spelling}` });
+          if (spelling) findings.push({ container: c.name, field: at, message: `${cap} ${spelling}` });
         } else {
           findings.push({
             container: c.name,
-            field: fieldPath,
+            field: at,
             message: notNeeded(cap, scope, requiredList),
           });
         }

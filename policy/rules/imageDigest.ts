@@ -8,7 +8,7 @@
  */
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { sharedText } from "../shared";
+import { fieldPath, sharedText } from "../shared";
 
 export const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
 
@@ -30,7 +30,7 @@ export const imageDigest: Rule = {
       .filter((c) => typeof c.container.image !== "string" || !isDigestPinned(c.container.image))
       .map((c) => ({
         container: c.name,
-        field: `${c.path}.image`,
+        field: fieldPath(c.path, "image"),
         message:
           typeof c.container.image === "string" && c.container.image.trim() !== ""
             ? notPinned(c.container.image)

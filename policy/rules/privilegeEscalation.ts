@@ -9,7 +9,7 @@
  */
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { sharedText } from "../shared";
+import { fieldPath, sharedText } from "../shared";
 
 const escalation = sharedText((what: string) => `${what}; set allowPrivilegeEscalation: false`);
 
@@ -25,7 +25,7 @@ export const privilegeEscalation: Rule = {
         const value = field(c.container, "securityContext", "allowPrivilegeEscalation");
         return {
           container: c.name,
-          field: `${c.path}.securityContext.allowPrivilegeEscalation`,
+          field: fieldPath(c.path, "securityContext", "allowPrivilegeEscalation"),
           message: escalation(value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`),
         };
       });

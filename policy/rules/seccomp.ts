@@ -16,7 +16,7 @@
  */
 import { checkedContainers, field, isRecord } from "../podSpecs";
 import type { ContainerRef, Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { sharedText } from "../shared";
+import { fieldPath, sharedText } from "../shared";
 
 export const POD_SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 export const CONTAINER_SECCOMP_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
@@ -44,7 +44,7 @@ function fromAnnotation(value: string | undefined, at: string): Profile | undefi
 
 function podProfile(pod: PodTemplate): Profile | undefined {
   return (
-    fromField(field(pod.spec, "securityContext", "seccompProfile"), `${pod.specPath}.securityContext.seccompProfile`) ??
+    fromField(field(pod.spec, "securityContext", "seccompProfile"), fieldPath(pod.specPath, "securityContext", "seccompProfile")) ??
     fromAnnotation(pod.metadata.annotations[POD_SECCOMP_ANNOTATION], `${pod.metadataPath}.annotations["${POD_SECCOMP_ANNOTATION}"]`)
   );
 }
@@ -52,7 +52,7 @@ function podProfile(pod: PodTemplate): Profile | undefined {
 function containerProfile(pod: PodTemplate, c: ContainerRef): Profile | undefined {
   const key = `${CONTAINER_SECCOMP_ANNOTATION_PREFIX}${c.name}`;
   return (
-    fromField(field(c.container, "securityContext", "seccompProfile"), `${c.path}.securityContext.seccompProfile`) ??
+    fromField(field(c.container, "securityContext", "seccompProfile"), fieldPath(c.path, "securityContext", "seccompProfile")) ??
     fromAnnotation(pod.metadata.annotations[key], `${pod.metadataPath}.annotations["${key}"]`)
   );
 }
@@ -91,7 +91,7 @@ export const seccomp: Rule = {
       } else if (!podLevel && !settings.allowUnsetProfile) {
         findings.push({
           container: c.name,
-          field: `${c.path}.securityContext.seccompProfile`,
+          field: fieldPath(c.path, "securityContext", "seccompProfile"),
           message: noProfile(accepted),
         });
       }

@@ -9,7 +9,7 @@
  */
 import { isRecord } from "../podSpecs";
 import type { Finding, PodTemplate, Rule } from "../types";
-import { sharedText } from "../shared";
+import { fieldPath, sharedText } from "../shared";
 
 function usedNames(pod: PodTemplate): Set<string> {
   const used = new Set<string>();
@@ -37,7 +37,7 @@ export const unusedVolumes: Rule = {
     volumes.forEach((v, i) => {
       if (!isRecord(v) || typeof v.name !== "string" || used.has(v.name)) return;
       const type = Object.keys(v).find((k) => k !== "name") ?? "volume";
-      findings.push({ field: `${pod.specPath}.volumes[${i}]`, message: unmounted(type, v.name) });
+      findings.push({ field: fieldPath(pod.specPath, "volumes", i), message: unmounted(type, v.name) });
     });
     return findings;
   },
