@@ -32,7 +32,7 @@ describe("fieldPath", () => {
     const part = fc.oneof(key, fc.nat({ max: 12 }));
     fc.assert(
       fc.property(fc.constantFrom("", "spec", "spec.template.spec"), fc.array(part, { maxLength: 6 }), (base, parts) => {
-        let expected = base;
+        let expected: string = base;
         for (const p of parts) expected = typeof p === "number" ? `${expected}[${p}]` : expected === "" ? p : `${expected}.${p}`;
         expect(fieldPath(base, ...parts)).toBe(expected);
       }),
