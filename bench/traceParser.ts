@@ -4,8 +4,8 @@
  * stay flat: the heap after the stream (events not kept) is compared with the heap after its
  * first tenth.
  */
-import { lineSplitter, parseTraceLine } from "../verification/traceOutput";
-import { BenchResult, compare, gc, round } from "./measure";
+import { TraceLine, lineSplitter, parseTraceLine } from "../verification/traceOutput";
+import { BenchResult, compare, gc, median, round, timeIt } from "./measure";
 
 const LINES = 1_000_000;
 const CHUNK = 64 * 1024;
@@ -45,6 +45,24 @@ function parseStream(chunks: string[], onTenth?: () => void): number {
   return events;
 }
 
+/**
+ * The least any parser returning these events must do, with no parsing at all: the same line
+ * split, and per line the event's four strings sliced at offsets known in advance plus its two
+ * objects. Reported next to the ratio, because it shows how much of the target is left for
+ * reading the line (see the README's performance section).
+ */
+function allocationFloor(chunks: string[]): number {
+  let events = 0;
+  let last: TraceLine | undefined;
+  const splitter = lineSplitter((line) => {
+    last = { kind: "event", event: { comm: line.slice(20, 24), srcAddr: line.slice(37, 49), srcPort: 1, dstAddr: line.slice(56, 69), dstPort: 2, time: line.slice(0, 19) } };
+    events++;
+  });
+  for (const c of chunks) splitter.push(c);
+  splitter.flush();
+  return last ? events : 0;
+}
+
 function plainSplit(chunks: string[]): number {
   let lines = 0;
   let pending = "";
@@ -68,6 +86,10 @@ export async function traceParserBenchmarks(): Promise<BenchResult[]> {
     () => plainSplit(chunks),
     2,
   );
+  const floorRuns: number[] = [];
+  for (let i = 0; i < r.runs_ms.length; i++) floorRuns.push(await timeIt(() => allocationFloor(chunks)));
+  r.allocation_floor_median_ms = round(median(floorRuns));
+  r.allocation_floor_ratio = round(median(floorRuns) / r.baseline_median_ms, 2);
   let atTenth = 0;
   gc();
   parseStream(chunks, () => {

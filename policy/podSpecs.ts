@@ -9,6 +9,7 @@
  * Every container list counts: containers, initContainers and ephemeralContainers.
  */
 import { POD_TEMPLATE_PATHS } from "../core/podTemplates";
+import { fieldPath } from "./shared";
 import type { ContainerRef, KubeObject, PodTemplate } from "./types";
 
 export const POD_BEARING_KINDS = [
@@ -58,7 +59,7 @@ function stringMap(value: unknown): Record<string, string> {
 }
 
 function joinPath(segments: readonly string[], next: string): string {
-  return segments.length === 0 ? next : `${segments.join(".")}.${next}`;
+  return fieldPath("", ...segments, next);
 }
 
 /** The pod template of a pod-bearing object, or undefined for any other kind (or a template with no spec). */
@@ -82,7 +83,7 @@ export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
         list,
         index,
         name: typeof c.name === "string" ? c.name : `${list}[${index}]`,
-        path: `${specPath}.${list}[${index}]`,
+        path: fieldPath(specPath, list, index),
         container: c,
       });
     });

@@ -43,13 +43,10 @@ export function parseYamlStream(text: string): YamlStream {
   // Violations of one document come together and share parents (a container's securityContext):
   // each parent is walked to once per document.
   let cachedDocument = -1;
-  const parents = new Map<string, Located>();
-  const walk = (key: string, from: number, segments: FieldSegments): Located => {
-    if (parents.has(key)) return parents.get(key);
-    const found = locateOffset(events, text, from, segments);
-    parents.set(key, found);
-    return found;
-  };
+  // By the object's path, then by the parent's path: the parent strings come from the split-field
+  // cache, so a lookup hashes no new string.
+  const objects = new Map<string, Located>();
+  const parents = new Map<string, Map<string, Located>>();
   return {
     documents,
     locate(document, objectPath, field) {
@@ -61,18 +58,25 @@ export function parseYamlStream(text: string): YamlStream {
       if (start === undefined) return undefined;
       if (cachedDocument !== document) {
         cachedDocument = document;
+        objects.clear();
         parents.clear();
       }
-      const objectKey = objectPath.join("/");
-      const inObject = walk(objectKey, start + 1, objectPath);
+      const objectKey = objectPath.length === 0 ? "" : objectPath.join("/");
+      let inObject = objects.get(objectKey);
+      if (inObject === undefined && !objects.has(objectKey)) objects.set(objectKey, (inObject = locateOffset(events, text, start + 1, objectPath)));
       if (inObject === undefined) return undefined;
       let offset = inObject.offset;
       if (inObject.complete) {
         const { segments, parent } = splitField(field);
-        const inParent = segments.length > 0 ? walk(`${objectKey}|${parent}`, inObject.node, segments.slice(0, -1)) : undefined;
-        if (inParent) {
-          offset = inParent.offset;
-          if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
+        if (segments.length > 0) {
+          let inParents = parents.get(objectKey);
+          if (inParents === undefined) parents.set(objectKey, (inParents = new Map()));
+          let inParent = inParents.get(parent);
+          if (inParent === undefined && !inParents.has(parent)) inParents.set(parent, (inParent = locateOffset(events, text, inObject.node, segments.slice(0, -1))));
+          if (inParent) {
+            offset = inParent.offset;
+            if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
+          }
         }
       }
       lineStarts ??= computeLineStarts(text);

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ReviewConfig, defaultConfig } from "../../policy/config";
-import { Violation, reviewDocuments } from "../../policy/review";
+import { Violation, reviewDocumentsInto, violationField, violationMessage } from "../../policy/review";
 import { parseYamlStream } from "../../policy/yamlStream";
 
 /** The path argument that means standard input. */
@@ -105,27 +105,28 @@ export function reviewText(file: string, text: string, config: ReviewConfig, rep
     report.notes.push(`${file}: empty, nothing to review`);
     return;
   }
-  const r = reviewDocuments(stream.documents, config);
   const firstWorkload = report.workloads.length;
-  report.reviewed += r.reviewed;
-  for (const w of r.workloads) report.workloads.push({ file, resource: w.resource });
-  for (const n of r.notes) report.notes.push(`${file}: ${n}`);
-  // Positions only for documents with violations: the events are already in memory.
-  for (const v of r.violations) {
-    const at = stream.locate(v.document, v.objectPath, v.field);
-    report.violations.push({
-      file,
-      line: at?.line ?? null,
-      column: at?.column ?? null,
-      resource: v.resource,
-      container: v.container,
-      rule: v.rule,
-      level: v.level,
-      field: v.field,
-      message: v.message,
-      workload: firstWorkload + v.workload,
-    });
-  }
+  report.reviewed += reviewDocumentsInto(stream.documents, config, {
+    workload: (resource) => report.workloads.push({ file, resource }),
+    note: (n) => report.notes.push(`${file}: ${n}`),
+    // Positions only for documents with violations: the events are already in memory.
+    finding: (f, rule, level, resource, document, objectPath, workload) => {
+      const field = violationField(f);
+      const at = stream.locate(document, objectPath, field);
+      report.violations.push({
+        file,
+        line: at?.line ?? null,
+        column: at?.column ?? null,
+        resource,
+        container: f.container ?? null,
+        rule,
+        level,
+        field,
+        message: violationMessage(f),
+        workload: firstWorkload + workload,
+      });
+    },
+  });
 }
 
 export function reviewPaths(paths: readonly string[], options: ReviewInputOptions = {}): ReviewReport {

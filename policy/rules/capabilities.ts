@@ -18,6 +18,7 @@ import { normalizeCapability } from "../../core/capabilities";
 import { addedCapabilities, isProbeContainer, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath } from "../shared";
 
 /** Pod Security Standards "baseline": the capabilities a container may add. */
 export const BASELINE_CAPABILITIES = [
@@ -40,12 +41,12 @@ export const capabilities: Rule = {
         const cap = normalizeCapability(String(raw));
         if (allowed.has(cap)) {
           const spelling = prefixedSpelling(raw);
-          if (spelling) findings.push({ container: c.name, field: `${c.path}.securityContext.capabilities.add[${i}]`, message: `${cap} ${spelling}` });
+          if (spelling) findings.push({ container: c.name, field: fieldPath(c.path, "securityContext", "capabilities", "add", i), message: `${cap} ${spelling}` });
           return;
         }
         findings.push({
           container: c.name,
-          field: `${c.path}.securityContext.capabilities.add[${i}]`,
+          field: fieldPath(c.path, "securityContext", "capabilities", "add", i),
           message: `adds ${cap === "ALL" ? "ALL capabilities" : cap}, which is not on the allow-list (${allowedList.join(", ") || "none"}); remove it${cap === "ALL" ? " and add only the names the program needs" : ""}`,
         });
       });

@@ -12,11 +12,17 @@
 import { normalizeCapability } from "../../core/capabilities";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath, sharedText } from "../shared";
 
 export function droppedCapabilities(container: Record<string, unknown>): string[] {
   const drop = field(container, "securityContext", "capabilities", "drop");
   return Array.isArray(drop) ? drop.map((d) => normalizeCapability(String(d))) : [];
 }
+
+const notDropped = sharedText(
+  (missing: string, dropped: string) =>
+    `does not drop ${missing}${dropped ? ` (drops ${dropped})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
+);
 
 export const dropAll: Rule = {
   name: "drop-all",
@@ -33,8 +39,8 @@ export const dropAll: Rule = {
       if (missing.length === 0) continue;
       findings.push({
         container: c.name,
-        field: `${c.path}.securityContext.capabilities.drop`,
-        message: `does not drop ${missing.join(", ")}${dropped.size ? ` (drops ${[...dropped].join(", ")})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
+        field: fieldPath(c.path, "securityContext", "capabilities", "drop"),
+        message: notDropped(missing.join(", "), [...dropped].join(", ")),
       });
     }
     return findings;

@@ -11,6 +11,7 @@
  */
 import { isEbpfWorkload } from "../ebpf";
 import type { Finding, PodTemplate, Rule } from "../types";
+import { fieldPath } from "../shared";
 
 export const ebpfHostUsers: Rule = {
   name: "ebpf-host-users",
@@ -21,7 +22,7 @@ export const ebpfHostUsers: Rule = {
     if (!isEbpfWorkload(pod) || pod.spec.hostUsers !== false) return [];
     return [
       {
-        field: `${pod.specPath}.hostUsers`,
+        field: fieldPath(pod.specPath, "hostUsers"),
         message:
           "sets hostUsers: false; capabilities in a pod user namespace do not count for bpf() and perf_event_open(), so the probe fails with \"operation not permitted\": remove hostUsers (or set it true)",
       },

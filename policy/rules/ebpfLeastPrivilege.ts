@@ -18,6 +18,7 @@
 import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
 import { addedCapabilities, ebpfProfile, isEbpfWorkload, isProbeContainer, kernelLabel, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
+import { fieldPath, sharedText } from "../shared";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 
 function notNeededReason(cap: string): string {
@@ -26,6 +27,10 @@ function notNeededReason(cap: string): string {
   if (!KNOWN_CAPABILITIES.has(cap)) return "not a Linux capability name: runc ignores it with a warning, other runtimes may reject the pod";
   return "no eBPF probe kind in the capability model needs it";
 }
+
+const notNeeded = sharedText(
+  (cap: string, scope: string, requiredList: string) => `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${requiredList}`,
+);
 
 export const ebpfLeastPrivilege: Rule = {
   name: "ebpf-least-privilege",
@@ -44,21 +49,21 @@ export const ebpfLeastPrivilege: Rule = {
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = normalizeCapability(String(raw));
-        const fieldPath = `${c.path}.securityContext.capabilities.add[${i}]`;
+        const at = fieldPath(c.path, "securityContext", "capabilities", "add", i);
         if (cap === "ALL") {
           findings.push({
             container: c.name,
-            field: fieldPath,
+            field: at,
             message: `adds ALL capabilities; ${scope} needs only ${requiredList}: replace ALL with those`,
           });
         } else if (required.has(cap)) {
           const spelling = prefixedSpelling(raw);
-          if (spelling) findings.push({ container: c.name, field: fieldPath, message: `${cap} ${spelling}` });
+          if (spelling) findings.push({ container: c.name, field: at, message: `${cap} ${spelling}` });
         } else {
           findings.push({
             container: c.name,
-            field: fieldPath,
-            message: `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${requiredList}`,
+            field: at,
+            message: notNeeded(cap, scope, requiredList),
           });
         }
       });

@@ -7,6 +7,7 @@
  * them false anyway; on node-based clusters they are real.)
  */
 import type { Finding, PodTemplate, Rule } from "../types";
+import { fieldPath } from "../shared";
 
 const FIELDS = {
   hostNetwork: "shares the node's network namespace",
@@ -23,7 +24,7 @@ export const hostNamespaces: Rule = {
     return (Object.keys(FIELDS) as (keyof typeof FIELDS)[])
       .filter((f) => pod.spec[f] === true)
       .map((f) => ({
-        field: `${pod.specPath}.${f}`,
+        field: fieldPath(pod.specPath, f),
         message: `${f}: true ${FIELDS[f]}; remove it or set ${f}: false`,
       }));
   },

@@ -17,6 +17,7 @@
 import { ebpfHostPathOf, ebpfProfile, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "../ebpf";
 import { checkedContainers, isRecord } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath, sharedText } from "../shared";
 
 const EBPF_PATH_USES: Record<string, string> = {
   "/sys/kernel/debug": "debugfs: legacy kprobes, tracepoint IDs and trace_pipe",
@@ -40,7 +41,7 @@ function writableMounts(pod: PodTemplate, volume: string, settings: RuleSettings
       if (isRecord(m) && m.name === volume && m.readOnly !== true) {
         out.push({
           container: c.name,
-          field: `${c.path}.volumeMounts[${i}].readOnly`,
+          field: fieldPath(c.path, "volumeMounts", i, "readOnly"),
           message: `mounts host path volume ${volume} writable; set readOnly: true`,
         });
       }
@@ -48,6 +49,11 @@ function writableMounts(pod: PodTemplate, volume: string, settings: RuleSettings
   }
   return out;
 }
+
+const ebpfPathNotNeeded = sharedText(
+  (name: string, path: string, ebpfPath: string, probeKinds: string) =>
+    `volume ${name} mounts ${path} (${EBPF_PATH_USES[ebpfPath]}), which probe kinds ${probeKinds} do not need; remove the volume and its volumeMounts${ebpfPath === "/sys/fs/bpf" ? "" : " (declare a tracefs probe kind in acs-ebpf.io/probe-kinds if the program really reads it)"}`,
+);
 
 export const hostPath: Rule = {
   name: "host-path",
@@ -60,7 +66,7 @@ export const hostPath: Rule = {
     const profile = isEbpfWorkload(pod) ? ebpfProfile(pod, settings) : undefined;
     const findings: Finding[] = [];
     for (const v of volumes) {
-      const fieldPath = `${pod.specPath}.volumes[${v.index}].hostPath.path`;
+      const at = fieldPath(pod.specPath, "volumes", v.index, "hostPath", "path");
       const allowed = (settings.allowedHostPaths ?? []).find((a) => underPrefix(v.path, a.pathPrefix));
       if (allowed) {
         if (allowed.readOnly) findings.push(...writableMounts(pod, v.name, settings));
@@ -73,12 +79,12 @@ export const hostPath: Rule = {
       }
       if (profile && ebpfPath) {
         findings.push({
-          field: fieldPath,
-          message: `volume ${v.name} mounts ${v.path} (${EBPF_PATH_USES[ebpfPath]}), which probe kinds ${profile.probeKinds.join(",")} do not need; remove the volume and its volumeMounts${ebpfPath === "/sys/fs/bpf" ? "" : " (declare a tracefs probe kind in acs-ebpf.io/probe-kinds if the program really reads it)"}`,
+          field: at,
+          message: ebpfPathNotNeeded(v.name, v.path, ebpfPath, profile.probeKinds.join(",")),
         });
       } else {
         findings.push({
-          field: fieldPath,
+          field: at,
           message: `volume ${v.name} mounts host path ${v.path || "(empty)"}; hostPath volumes reach the node's filesystem: use an emptyDir, configMap or persistent volume instead${(settings.allowedHostPaths ?? []).length ? `, or a path under ${settings.allowedHostPaths!.map((a) => a.pathPrefix).join(", ")}` : ""}`,
         });
       }

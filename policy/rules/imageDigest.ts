@@ -8,12 +8,17 @@
  */
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath, sharedText } from "../shared";
 
 export const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
 
 export function isDigestPinned(image: string): boolean {
   return DIGEST_REFERENCE.test(image.trim());
 }
+
+const notPinned = sharedText(
+  (image: string) => `image ${image} is not pinned by digest; use ${image.replace(/:[^:/]+$/, "")}@sha256:<digest> (e.g. the digest docker push or the image build reports)`,
+);
 
 export const imageDigest: Rule = {
   name: "image-digest",
@@ -25,10 +30,10 @@ export const imageDigest: Rule = {
       .filter((c) => typeof c.container.image !== "string" || !isDigestPinned(c.container.image))
       .map((c) => ({
         container: c.name,
-        field: `${c.path}.image`,
+        field: fieldPath(c.path, "image"),
         message:
           typeof c.container.image === "string" && c.container.image.trim() !== ""
-            ? `image ${c.container.image} is not pinned by digest; use ${c.container.image.replace(/:[^:/]+$/, "")}@sha256:<digest> (e.g. the digest docker push or the image build reports)`
+            ? notPinned(c.container.image)
             : "has no image; set an image pinned by digest (repository@sha256:<digest>)",
       }));
   },

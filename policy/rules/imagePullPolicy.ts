@@ -11,6 +11,7 @@
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { isDigestPinned } from "./imageDigest";
+import { fieldPath } from "../shared";
 
 function tagOf(image: string): string | undefined {
   const last = image.slice(image.lastIndexOf("/") + 1);
@@ -34,7 +35,7 @@ export const imagePullPolicy: Rule = {
       if (effective === "Always") continue;
       findings.push({
         container: c.name,
-        field: `${c.path}.imagePullPolicy`,
+        field: fieldPath(c.path, "imagePullPolicy"),
         message: `${policy === undefined ? `is not set, so ${effective} applies` : `is ${String(policy)}`} for movable tag ${image}: nodes keep whatever they pulled first; pin the image by digest, or set imagePullPolicy: Always`,
       });
     }

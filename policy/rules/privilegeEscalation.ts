@@ -9,6 +9,9 @@
  */
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath, sharedText } from "../shared";
+
+const escalation = sharedText((what: string) => `${what}; set allowPrivilegeEscalation: false`);
 
 export const privilegeEscalation: Rule = {
   name: "privilege-escalation",
@@ -22,8 +25,8 @@ export const privilegeEscalation: Rule = {
         const value = field(c.container, "securityContext", "allowPrivilegeEscalation");
         return {
           container: c.name,
-          field: `${c.path}.securityContext.allowPrivilegeEscalation`,
-          message: `${value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`}; set allowPrivilegeEscalation: false`,
+          field: fieldPath(c.path, "securityContext", "allowPrivilegeEscalation"),
+          message: escalation(value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`),
         };
       });
   },

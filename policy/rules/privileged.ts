@@ -9,6 +9,7 @@
  */
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath } from "../shared";
 
 export const privileged: Rule = {
   name: "privileged",
@@ -20,7 +21,7 @@ export const privileged: Rule = {
       .filter((c) => field(c.container, "securityContext", "privileged") === true)
       .map((c) => ({
         container: c.name,
-        field: `${c.path}.securityContext.privileged`,
+        field: fieldPath(c.path, "securityContext", "privileged"),
         message: "runs privileged (every capability and device, no seccomp); set privileged: false and add only the capabilities the program needs",
       }));
   },

@@ -14,6 +14,7 @@
 import { isProbeContainer } from "../ebpf";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath } from "../shared";
 
 export const runAsNonRoot: Rule = {
   name: "run-as-non-root",
@@ -26,17 +27,17 @@ export const runAsNonRoot: Rule = {
     const podValue = field(pod.spec, "securityContext", "runAsNonRoot");
     const containers = checkedContainers(pod, settings.exemptImages).filter((c) => !(exempt && isProbeContainer(pod, c)));
     if (podValue === false && containers.length > 0) {
-      findings.push({ field: `${pod.specPath}.securityContext.runAsNonRoot`, message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
+      findings.push({ field: fieldPath(pod.specPath, "securityContext", "runAsNonRoot"), message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
     }
     for (const c of containers) {
       const own = field(c.container, "securityContext", "runAsNonRoot");
       if (own === true) continue;
       if (own === false) {
-        findings.push({ container: c.name, field: `${c.path}.securityContext.runAsNonRoot`, message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
+        findings.push({ container: c.name, field: fieldPath(c.path, "securityContext", "runAsNonRoot"), message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
       } else if (podValue !== true) {
         findings.push({
           container: c.name,
-          field: `${c.path}.securityContext.runAsNonRoot`,
+          field: fieldPath(c.path, "securityContext", "runAsNonRoot"),
           message: "is not set and the pod does not set it; set securityContext.runAsNonRoot: true on the pod (or on every container)",
         });
       }

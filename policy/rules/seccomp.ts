@@ -16,6 +16,7 @@
  */
 import { checkedContainers, field, isRecord } from "../podSpecs";
 import type { ContainerRef, Finding, PodTemplate, Rule, RuleSettings } from "../types";
+import { fieldPath, sharedText } from "../shared";
 
 export const POD_SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 export const CONTAINER_SECCOMP_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
@@ -43,7 +44,7 @@ function fromAnnotation(value: string | undefined, at: string): Profile | undefi
 
 function podProfile(pod: PodTemplate): Profile | undefined {
   return (
-    fromField(field(pod.spec, "securityContext", "seccompProfile"), `${pod.specPath}.securityContext.seccompProfile`) ??
+    fromField(field(pod.spec, "securityContext", "seccompProfile"), fieldPath(pod.specPath, "securityContext", "seccompProfile")) ??
     fromAnnotation(pod.metadata.annotations[POD_SECCOMP_ANNOTATION], `${pod.metadataPath}.annotations["${POD_SECCOMP_ANNOTATION}"]`)
   );
 }
@@ -51,7 +52,7 @@ function podProfile(pod: PodTemplate): Profile | undefined {
 function containerProfile(pod: PodTemplate, c: ContainerRef): Profile | undefined {
   const key = `${CONTAINER_SECCOMP_ANNOTATION_PREFIX}${c.name}`;
   return (
-    fromField(field(c.container, "securityContext", "seccompProfile"), `${c.path}.securityContext.seccompProfile`) ??
+    fromField(field(c.container, "securityContext", "seccompProfile"), fieldPath(c.path, "securityContext", "seccompProfile")) ??
     fromAnnotation(pod.metadata.annotations[key], `${pod.metadataPath}.annotations["${key}"]`)
   );
 }
@@ -59,6 +60,10 @@ function containerProfile(pod: PodTemplate, c: ContainerRef): Profile | undefine
 function describe(p: Profile): string {
   return p.type === "Localhost" ? `Localhost (${p.file ?? "no file"})` : p.type;
 }
+
+const noProfile = sharedText(
+  (accepted: string) => `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
+);
 
 export const seccomp: Rule = {
   name: "seccomp",
@@ -86,8 +91,8 @@ export const seccomp: Rule = {
       } else if (!podLevel && !settings.allowUnsetProfile) {
         findings.push({
           container: c.name,
-          field: `${c.path}.securityContext.seccompProfile`,
-          message: `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
+          field: fieldPath(c.path, "securityContext", "seccompProfile"),
+          message: noProfile(accepted),
         });
       }
     }

@@ -9,6 +9,7 @@
  */
 import { isRecord } from "../podSpecs";
 import type { Finding, PodTemplate, Rule } from "../types";
+import { fieldPath, sharedText } from "../shared";
 
 function usedNames(pod: PodTemplate): Set<string> {
   const used = new Set<string>();
@@ -20,6 +21,8 @@ function usedNames(pod: PodTemplate): Set<string> {
   }
   return used;
 }
+
+const unmounted = sharedText((type: string, name: string) => `${type} volume ${name} is mounted by no container; remove it`);
 
 export const unusedVolumes: Rule = {
   name: "unused-volumes",
@@ -34,7 +37,7 @@ export const unusedVolumes: Rule = {
     volumes.forEach((v, i) => {
       if (!isRecord(v) || typeof v.name !== "string" || used.has(v.name)) return;
       const type = Object.keys(v).find((k) => k !== "name") ?? "volume";
-      findings.push({ field: `${pod.specPath}.volumes[${i}]`, message: `${type} volume ${v.name} is mounted by no container; remove it` });
+      findings.push({ field: fieldPath(pod.specPath, "volumes", i), message: unmounted(type, v.name) });
     });
     return findings;
   },

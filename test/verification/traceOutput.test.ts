@@ -147,3 +147,74 @@ describe("properties", () => {
     );
   });
 });
+
+/** parseTraceLine as it was before its fast path (regular expressions only): the oracle the fast path must agree with. */
+function regexParseTraceLine(line: string) {
+  const text = line.replace(/\r$/, "");
+  if (text.length > 4096) return { kind: "garbage", text: text.slice(0, 4096) };
+  const m = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) ([\s\S]*)$/.exec(text);
+  const time = m ? m[1] : undefined;
+  const body = m ? m[2] : text;
+  if (/^Comm\s+Src addr\s+Port\s+->\s+Dest addr\s+Port\s*$/.test(body)) return time ? { kind: "header", time } : { kind: "header" };
+  if (body.trim() === "received signal, exiting..") return time ? { kind: "shutdown", time } : { kind: "shutdown" };
+  const e = /^([\s\S]*?)[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]+->[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]*$/.exec(body);
+  const ip = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+  if (e && Number(e[3]) <= 65535 && Number(e[5]) <= 65535 && ip.test(e[2]) && ip.test(e[4])) {
+    const nul = e[1].indexOf("\u0000");
+    const comm = (nul >= 0 ? e[1].slice(0, nul) : e[1]).replace(/[ \t]+$/, "");
+    const event: TraceEvent = { comm, srcAddr: e[2], srcPort: Number(e[3]), dstAddr: e[4], dstPort: Number(e[5]) };
+    if (time !== undefined) event.time = time;
+    return { kind: "event", event };
+  }
+  if (time !== undefined) return { kind: "message", time, text: body };
+  return { kind: "garbage", text };
+}
+
+describe("the fast path agrees with the regular-expression parser", () => {
+  // Pieces of event lines and the ways they can go wrong: NUL padding in and after the comm,
+  // blanks and other whitespace, leading zeros, out-of-range octets and ports, stray arrows, CR.
+  const piece = fc.constantFrom(
+    "2024/12/17 08:40:49 ", "2024/12/17 08:40:4 ", "bash", "a b", "Web Content", "\u0000", "\u0000\u0000\u0000", " ", "  ", "\t", "\u00a0", "\u2003", "\v",
+    "1.2.3.4", "172.20.87.70", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "0.0.0.0", "80", "65535", "65536", "99999", "123456", "0", "007",
+    "->", "-", ">", "\r", "x", "Comm", "Port", "é",
+  );
+  test("on lines built from event pieces", () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const line = pieces.join("");
+        expect(parseTraceLine(line)).toEqual(regexParseTraceLine(line));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  test("on the tracer's own lines with any comm and any ports", () => {
+    let events = 0;
+    // Mostly valid fields, so that most lines are events and the comm's edge cases are reached.
+    const octet = fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 255 }).map(String), weight: 40 },
+      { arbitrary: fc.constantFrom("256", "300", "00", "01", "1a"), weight: 1 },
+    );
+    const ip = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
+    const comm = fc.string({ unit: fc.constantFrom("a", " ", "\t", "\u0000", "-", "1", ".", "\u00a0"), maxLength: 18 });
+    const port = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 65535 }), weight: 20 }, { arbitrary: fc.integer({ min: 65536, max: 200000 }), weight: 1 });
+    fc.assert(
+      fc.property(comm, ip, port, ip, port, fc.constantFrom("", "\r", "  ", " \t"), (c, src, sport, dst, dport, tail) => {
+        const line = goEventLine("2025/01/02 03:04:05", c, src, sport, dst, dport) + tail;
+        const expected = regexParseTraceLine(line);
+        if (expected.kind === "event") events++;
+        expect(parseTraceLine(line)).toEqual(expected);
+      }),
+      { numRuns: 10000 },
+    );
+    expect(events).toBeGreaterThan(5000);
+  });
+  test("on any string", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 120 }), (s) => {
+        expect(parseTraceLine(s)).toEqual(regexParseTraceLine(s));
+        expect(parseTraceLine(`2024/12/17 08:40:49 ${s}`)).toEqual(regexParseTraceLine(`2024/12/17 08:40:49 ${s}`));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
