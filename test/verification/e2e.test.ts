@@ -238,6 +238,7 @@ describe("failure classes (v5.channel.k8s.io)", () => {
   test("garbage and unrelated events around the real ones do not confuse the match", async () => {
     const c = await cluster1([pod("wb-0", {}, "garbage")]);
     const result = await driver.check(c.kubeconfig, options({ target: "127.0.0.1:23453" }));
+    expect(result.failure).toBeNull(); // first: a failure shows its diagnosis
     expect(result.verified).toBe(true);
     expect(result.matchedEvent).toMatchObject({ comm: "bash", dstPort: 23453 });
     expect(result.sampleEvents.map((e) => e.comm)).toContain("ilogtail");
