@@ -43,6 +43,13 @@ export function parseInvocation(args: readonly string[], cwd: string): Invocatio
   return { command, projectDir };
 }
 
+/** The project's runtime (Pulumi.yaml `runtime`: a name or `{ name, options }`). */
+export function projectRuntime(projectDir: string): string {
+  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { runtime?: unknown };
+  const r = project.runtime;
+  return typeof r === "string" ? r : typeof r === "object" && r !== null && typeof (r as { name?: unknown }).name === "string" ? (r as { name: string }).name : "nodejs";
+}
+
 /** The program's entry file: Pulumi.yaml's `main` (relative to the project, or absolute), default index.ts. */
 export function programEntry(projectDir: string): string {
   const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { main?: unknown };
@@ -108,7 +115,8 @@ async function main(args: string[]): Promise<number> {
 
   let served: Awaited<ReturnType<typeof serveProgram>> | undefined;
   let cliArgs = args;
-  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client"))) {
+  // A nodejs program is served here; yaml goes to the YAML language host on PATH (./build.ts).
+  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client")) && projectRuntime(projectDir) === "nodejs") {
     served = await serveProgram(programEntry(projectDir));
     cliArgs = [...args, `--client=${served.address}`, "--exec-kind", "auto.inline"];
   }
