@@ -27,7 +27,9 @@ export function packageVersion(): string {
 if (require.main === module) {
   // Tells the components they run for another language (no dynamic provider: pulumi/pulumi#5455).
   markComponentProvider();
-  componentProviderHost({ dirname: __dirname, name: PACKAGE_NAME, version: packageVersion(), components: COMPONENTS }).catch((err: Error) => {
+  // `version` is read by the host (the typings leave it out): the schema carries the library's version.
+  const options = { dirname: __dirname, name: PACKAGE_NAME, version: packageVersion(), components: COMPONENTS };
+  componentProviderHost(options).catch((err: Error) => {
     console.error(`acs-ebpf component provider: ${err.message}`);
     process.exit(1);
   });

@@ -11,6 +11,7 @@ const sources = () => ({
   lock: JSON.parse(read("package-lock.json")),
   cli: { goMod: read("tools/pulumi-engine/cli/go.mod"), goSum: read("tools/pulumi-engine/cli/go.sum") },
   kubernetes: { goMod: read("tools/pulumi-engine/kubernetes/go.mod"), goSum: read("tools/pulumi-engine/kubernetes/go.sum"), mainGo: read("tools/pulumi-engine/kubernetes/main.go") },
+  yaml: { goMod: read("tools/pulumi-engine/yaml/go.mod"), goSum: read("tools/pulumi-engine/yaml/go.sum") },
   goVersion: "go1.26.8",
 });
 
@@ -19,7 +20,7 @@ describe("engine parts", () => {
     const src = sources();
     const parts = engineParts(src);
     const sdk = lockedVersion(src.lock, "@pulumi/pulumi");
-    expect(parts.map((p) => p.binary)).toEqual(["pulumi", "pulumi-resource-kubernetes", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]);
+    expect(parts.map((p) => p.binary)).toEqual(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "pulumi-resource-acs-ebpf", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]);
     expect(parts[0].version).toBe(`v${sdk}`);
     expect(parts[0].cacheKey).toMatch(new RegExp(`^pulumi-v${sdk.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
     const otherGo = engineParts({ ...src, goVersion: "go1.27.0" });
@@ -27,6 +28,10 @@ describe("engine parts", () => {
     const otherMain = engineParts({ ...src, kubernetes: { ...src.kubernetes, mainGo: "package main // changed" } });
     expect(otherMain[1].cacheKey).not.toBe(parts[1].cacheKey);
     expect(otherMain[0].cacheKey).toBe(parts[0].cacheKey);
+    const yamlHost = parts.find((p) => p.binary === "pulumi-language-yaml")!;
+    expect(yamlHost.origin).toMatch(/^github\.com\/pulumi\/pulumi-yaml\/cmd\/pulumi-language-yaml@v1\.\d+\.\d+ /);
+    const otherYaml = engineParts({ ...src, yaml: { ...src.yaml, goSum: "changed" } });
+    expect(otherYaml.find((p) => p.binary === "pulumi-language-yaml")!.cacheKey).not.toBe(yamlHost.cacheKey);
   });
 
   test("a wrapper at another version than package-lock is refused, naming both", () => {

@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CLI_MODULE, CLI_PACKAGE, EnginePart, KUBERNETES_MODULE, engineParts } from "./parts";
+import { CLI_MODULE, CLI_PACKAGE, EnginePart, KUBERNETES_MODULE, YAML_MODULE, YAML_PACKAGE, engineParts } from "./parts";
 
 export const ENGINE_DIR = __dirname;
 export const REPO_ROOT = path.resolve(__dirname, "../..");
@@ -47,6 +47,7 @@ function readSources() {
       goSum: read("tools/pulumi-engine/kubernetes/go.sum"),
       mainGo: read("tools/pulumi-engine/kubernetes/main.go"),
     },
+    yaml: { goMod: read("tools/pulumi-engine/yaml/go.mod"), goSum: read("tools/pulumi-engine/yaml/go.sum") },
     goVersion: go(["env", "GOVERSION"], REPO_ROOT).trim(),
   };
 }
@@ -124,6 +125,16 @@ function buildKubernetes(part: EnginePart): Built {
   });
 }
 
+/** The Pulumi YAML language host, through its wrapper module (cold: about a minute after the CLI's modules). */
+function buildYaml(part: EnginePart): Built {
+  const wrapper = path.join(ENGINE_DIR, "yaml");
+  return buildInto(part, (_stage, bin) => {
+    const origin = moduleOrigin(YAML_MODULE, part.version, wrapper);
+    go(["build", "-trimpath", "-ldflags", "-s -w", "-o", bin, YAML_PACKAGE], wrapper);
+    return { commit: origin.commit, tag: origin.ref, goVersion: go(["env", "GOVERSION"], wrapper).trim() };
+  });
+}
+
 export interface Engine {
   parts: EnginePart[];
   /** Binary name → absolute path. */
@@ -136,7 +147,7 @@ export interface Engine {
 /** The engine, built if the cache does not have this version yet. */
 export function ensureEngine(): Engine {
   const parts = engineParts(readSources());
-  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes };
+  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes, "pulumi-language-yaml": buildYaml };
   const built = parts.filter((p) => builders[p.binary]).map((p) => builders[p.binary](p));
   const paths: Record<string, string> = {};
   const provenance: Record<string, Record<string, unknown>> = {};

@@ -11,12 +11,20 @@ export const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
 export const CLI_MODULE = "github.com/pulumi/pulumi/pkg/v3";
 export const SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3";
 export const KUBERNETES_MODULE = "github.com/pulumi/pulumi-kubernetes/provider/v4";
+/** The Pulumi YAML language host (its own release line; the wrapper tools/pulumi-engine/yaml pins it). */
+export const YAML_MODULE = "github.com/pulumi/pulumi-yaml";
+export const YAML_PACKAGE = "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml";
 /** Modules we would build but the module proxy does not serve (checked 2026-11-26 with `go list -m -versions`). */
 export const NOT_SERVED = [
   {
     binary: "pulumi-language-nodejs",
     module: "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3",
     instead: "program commands (up, preview, refresh, destroy) run the program in the `npm run pulumi` process through @pulumi/pulumi's Automation API language server (the inline-program path, `--client`)",
+  },
+  {
+    binary: "pulumi-language-python",
+    module: "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3",
+    instead: "the Python SDK of the acs-ebpf package is generated with pkg/codegen/python (tools/pulumi-engine/python-sdk); Python programs cannot be run by this engine yet",
   },
   {
     binary: "pulumi-resource-docker",
@@ -71,6 +79,8 @@ export interface EngineSources {
   /** go.mod and go.sum of tools/pulumi-engine/cli and tools/pulumi-engine/kubernetes (and its main.go). */
   cli: { goMod: string; goSum: string };
   kubernetes: { goMod: string; goSum: string; mainGo: string };
+  /** go.mod and go.sum of tools/pulumi-engine/yaml. */
+  yaml: { goMod: string; goSum: string };
   /** `go env GOVERSION`, part of the cache key. */
   goVersion: string;
 }
@@ -100,6 +110,8 @@ export function engineParts(src: EngineSources): EnginePart[] {
   const pseudo = parsePseudoVersion(kubernetesVersion);
   const kubernetesSdk = lockedVersion(src.lock, "@pulumi/kubernetes");
   const policy = lockedVersion(src.lock, "@pulumi/policy");
+  const yamlVersion = requiredVersion(src.yaml.goMod, YAML_MODULE);
+  if (!yamlVersion) throw new Error(`tools/pulumi-engine/yaml/go.mod: ${YAML_MODULE} is not required`);
   return [
     {
       binary: "pulumi",
@@ -117,6 +129,17 @@ export function engineParts(src: EngineSources): EnginePart[] {
         kubernetesVersion === `v${kubernetesSdk}`
           ? undefined
           : `@pulumi/kubernetes ${kubernetesSdk} asks for ${kubernetesSdk}; the proxy serves no provider/v4 commit of that release, so this is the nearest one it serves, used from PATH`,
+    },
+    {
+      binary: "pulumi-language-yaml",
+      version: yamlVersion,
+      origin: `${YAML_PACKAGE}@${yamlVersion} (wrapper module tools/pulumi-engine/yaml)`,
+      cacheKey: key("yaml", yamlVersion, src.goVersion, [src.yaml.goMod, src.yaml.goSum]),
+    },
+    {
+      binary: "pulumi-resource-acs-ebpf",
+      version: src.lock.packages?.[""]?.version ?? "0.0.0",
+      origin: "launcher tools/pulumi-engine/plugins → provider/index.ts (the acs-ebpf component provider)",
     },
     {
       binary: "pulumi-resource-pulumi-nodejs",

@@ -1,0 +1,64 @@
+/**
+ * The components from other languages through the component provider (provider/, the
+ * pulumi-resource-acs-ebpf plugin on the engine's PATH): the YAML consumer (the real Pulumi YAML
+ * language host) and the TypeScript reference, each `pulumi up` on a render-to-directory stack;
+ * their Kubernetes objects must be equal, with the self-test as the probe's startupProbe.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { compareObjects, objectsFromYaml, readYamlTree, KubernetesObject } from "./support/yamlObjects";
+import { REPO, Workspace, createWorkspace, expectSuccess } from "./support/workspace";
+
+let ws: Workspace;
+const objects: Record<string, Map<string, KubernetesObject>> = {};
+const outputs: Record<string, Record<string, unknown>> = {};
+
+/** Copies an example's project files into the workspace (the TypeScript one's main re-exports the example). */
+function project(example: string): string {
+  const src = path.join(REPO, "examples", example);
+  if (example === "typescript-consumer") {
+    const dir = ws.project(example, { projectFile: path.join(src, "Pulumi.yaml"), entry: path.join(src, "index.ts"), stackFiles: [path.join(src, "Pulumi.dev.yaml")] });
+    return dir;
+  }
+  const dir = path.join(ws.root, example);
+  fs.mkdirSync(dir);
+  for (const f of fs.readdirSync(src)) if (fs.statSync(path.join(src, f)).isFile()) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  return dir;
+}
+
+async function deploy(example: string) {
+  const dir = project(example);
+  expectSuccess(await ws.pulumi(dir, ["stack", "init", "dev"]), `${example}: stack init`);
+  const up = expectSuccess(await ws.pulumi(dir, ["up", "--stack", "dev", "--yes"]), `${example}: pulumi up`);
+  objects[example] = objectsFromYaml(readYamlTree(path.join(dir, "out")));
+  outputs[example] = JSON.parse(expectSuccess(await ws.pulumi(dir, ["stack", "output", "--stack", "dev", "--json"]), `${example}: stack output`).stdout);
+  return up;
+}
+
+beforeAll(() => {
+  ws = createWorkspace();
+});
+afterAll(() => ws?.cleanup());
+
+test("the TypeScript reference: the workbench and the shop Deployment with the probe", async () => {
+  await deploy("typescript-consumer");
+  expect([...objects["typescript-consumer"].keys()].sort()).toEqual([
+    "apps/v1/Deployment/ebpf-workbench/workbench",
+    "apps/v1/Deployment/shop/shop",
+    "v1/Namespace//ebpf-workbench",
+  ]);
+  // The self-test is the startupProbe of the workbench and of the sidecar.
+  type PodSpec = { containers: { startupProbe?: unknown }[]; initContainers?: { startupProbe?: unknown }[] };
+  const podSpec = (key: string) => (objects["typescript-consumer"].get(key) as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+  expect(podSpec("apps/v1/Deployment/ebpf-workbench/workbench").containers[0].startupProbe).toMatchObject({ exec: { command: ["/usr/local/bin/ebpf-selftest"] } });
+  expect(podSpec("apps/v1/Deployment/shop/shop").initContainers![0].startupProbe).toMatchObject({ exec: { command: ["/usr/local/bin/ebpf-selftest"] } });
+});
+
+test("the YAML consumer (Pulumi YAML language host + component provider) renders the same objects", async () => {
+  const up = await deploy("yaml-consumer");
+  expect(up.output).toMatch(/acs-ebpf:index:EbpfWorkbench\s+workbench\s+created/);
+  expect(up.output).toMatch(/pulumi\/pulumi#5455/); // the dynamic-provider verification is left out, and says why
+  expect(compareObjects(objects["typescript-consumer"], objects["yaml-consumer"])).toEqual({ missing: [], extra: [], different: [] });
+  expect(outputs["yaml-consumer"].capabilities).toEqual(outputs["typescript-consumer"].capabilities);
+  expect(outputs["yaml-consumer"].imageRef).toEqual(outputs["typescript-consumer"].imageRef);
+});
