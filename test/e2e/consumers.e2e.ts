@@ -1,13 +1,16 @@
 /**
  * The components from other languages through the component provider (provider/, the
  * pulumi-resource-acs-ebpf plugin on the engine's PATH): the YAML consumer (the real Pulumi YAML
- * language host) and the TypeScript reference, each `pulumi up` on a render-to-directory stack;
- * their Kubernetes objects must be equal, with the self-test as the probe's startupProbe.
+ * language host), the Python consumer (its SDK generated from the inferred schema, the program
+ * served by the Python SDK's inline language server) and the TypeScript reference, each `pulumi up`
+ * on a render-to-directory stack; their Kubernetes objects must be equal, with the self-test as the
+ * probe's startupProbe.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { compareObjects, objectsFromYaml, readYamlTree, KubernetesObject } from "./support/yamlObjects";
 import { REPO, Workspace, createWorkspace, expectSuccess } from "./support/workspace";
+import { addPythonPackage } from "../../tools/pulumi-engine/pythonPackage";
 
 let ws: Workspace;
 const objects: Record<string, Map<string, KubernetesObject>> = {};
@@ -28,6 +31,8 @@ function project(example: string): string {
 
 async function deploy(example: string) {
   const dir = project(example);
+  // `pulumi package add <repo>/provider`, as this engine does it for Python (no Python language host).
+  if (example === "python-consumer") addPythonPackage(dir, ws.env);
   expectSuccess(await ws.pulumi(dir, ["stack", "init", "dev"]), `${example}: stack init`);
   const up = expectSuccess(await ws.pulumi(dir, ["up", "--stack", "dev", "--yes"]), `${example}: pulumi up`);
   objects[example] = objectsFromYaml(readYamlTree(path.join(dir, "out")));
@@ -61,4 +66,12 @@ test("the YAML consumer (Pulumi YAML language host + component provider) renders
   expect(compareObjects(objects["typescript-consumer"], objects["yaml-consumer"])).toEqual({ missing: [], extra: [], different: [] });
   expect(outputs["yaml-consumer"].capabilities).toEqual(outputs["typescript-consumer"].capabilities);
   expect(outputs["yaml-consumer"].imageRef).toEqual(outputs["typescript-consumer"].imageRef);
+});
+
+test("the Python consumer (generated SDK, component provider) renders the same objects", async () => {
+  const up = await deploy("python-consumer");
+  expect(up.output).toMatch(/acs-ebpf:index:EbpfSidecarWorkload\s+shop\s+created/);
+  expect(up.output).toMatch(/pulumi\/pulumi#5455/);
+  expect(compareObjects(objects["typescript-consumer"], objects["python-consumer"])).toEqual({ missing: [], extra: [], different: [] });
+  expect(outputs["python-consumer"]).toEqual({ ...outputs["yaml-consumer"] });
 });

@@ -24,7 +24,7 @@ export const NOT_SERVED = [
   {
     binary: "pulumi-language-python",
     module: "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3",
-    instead: "the Python SDK of the acs-ebpf package is generated with pkg/codegen/python (tools/pulumi-engine/python-sdk); Python programs cannot be run by this engine yet",
+    instead: "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-python-sdkgen",
   },
   {
     binary: "pulumi-resource-docker",
@@ -81,6 +81,8 @@ export interface EngineSources {
   kubernetes: { goMod: string; goSum: string; mainGo: string };
   /** go.mod and go.sum of tools/pulumi-engine/yaml. */
   yaml: { goMod: string; goSum: string };
+  /** go.mod, go.sum and main.go of tools/pulumi-engine/python-sdk. */
+  pythonSdk: { goMod: string; goSum: string; mainGo: string };
   /** `go env GOVERSION`, part of the cache key. */
   goVersion: string;
 }
@@ -97,12 +99,14 @@ function key(name: string, version: string, goVersion: string, files: string[]):
 export function engineParts(src: EngineSources): EnginePart[] {
   const sdkVersion = lockedVersion(src.lock, "@pulumi/pulumi");
   const want = `v${sdkVersion}`;
-  for (const module of [CLI_MODULE, SDK_MODULE]) {
-    const got = requiredVersion(src.cli.goMod, module);
-    if (got !== want) {
-      throw new Error(
-        `tools/pulumi-engine/cli/go.mod: ${module} ${got ?? "(not required)"} is not accepted; expected ${want}, the @pulumi/pulumi version in package-lock.json (then run go mod tidy there)`,
-      );
+  for (const [wrapper, goMod] of [["cli", src.cli.goMod], ["python-sdk", src.pythonSdk.goMod]]) {
+    for (const module of [CLI_MODULE, SDK_MODULE]) {
+      const got = requiredVersion(goMod, module);
+      if (got !== want) {
+        throw new Error(
+          `tools/pulumi-engine/${wrapper}/go.mod: ${module} ${got ?? "(not required)"} is not accepted; expected ${want}, the @pulumi/pulumi version in package-lock.json (then run go mod tidy there)`,
+        );
+      }
     }
   }
   const kubernetesVersion = requiredVersion(src.kubernetes.goMod, KUBERNETES_MODULE);
@@ -135,6 +139,12 @@ export function engineParts(src: EngineSources): EnginePart[] {
       version: yamlVersion,
       origin: `${YAML_PACKAGE}@${yamlVersion} (wrapper module tools/pulumi-engine/yaml)`,
       cacheKey: key("yaml", yamlVersion, src.goVersion, [src.yaml.goMod, src.yaml.goSum]),
+    },
+    {
+      binary: "pulumi-python-sdkgen",
+      version: want,
+      origin: `tools/pulumi-engine/python-sdk on ${CLI_MODULE}@${want} codegen/python (what \`package gen-sdk --language python\` runs inside the Python language host)`,
+      cacheKey: key("python-sdkgen", want, src.goVersion, [src.pythonSdk.goMod, src.pythonSdk.goSum, src.pythonSdk.mainGo]),
     },
     {
       binary: "pulumi-resource-acs-ebpf",
