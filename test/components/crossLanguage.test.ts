@@ -39,7 +39,7 @@ describe("EbpfSidecarWorkload", () => {
     const mine = registered.slice(before);
     expect(mine.map((r) => r.type)).toEqual(["acs-ebpf:index:EbpfSidecarWorkload", "kubernetes:apps/v1:Deployment"]);
     const transformed = ebpfSidecarTransform({ ...PROBE, onApplied: () => undefined })({ type: "kubernetes:apps/v1:Deployment", name: "shop", custom: true, props: shop(OPTED_IN), opts: {} });
-    expect(await valueOf(pulumi.output(mine[1].inputs))).toEqual(await valueOf(pulumi.output(transformed!.props)));
+    expect(await valueOf(pulumi.output(mine[1].inputs))).toEqual(await valueOf(pulumi.output((transformed as pulumi.ResourceTransformResult).props)));
     const probe = (mine[1].inputs as any).spec.template.spec.initContainers[0];
     expect(probe.startupProbe.exec.command).toEqual([SELFTEST_PATH]);
     expect(component.style).toBe("native");
