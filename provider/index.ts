@@ -1,35 +1,35 @@
 /**
  * The acs-ebpf component provider: serves the components to every Pulumi language. The schema is
  * inferred by @pulumi/pulumi's provider/experimental analyzer from the component classes and their
- * `…Args` interfaces (doc comments become descriptions); nothing is hand-written. Run by
- * PulumiPlugin.yaml (a CLI with the Node.js language host) or by the `pulumi-resource-acs-ebpf`
- * launcher (tools/pulumi-engine/plugins), which starts this file with tsx.
+ * `…Args` interfaces (doc comments become descriptions); nothing is hand-written.
+ *
+ * Two ways in, one result: a CLI with the Node.js language host runs PulumiPlugin.yaml, whose
+ * run-plugin requires this module and hosts the component classes it exports, named and versioned
+ * by ./package.json; the `pulumi-resource-acs-ebpf` launcher (tools/pulumi-engine/plugins) runs this
+ * file with tsx, and the block at the end hosts the same classes with the same name and version.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
 import { markComponentProvider } from "../components/crossLanguage";
 import { EbpfWorkbench } from "../components/ebpfWorkbench";
 import { EbpfSidecarWorkload } from "../components/ebpfSidecarWorkload";
 
+// Loaded as the provider (either way in): the components run for another language, so the
+// workbench leaves out the dynamic-provider verification (pulumi/pulumi#5455) and says why.
+markComponentProvider();
+
 export { EbpfWorkbench, EbpfSidecarWorkload };
 
+// The manifest the Node.js host names and versions the provider by: one source for both ways in.
+const manifest: { name: string; version: string } = require("./package.json");
+
 /** The package name in every type token (`acs-ebpf:index:EbpfWorkbench`) and the plugin's name. */
-export const PACKAGE_NAME = "acs-ebpf";
+export const PACKAGE_NAME = manifest.name;
 /** The components this provider exposes. */
 export const COMPONENTS = [EbpfWorkbench, EbpfSidecarWorkload];
 
-/** The library's version: one source, the repository's package.json. */
-export function packageVersion(): string {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).version;
-}
-
 if (require.main === module) {
-  // Tells the components they run for another language (no dynamic provider: pulumi/pulumi#5455).
-  markComponentProvider();
-  // `version` is read by the host (the typings leave it out): the schema carries the library's version.
-  const options = { dirname: __dirname, name: PACKAGE_NAME, version: packageVersion(), components: COMPONENTS };
-  componentProviderHost(options).catch((err: Error) => {
+  componentProviderHost({ dirname: path.resolve(__dirname), name: PACKAGE_NAME, components: COMPONENTS }).catch((err: Error) => {
     console.error(`acs-ebpf component provider: ${err.message}`);
     process.exit(1);
   });

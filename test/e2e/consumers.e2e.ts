@@ -78,3 +78,17 @@ test("the Python consumer (generated SDK, component provider) renders the same o
   expect(compareObjects(objects["typescript-consumer"], objects["python-consumer"])).toEqual({ missing: [], extra: [], different: [] });
   expect(outputs["python-consumer"]).toEqual({ ...outputs["yaml-consumer"] });
 });
+
+test("PulumiPlugin.yaml's path: @pulumi/pulumi's run-plugin (what the Node.js host starts) serves the launcher's schema", async () => {
+  // The Node.js language host is not built here (not served); its RunPlugin starts cmd/run-plugin
+  // on the plugin folder, which this stand-in does the same way.
+  const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [REPO] });
+  const provider = path.join(REPO, "provider");
+  const viaRunPlugin = path.join(ws.root, "pulumi-resource-acs-ebpf");
+  fs.writeFileSync(viaRunPlugin, `#!/bin/sh\nexec node ${runPlugin} --pwd ${provider} ${provider} "$@"\n`, { mode: 0o755 });
+  const schema = async (plugin: string) => JSON.parse(expectSuccess(await ws.pulumi(ws.root, ["package", "get-schema", plugin]), `get-schema ${plugin}`).stdout);
+  const hosted = await schema(viaRunPlugin);
+  expect(hosted.name).toBe("acs-ebpf");
+  expect(Object.keys(hosted.resources).sort()).toEqual(["acs-ebpf:index:EbpfSidecarWorkload", "acs-ebpf:index:EbpfWorkbench"]);
+  expect(hosted).toEqual(await schema(path.join(REPO, "tools", "pulumi-engine", "plugins", "pulumi-resource-acs-ebpf")));
+});
