@@ -18,3 +18,8 @@ export function isComponentProvider(): boolean {
 export const CROSS_LANGUAGE_VERIFICATION_NOTE =
   "the tcp_connect verification is a Pulumi dynamic provider, which cannot run for a program in another language (pulumi/pulumi#5455): " +
   "the in-pod self-test (selfTest, the startupProbe) verifies eBPF instead; run `npm run verify` after `pulumi up` for the exec-based check";
+
+/** Why the workbench's sidecar placement does nothing for another language, and what does. */
+export const CROSS_LANGUAGE_SIDECAR_NOTE =
+  "placement sidecar makes a TypeScript resource transform (sidecarTransform), which cannot reach a program in another language: " +
+  "declare each application workload with EbpfSidecarWorkload instead (the same probe, the same settings)";

@@ -8,7 +8,7 @@ import { planWorkbenchImage, WorkbenchBuildArgs } from "../core/imagePlan";
 import { Placement, checkPlacement } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
 import { COMPONENT_TYPES } from "../core/workload";
-import { CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider } from "./crossLanguage";
+import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider } from "./crossLanguage";
 import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
 import { ebpfSidecarTransform } from "./ebpfSidecar";
 import { TcpConnectVerification, validateVerificationArgs } from "./tcpConnectVerification";
@@ -183,6 +183,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     if (placement === "sidecar") {
       const sidecarTransform = ebpfSidecarTransform({ ...sidecarOptions, image: this.imageRef });
       children.set(this, { sidecarTransform });
+      if (isComponentProvider()) pulumi.log.warn(CROSS_LANGUAGE_SIDECAR_NOTE, this);
       if (args.applyToStack) pulumi.runtime.registerResourceTransform(sidecarTransform);
     } else {
       const workload = new EbpfWorkload(name, { ...workloadArgs, placement, image: this.imageRef }, { parent: this });

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EbpfSidecarWorkload } from "../../components/ebpfSidecarWorkload";
 import { EbpfWorkbench } from "../../components/ebpfWorkbench";
 import { ebpfSidecarTransform } from "../../components/ebpfSidecar";
-import { CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider, markComponentProvider } from "../../components/crossLanguage";
+import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider, markComponentProvider } from "../../components/crossLanguage";
 import { InputErrors } from "../../core/errors";
 import { SELFTEST_PATH } from "../../core/workload";
 
@@ -83,5 +83,12 @@ describe("EbpfWorkbench inside the component provider", () => {
     expect(warn.mock.calls.flat().join("\n")).toContain("pulumi/pulumi#5455");
     const deployment = mine.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
     expect(deployment.spec.template.spec.containers[0].startupProbe.exec.command).toEqual([SELFTEST_PATH]);
+  });
+
+  test("the sidecar placement points to EbpfSidecarWorkload (a transform cannot cross languages)", async () => {
+    warn.mockClear();
+    new EbpfWorkbench("wb-sidecar", { image: IMAGE, placement: "sidecar", kubernetesVersion: "1.31" });
+    await settle();
+    expect(warn.mock.calls.flat().join("\n")).toContain(CROSS_LANGUAGE_SIDECAR_NOTE);
   });
 });
