@@ -10,7 +10,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { compareObjects, objectsFromYaml, readYamlTree, KubernetesObject } from "./support/yamlObjects";
 import { REPO, Workspace, createWorkspace, expectSuccess } from "./support/workspace";
-import { addPythonPackage } from "../../tools/pulumi-engine/pythonPackage";
+import { addPackage } from "../../tools/pulumi-engine/packageAdd";
+import { ensureEngine } from "../../tools/pulumi-engine/build";
+import { engineEnv } from "../../tools/pulumi-engine/pulumi";
+import { execFileSync } from "child_process";
 
 let ws: Workspace;
 const objects: Record<string, Map<string, KubernetesObject>> = {};
@@ -29,10 +32,29 @@ function project(example: string): string {
   return dir;
 }
 
+/**
+ * The Go consumer: `package add` (Go SDK), `go build`, then the program's own Automation API main
+ * runs `pulumi up` (no Go language host here), with the engine's CLI and plugins.
+ */
+function goUp(dir: string): { output: string } {
+  addPackage("go", dir, ws.env);
+  const goEnv = { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false", CGO_ENABLED: "0" };
+  execFileSync("go", ["build", "-o", "go-consumer", "."], { cwd: dir, env: goEnv, stdio: "pipe" });
+  const engine = ensureEngine();
+  const env = { ...engineEnv(ws.env, engine.pathDirs), PULUMI_ROOT: path.dirname(path.dirname(engine.paths.pulumi)) };
+  return { output: execFileSync(path.join(dir, "go-consumer"), ["up"], { cwd: dir, env, encoding: "utf8", stdio: "pipe", maxBuffer: 64 << 20 }) };
+}
+
 async function deploy(example: string) {
   const dir = project(example);
+  if (example === "go-consumer") {
+    const up = goUp(dir);
+    objects[example] = objectsFromYaml(readYamlTree(path.join(dir, "out")));
+    outputs[example] = JSON.parse(expectSuccess(await ws.pulumi(dir, ["stack", "output", "--stack", "dev", "--json"]), `${example}: stack output`).stdout);
+    return up;
+  }
   // `pulumi package add <repo>/provider`, as this engine does it for Python (no Python language host).
-  if (example === "python-consumer") addPythonPackage(dir, ws.env);
+  if (example === "python-consumer") addPackage("python", dir, ws.env);
   expectSuccess(await ws.pulumi(dir, ["stack", "init", "dev"]), `${example}: stack init`);
   // The repository's tsconfig maps "acs-ebpf" (examples/platform-sidecar imports it) to components/.
   const env = { TSX_TSCONFIG_PATH: path.join(REPO, "tsconfig.json") };
@@ -77,6 +99,13 @@ test("the Python consumer (generated SDK, component provider) renders the same o
   expect(up.output).toMatch(/pulumi\/pulumi#5455/);
   expect(compareObjects(objects["typescript-consumer"], objects["python-consumer"])).toEqual({ missing: [], extra: [], different: [] });
   expect(outputs["python-consumer"]).toEqual({ ...outputs["yaml-consumer"] });
+});
+
+test("the Go consumer (generated SDK, Automation API inline program) renders the same objects", async () => {
+  const up = await deploy("go-consumer");
+  expect(up.output).toMatch(/pulumi\/pulumi#5455/);
+  expect(compareObjects(objects["typescript-consumer"], objects["go-consumer"])).toEqual({ missing: [], extra: [], different: [] });
+  expect(outputs["go-consumer"]).toEqual({ ...outputs["yaml-consumer"] });
 });
 
 test("PulumiPlugin.yaml's path: @pulumi/pulumi's run-plugin (what the Node.js host starts) serves the launcher's schema", async () => {

@@ -12,7 +12,7 @@ const sources = () => ({
   cli: { goMod: read("tools/pulumi-engine/cli/go.mod"), goSum: read("tools/pulumi-engine/cli/go.sum") },
   kubernetes: { goMod: read("tools/pulumi-engine/kubernetes/go.mod"), goSum: read("tools/pulumi-engine/kubernetes/go.sum"), mainGo: read("tools/pulumi-engine/kubernetes/main.go") },
   yaml: { goMod: read("tools/pulumi-engine/yaml/go.mod"), goSum: read("tools/pulumi-engine/yaml/go.sum") },
-  pythonSdk: { goMod: read("tools/pulumi-engine/python-sdk/go.mod"), goSum: read("tools/pulumi-engine/python-sdk/go.sum"), mainGo: read("tools/pulumi-engine/python-sdk/main.go") },
+  sdkgen: { goMod: read("tools/pulumi-engine/sdkgen/go.mod"), goSum: read("tools/pulumi-engine/sdkgen/go.sum"), mainGo: read("tools/pulumi-engine/sdkgen/main.go") },
   goVersion: "go1.26.8",
 });
 
@@ -21,7 +21,7 @@ describe("engine parts", () => {
     const src = sources();
     const parts = engineParts(src);
     const sdk = lockedVersion(src.lock, "@pulumi/pulumi");
-    expect(parts.map((p) => p.binary)).toEqual(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "pulumi-python-sdkgen", "pulumi-resource-acs-ebpf", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]);
+    expect(parts.map((p) => p.binary)).toEqual(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "pulumi-sdkgen", "pulumi-resource-acs-ebpf", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]);
     expect(parts[0].version).toBe(`v${sdk}`);
     expect(parts[0].cacheKey).toMatch(new RegExp(`^pulumi-v${sdk.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
     const otherGo = engineParts({ ...src, goVersion: "go1.27.0" });
@@ -37,8 +37,8 @@ describe("engine parts", () => {
 
   test("a wrapper at another version than package-lock is refused, naming both", () => {
     const python = sources();
-    python.pythonSdk.goMod = python.pythonSdk.goMod.replace(/(github\.com\/pulumi\/pulumi\/pkg\/v3) v\S+/, "$1 v3.200.0");
-    expect(() => engineParts(python)).toThrow(/python-sdk\/go\.mod: github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.200\.0 is not accepted/);
+    python.sdkgen.goMod = python.sdkgen.goMod.replace(/(github\.com\/pulumi\/pulumi\/pkg\/v3) v\S+/, "$1 v3.200.0");
+    expect(() => engineParts(python)).toThrow(/sdkgen\/go\.mod: github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.200\.0 is not accepted/);
     const src = sources();
     src.cli.goMod = src.cli.goMod.replace(/(github\.com\/pulumi\/pulumi\/pkg\/v3) v\S+/, "$1 v3.200.0");
     expect(() => engineParts(src)).toThrow(/cli\/go\.mod: github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.200\.0 is not accepted; expected v3\.\d+\.\d+, the @pulumi\/pulumi version in package-lock\.json/);

@@ -48,10 +48,10 @@ function readSources() {
       mainGo: read("tools/pulumi-engine/kubernetes/main.go"),
     },
     yaml: { goMod: read("tools/pulumi-engine/yaml/go.mod"), goSum: read("tools/pulumi-engine/yaml/go.sum") },
-    pythonSdk: {
-      goMod: read("tools/pulumi-engine/python-sdk/go.mod"),
-      goSum: read("tools/pulumi-engine/python-sdk/go.sum"),
-      mainGo: read("tools/pulumi-engine/python-sdk/main.go"),
+    sdkgen: {
+      goMod: read("tools/pulumi-engine/sdkgen/go.mod"),
+      goSum: read("tools/pulumi-engine/sdkgen/go.sum"),
+      mainGo: read("tools/pulumi-engine/sdkgen/main.go"),
     },
     goVersion: go(["env", "GOVERSION"], REPO_ROOT).trim(),
   };
@@ -140,9 +140,9 @@ function buildYaml(part: EnginePart): Built {
   });
 }
 
-/** The Python SDK generator (./python-sdk/main.go). */
-function buildPythonSdkgen(part: EnginePart): Built {
-  const wrapper = path.join(ENGINE_DIR, "python-sdk");
+/** The SDK generator for Python and Go (./sdkgen/main.go). */
+function buildSdkgen(part: EnginePart): Built {
+  const wrapper = path.join(ENGINE_DIR, "sdkgen");
   return buildInto(part, (_stage, bin) => {
     go(["build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "."], wrapper);
     return { goVersion: go(["env", "GOVERSION"], wrapper).trim() };
@@ -151,7 +151,7 @@ function buildPythonSdkgen(part: EnginePart): Built {
 
 /**
  * What generated Python SDKs need besides pulumi: parver (their setup.py's install_requires; semver
- * comes with pulumi), and setuptools with wheel to build them (pythonPackage.ts, no build isolation).
+ * comes with pulumi), and setuptools with wheel to build them (packageAdd.ts, no build isolation).
  */
 export const PYTHON_SDK_REQUIREMENTS = ["parver==1.0.1.post0", "setuptools==84.2.1", "wheel==0.48.0"];
 
@@ -188,7 +188,7 @@ export interface Engine {
 /** The engine, built if the cache does not have this version yet. */
 export function ensureEngine(): Engine {
   const parts = engineParts(readSources());
-  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes, "pulumi-language-yaml": buildYaml, "pulumi-python-sdkgen": buildPythonSdkgen };
+  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes, "pulumi-language-yaml": buildYaml, "pulumi-sdkgen": buildSdkgen };
   const built = parts.filter((p) => builders[p.binary]).map((p) => builders[p.binary](p));
   const paths: Record<string, string> = {};
   const provenance: Record<string, Record<string, unknown>> = {};

@@ -24,7 +24,7 @@ export const NOT_SERVED = [
   {
     binary: "pulumi-language-python",
     module: "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3",
-    instead: "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-python-sdkgen",
+    instead: "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-sdkgen",
   },
   {
     binary: "pulumi-resource-docker",
@@ -81,8 +81,8 @@ export interface EngineSources {
   kubernetes: { goMod: string; goSum: string; mainGo: string };
   /** go.mod and go.sum of tools/pulumi-engine/yaml. */
   yaml: { goMod: string; goSum: string };
-  /** go.mod, go.sum and main.go of tools/pulumi-engine/python-sdk. */
-  pythonSdk: { goMod: string; goSum: string; mainGo: string };
+  /** go.mod, go.sum and main.go of tools/pulumi-engine/sdkgen. */
+  sdkgen: { goMod: string; goSum: string; mainGo: string };
   /** `go env GOVERSION`, part of the cache key. */
   goVersion: string;
 }
@@ -99,7 +99,7 @@ function key(name: string, version: string, goVersion: string, files: string[]):
 export function engineParts(src: EngineSources): EnginePart[] {
   const sdkVersion = lockedVersion(src.lock, "@pulumi/pulumi");
   const want = `v${sdkVersion}`;
-  for (const [wrapper, goMod] of [["cli", src.cli.goMod], ["python-sdk", src.pythonSdk.goMod]]) {
+  for (const [wrapper, goMod] of [["cli", src.cli.goMod], ["sdkgen", src.sdkgen.goMod]]) {
     for (const module of [CLI_MODULE, SDK_MODULE]) {
       const got = requiredVersion(goMod, module);
       if (got !== want) {
@@ -141,10 +141,10 @@ export function engineParts(src: EngineSources): EnginePart[] {
       cacheKey: key("yaml", yamlVersion, src.goVersion, [src.yaml.goMod, src.yaml.goSum]),
     },
     {
-      binary: "pulumi-python-sdkgen",
+      binary: "pulumi-sdkgen",
       version: want,
-      origin: `tools/pulumi-engine/python-sdk on ${CLI_MODULE}@${want} codegen/python (what \`package gen-sdk --language python\` runs inside the Python language host)`,
-      cacheKey: key("python-sdkgen", want, src.goVersion, [src.pythonSdk.goMod, src.pythonSdk.goSum, src.pythonSdk.mainGo]),
+      origin: `tools/pulumi-engine/sdkgen on ${CLI_MODULE}@${want} codegen/python and codegen/go (what \`package gen-sdk\` runs inside the Python and Go language hosts)`,
+      cacheKey: key("sdkgen", want, src.goVersion, [src.sdkgen.goMod, src.sdkgen.goSum, src.sdkgen.mainGo]),
     },
     {
       binary: "pulumi-resource-acs-ebpf",

@@ -4,7 +4,7 @@ The module proxy does not serve sdk/python/cmd/pulumi-language-python, so, like 
 API's inline programs, this process serves the program itself: the Python SDK's LanguageServer on
 127.0.0.1 and the CLI started with `--client <address>`. The program is the project's `main`
 (Pulumi.yaml; default __main__.py), run with runpy on every Run (a `pulumi up` runs it twice).
-The project's sdks/.site (tools/pulumi-engine/pythonPackage.ts installs package SDKs there, as
+The project's sdks/.site (tools/pulumi-engine/packageAdd.ts installs package SDKs there, as
 `pulumi package add` would into the project's environment) goes first on sys.path.
 
     python inline.py <pulumi CLI> <project folder> <CLI arguments...>

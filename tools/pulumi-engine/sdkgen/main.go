@@ -1,8 +1,9 @@
-// pulumi-python-sdkgen: the Python SDK of a Pulumi package schema, with the pkg/codegen/python
-// generator that `pulumi package gen-sdk --language python` reaches through the Python language
-// host (sdk/python/cmd/pulumi-language-python), which the module proxy does not serve.
+// pulumi-sdkgen: the Python or Go SDK of a Pulumi package schema, with the pkg/codegen
+// generator that `pulumi package gen-sdk --language python|go` reaches through the language host
+// (sdk/python/cmd/pulumi-language-python, sdk/go/pulumi-language-go), which the module proxy does
+// not serve.
 //
-//	pulumi-python-sdkgen <schema.json> <out dir>
+//	pulumi-sdkgen <schema.json> <out dir> [python|go]
 package main
 
 import (
@@ -13,22 +14,27 @@ import (
 	"path/filepath"
 
 	"github.com/blang/semver"
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: pulumi-python-sdkgen <schema.json> <out dir>")
+	if len(os.Args) < 3 || len(os.Args) > 4 || (len(os.Args) == 4 && os.Args[3] != "python" && os.Args[3] != "go") {
+		fmt.Fprintln(os.Stderr, "usage: pulumi-sdkgen <schema.json> <out dir> [python|go]")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[2]); err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-python-sdkgen: %v\n", err)
+	language := "python"
+	if len(os.Args) == 4 {
+		language = os.Args[3]
+	}
+	if err := run(os.Args[1], os.Args[2], language); err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-sdkgen: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(schemaPath, out string) error {
+func run(schemaPath, out, language string) error {
 	data, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return err
@@ -44,7 +50,12 @@ func run(schemaPath, out string) error {
 	if diags.HasErrors() {
 		return diags
 	}
-	files, err := python.GeneratePackage("pulumi-python-sdkgen", pkg, nil, noDependencies{})
+	var files map[string][]byte
+	if language == "go" {
+		files, err = gogen.GeneratePackage("pulumi-sdkgen", pkg, nil)
+	} else {
+		files, err = python.GeneratePackage("pulumi-sdkgen", pkg, nil, noDependencies{})
+	}
 	if err != nil {
 		return err
 	}
