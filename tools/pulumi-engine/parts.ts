@@ -27,6 +27,11 @@ export const NOT_SERVED = [
     instead: "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-sdkgen",
   },
   {
+    binary: "pulumi-language-go",
+    module: "github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3",
+    instead: "a Go program runs itself through the Go Automation API's inline path (examples/go-consumer); package SDKs come from pulumi-sdkgen",
+  },
+  {
     binary: "pulumi-resource-docker",
     module: "github.com/pulumi/pulumi-docker/provider/v4",
     instead: "stacks that set imageRepository (build mode) cannot be previewed or deployed with this engine",
