@@ -8,4 +8,7 @@ module.exports = {
   testTimeout: 30000,
   // The examples import the package by name, as a platform stack does.
   moduleNameMapper: { "^acs-ebpf$": "<rootDir>/components/index.ts" },
+  // provider/package.json names the component provider "acs-ebpf" too (the Node.js host reads it):
+  // keep it out of jest's package map so the name stays the library's.
+  modulePathIgnorePatterns: ["<rootDir>/provider/package\\.json$"],
 };

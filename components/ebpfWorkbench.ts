@@ -1,17 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { CapabilityGrant } from "../core/capabilities";
+import type { CapabilityGrant, CapabilityProfile, ProbeKind, SeccompProfile } from "../core/capabilities";
+import type { ComputeClass, ComputeQos } from "../core/acs";
+import type { Architecture } from "../core/kernel";
+import type { ProbeMode } from "../core/probeContainer";
 import { InputError, InputErrors } from "../core/errors";
-import { planWorkbenchImage, WorkbenchImageArgs } from "../core/imagePlan";
-import { checkPlacement } from "../core/placement";
+import { planWorkbenchImage, WorkbenchBuildArgs } from "../core/imagePlan";
+import { Placement, checkPlacement } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
 import { COMPONENT_TYPES } from "../core/workload";
+import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider } from "./crossLanguage";
 import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
 import { ebpfSidecarTransform } from "./ebpfSidecar";
 import { TcpConnectVerification, validateVerificationArgs } from "./tcpConnectVerification";
 import { WorkbenchImage } from "./workbenchImage";
 
-/** How to build the workbench image (WorkbenchImage's arguments; the architecture is the workbench's). */
-export type WorkbenchBuildArgs = Omit<WorkbenchImageArgs, "existingImage" | "architecture">;
+export type { WorkbenchBuildArgs };
 
 /**
  * Arguments of the eBPF workbench. Decision fields are plain values (validated when the component
@@ -24,7 +27,7 @@ export interface EbpfWorkbenchArgs {
    * application on ACS): the component outputs `sidecarTransform` for your workloads. node: a
    * DaemonSet, one probe per node, for node-based clusters (ACK and others); refused on ACS.
    */
-  placement?: "deployment" | "sidecar" | "node";
+  placement?: Placement;
   /** An existing workbench image by digest (`repo@sha256:…`). Set this or `build`. */
   image?: pulumi.Input<string>;
   /** Build the workbench image and push it to ACR; it is deployed by digest. Set this or `image`. */
@@ -38,25 +41,25 @@ export interface EbpfWorkbenchArgs {
   /** Pods of the workbench Deployment (default 1). */
   replicas?: number;
   /** ACS compute class (deployment placement): general-purpose (default), performance, gpu, gpu-hpn. Refused with the node placement. */
-  computeClass?: "general-purpose" | "performance" | "gpu" | "gpu-hpn";
+  computeClass?: ComputeClass;
   /** ACS compute QoS (deployment placement): default (default) or best-effort. Refused with the node placement. */
-  computeQos?: "default" | "best-effort";
+  computeQos?: ComputeQos;
   /** CPU request and limit of the probe container (default 1 for deployment/node, 250m for sidecar). */
   cpu?: string;
   /** Memory request and limit of the probe container (default 2Gi for deployment/node, 256Mi for sidecar). */
   memory?: string;
   /** eBPF probe kinds (default ["fentry"]: the tcp_connect trace). */
-  probeKinds?: ("fentry" | "kprobe" | "kprobe-tracefs" | "tracepoint" | "tc" | "xdp" | "raw-socket" | "ksym")[];
+  probeKinds?: ProbeKind[];
   /** Node kernel (`uname -r`) or "unknown" (default): decides SYS_RESOURCE and the minimum kernel. */
   kernel?: string;
   /** CPU architecture (default amd64). */
-  architecture?: "amd64" | "arm64";
+  architecture?: Architecture;
   /** least-privilege (default) or vendor-demo (high risk, comparison only; not for the sidecar). */
-  capabilityProfile?: "least-privilege" | "vendor-demo";
+  capabilityProfile?: CapabilityProfile;
   /** Seccomp profile of the probe container (default RuntimeDefault). */
-  seccompProfile?: "RuntimeDefault" | "Unconfined";
+  seccompProfile?: SeccompProfile;
   /** workbench: a shell to `kubectl exec` into (default for deployment); monitor: the trace's events on stdout (default for sidecar and node). */
-  mode?: "workbench" | "monitor";
+  mode?: ProbeMode;
   /**
    * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF
    * does not work, without pods/exec RBAC (default true). With the sidecar placement a failing
@@ -82,24 +85,26 @@ export interface EbpfWorkbenchArgs {
 }
 
 /**
+ * A workbench's child resources and transform. Resources and a function cannot cross languages:
+ * TypeScript reads them through getters, which the component provider's schema inference (it
+ * takes every property as an output) leaves out.
+ */
+const children = new WeakMap<EbpfWorkbench, { workload?: EbpfWorkload; verification?: TcpConnectVerification; sidecarTransform?: pulumi.ResourceTransform }>();
+
+/**
  * The eBPF workbench in one line: the image (built and pushed, or an existing digest), the probe in
  * the chosen placement with least-privilege capabilities, and its verification (the tcp_connect
  * trace for the Deployment; the in-pod self-test when `selfTest` is on).
  */
 export class EbpfWorkbench extends pulumi.ComponentResource {
-  readonly placement: "deployment" | "sidecar" | "node";
+  /** Where the probe runs: deployment, sidecar or node. */
+  readonly placement: Placement;
   /** The image the probe runs, by digest. */
   readonly imageRef: pulumi.Output<string>;
   /** Capabilities the probe container adds, each with why. */
   readonly capabilities: CapabilityGrant[];
   /** Warnings a person should read (Pod Security, ACS privileged mode, runtime versions, billing). */
   readonly warnings: string[];
-  /** The workbench Deployment or node DaemonSet (not for the sidecar placement). */
-  readonly workload?: EbpfWorkload;
-  /** The tcp_connect verification of the Deployment (deployment placement). */
-  readonly verification?: TcpConnectVerification;
-  /** Sidecar placement: apply to your workloads (`transforms: [t]`); it changes only those labelled acs-ebpf.io/ebpf-sidecar=enabled. */
-  readonly sidecarTransform?: pulumi.ResourceTransform;
 
   constructor(name: string, args: EbpfWorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated before super(): a bad input registers nothing at all.
@@ -176,13 +181,17 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       : pulumi.output(args.image as pulumi.Input<string>);
 
     if (placement === "sidecar") {
-      this.sidecarTransform = ebpfSidecarTransform({ ...sidecarOptions, image: this.imageRef });
-      if (args.applyToStack) pulumi.runtime.registerResourceTransform(this.sidecarTransform);
+      const sidecarTransform = ebpfSidecarTransform({ ...sidecarOptions, image: this.imageRef });
+      children.set(this, { sidecarTransform });
+      if (isComponentProvider()) pulumi.log.warn(CROSS_LANGUAGE_SIDECAR_NOTE, this);
+      if (args.applyToStack) pulumi.runtime.registerResourceTransform(sidecarTransform);
     } else {
       const workload = new EbpfWorkload(name, { ...workloadArgs, placement, image: this.imageRef }, { parent: this });
-      this.workload = workload;
-      if (placement === "deployment") {
-        this.verification = new TcpConnectVerification(
+      children.set(this, { workload });
+      if (placement === "deployment" && isComponentProvider()) {
+        pulumi.log.warn(CROSS_LANGUAGE_VERIFICATION_NOTE, this);
+      } else if (placement === "deployment") {
+        children.get(this)!.verification = new TcpConnectVerification(
           `${name}-tcp-connect`,
           {
             namespace: workload.namespace,
@@ -200,5 +209,20 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       }
     }
     this.registerOutputs({ placement, imageRef: this.imageRef, capabilities, warnings });
+  }
+
+  /** The workbench Deployment or node DaemonSet (not for the sidecar placement). */
+  get workload(): EbpfWorkload | undefined {
+    return children.get(this)?.workload;
+  }
+
+  /** The tcp_connect verification of the Deployment (deployment placement; not in the component provider: CROSS_LANGUAGE_VERIFICATION_NOTE). */
+  get verification(): TcpConnectVerification | undefined {
+    return children.get(this)?.verification;
+  }
+
+  /** Sidecar placement: apply to your workloads (`transforms: [t]`); it changes only those labelled acs-ebpf.io/ebpf-sidecar=enabled. */
+  get sidecarTransform(): pulumi.ResourceTransform | undefined {
+    return children.get(this)?.sidecarTransform;
   }
 }

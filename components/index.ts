@@ -7,6 +7,8 @@
 // Components.
 export { EbpfWorkbench } from "./ebpfWorkbench";
 export type { EbpfWorkbenchArgs, WorkbenchBuildArgs } from "./ebpfWorkbench";
+export { EbpfSidecarWorkload } from "./ebpfSidecarWorkload";
+export type { EbpfSidecarWorkloadArgs } from "./ebpfSidecarWorkload";
 export { EbpfWorkload } from "./ebpfWorkload";
 export type { EbpfWorkloadArgs, RegistryCredentials } from "./ebpfWorkload";
 export { WorkbenchImage, WORKBENCH_VERSIONS, planWorkbenchImage, pullReferenceFromRepoDigest } from "./workbenchImage";

@@ -15,10 +15,14 @@ export const COMPUTE_CLASS_LABEL = "alibabacloud.com/compute-class";
 export const COMPUTE_QOS_LABEL = "alibabacloud.com/compute-qos";
 export const ACS_LABELS = [COMPUTE_CLASS_LABEL, COMPUTE_QOS_LABEL] as const;
 
-export type ComputeClass = "general-purpose" | "performance" | "gpu" | "gpu-hpn";
-export type ComputeQos = "default" | "best-effort";
-export const COMPUTE_CLASSES: readonly ComputeClass[] = ["general-purpose", "performance", "gpu", "gpu-hpn"];
-export const COMPUTE_QOS: readonly ComputeQos[] = ["default", "best-effort"];
+/** ACS compute classes (`as const` objects: the schema inference sees enums). */
+export const ComputeClass = { generalPurpose: "general-purpose", performance: "performance", gpu: "gpu", gpuHpn: "gpu-hpn" } as const;
+export type ComputeClass = (typeof ComputeClass)[keyof typeof ComputeClass];
+/** ACS compute QoS levels (gpu-hpn: default only). */
+export const ComputeQos = { default: "default", bestEffort: "best-effort" } as const;
+export type ComputeQos = (typeof ComputeQos)[keyof typeof ComputeQos];
+export const COMPUTE_CLASSES: readonly ComputeClass[] = Object.values(ComputeClass);
+export const COMPUTE_QOS: readonly ComputeQos[] = Object.values(ComputeQos);
 
 /** The qos values a compute class accepts. */
 export function allowedQos(computeClass: ComputeClass): readonly ComputeQos[] {

@@ -17,7 +17,17 @@ import { InputError, oneOf } from "./errors";
 import { Architecture, Kernel, compareKernel, parseKernelRelease } from "./kernel";
 
 /** The kinds of eBPF programs a workload loads. The default is the fentry tcp_connect trace. */
-export type ProbeKind = "fentry" | "kprobe" | "kprobe-tracefs" | "tracepoint" | "tc" | "xdp" | "raw-socket" | "ksym";
+export const ProbeKind = {
+  fentry: "fentry",
+  kprobe: "kprobe",
+  kprobeTracefs: "kprobe-tracefs",
+  tracepoint: "tracepoint",
+  tc: "tc",
+  xdp: "xdp",
+  rawSocket: "raw-socket",
+  ksym: "ksym",
+} as const;
+export type ProbeKind = (typeof ProbeKind)[keyof typeof ProbeKind];
 
 export interface ProbeKindInfo {
   kind: ProbeKind;
@@ -117,11 +127,15 @@ export const PERF_EVENT_KINDS: readonly ProbeKind[] = ["kprobe", "kprobe-tracefs
 
 export const DEFAULT_PROBE_KINDS: readonly ProbeKind[] = ["fentry"];
 
-export type CapabilityProfile = "least-privilege" | "vendor-demo";
-export const CAPABILITY_PROFILES: readonly CapabilityProfile[] = ["least-privilege", "vendor-demo"];
+/** least-privilege: the capability model; vendor-demo: the vendor document's seven (comparison only). */
+export const CapabilityProfile = { leastPrivilege: "least-privilege", vendorDemo: "vendor-demo" } as const;
+export type CapabilityProfile = (typeof CapabilityProfile)[keyof typeof CapabilityProfile];
+export const CAPABILITY_PROFILES: readonly CapabilityProfile[] = Object.values(CapabilityProfile);
 
-export type SeccompProfile = "RuntimeDefault" | "Unconfined";
-export const SECCOMP_PROFILES: readonly SeccompProfile[] = ["RuntimeDefault", "Unconfined"];
+/** Seccomp profile of the probe container. */
+export const SeccompProfile = { runtimeDefault: "RuntimeDefault", unconfined: "Unconfined" } as const;
+export type SeccompProfile = (typeof SeccompProfile)[keyof typeof SeccompProfile];
+export const SECCOMP_PROFILES: readonly SeccompProfile[] = Object.values(SeccompProfile);
 
 /** The seven capabilities the vendor document adds, in its order. */
 export const VENDOR_DEMO_CAPABILITIES = [
@@ -169,8 +183,11 @@ export const EBPF_HOST_PATHS = [TRACEFS_PATH, DEBUGFS_PATH, BPFFS_PATH] as const
 /** Size of the fentry example's ring buffer: memory it charges to the pod on >= 5.11. */
 export const TRACE_RING_BUFFER_BYTES = 16 * 1024 * 1024;
 
+/** A Linux capability the probe container adds, and why. */
 export interface CapabilityGrant {
+  /** The capability, without CAP_ (e.g. BPF). */
   name: string;
+  /** Why the probe needs it on this kernel. */
   reason: string;
 }
 

@@ -30,16 +30,11 @@ export interface WorkbenchRegistryArgs {
 }
 
 /**
- * Arguments of the workbench image. Plain values (not Inputs) where they are validated: a bad
- * value fails when the component is constructed, before any resource is registered.
+ * How to build the workbench image and where to push it (an EbpfWorkbench's `build`). Plain values
+ * (not Inputs) where they are validated: a bad value fails when the component is constructed,
+ * before any resource is registered.
  */
-export interface WorkbenchImageArgs {
-  /**
-   * Use this image instead of building one: a reference by digest (`repo@sha256:<64 hex>`).
-   * When set, nothing is built or pushed, and `repository`, `registry`, `tag`, `mirrors`,
-   * `cacheFrom` and `yumUpdate` must not be set.
-   */
-  existingImage?: string;
+export interface WorkbenchBuildArgs {
   /** Repository to push to, with its registry host and no tag, e.g. `registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench`. Required when building. */
   repository?: string;
   /** Registry to push to; its server must be the repository's host. Required when building. */
@@ -52,14 +47,24 @@ export interface WorkbenchImageArgs {
   pullRegistryServer?: string;
   /** Tag to push under (default: `go<version>-cilium-ebpf-<tag>-<arch>` from versions.json); `latest` is rejected. */
   tag?: string;
-  /** Target architecture: amd64 (default) or arm64; the build platform is `linux/<arch>`. */
-  architecture?: string;
   /** Download locations for mainland China and other restricted networks; each defaults to upstream (versions.json). */
   mirrors?: Partial<Mirrors>;
   /** Image references whose layers seed the build cache (e.g. the previous push of the same repository). */
   cacheFrom?: string[];
   /** Run a blanket `yum update` in the build (default false: reproducible package set of the pinned base image). */
   yumUpdate?: boolean;
+}
+
+/** Arguments of the workbench image: an existing image, or a build (WorkbenchBuildArgs) for an architecture. */
+export interface WorkbenchImageArgs extends WorkbenchBuildArgs {
+  /**
+   * Use this image instead of building one: a reference by digest (`repo@sha256:<64 hex>`).
+   * When set, nothing is built or pushed, and `repository`, `registry`, `tag`, `mirrors`,
+   * `cacheFrom` and `yumUpdate` must not be set.
+   */
+  existingImage?: string;
+  /** Target architecture: amd64 (default) or arm64; the build platform is `linux/<arch>`. */
+  architecture?: string;
 }
 
 /** The validated plan of a WorkbenchImage (plain values), e.g. for tests and `render`. */

@@ -13,8 +13,10 @@ export interface KernelVersion {
 /** The node kernel, or `unknown` when the user does not know it before deploying. */
 export type Kernel = KernelVersion | "unknown";
 
-export type Architecture = "amd64" | "arm64";
-export const ARCHITECTURES: readonly Architecture[] = ["amd64", "arm64"];
+/** CPU architectures of the workbench image and the nodes. */
+export const Architecture = { amd64: "amd64", arm64: "arm64" } as const;
+export type Architecture = (typeof Architecture)[keyof typeof Architecture];
+export const ARCHITECTURES: readonly Architecture[] = Object.values(Architecture);
 
 const RELEASE = /^(\d+)\.(\d+)(?:\.(\d+))?(?:[-+._~][0-9A-Za-z._~+-]*)?$/;
 

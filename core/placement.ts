@@ -13,8 +13,17 @@
 import { ACS_LABELS } from "./acs";
 import { InputError, oneOf } from "./errors";
 
-export type Placement = "deployment" | "sidecar" | "node";
-export const PLACEMENTS: readonly Placement[] = ["deployment", "sidecar", "node"];
+/** Where the probe runs. An `as const` object, so the component provider's schema inference sees an enum. */
+export const Placement = {
+  /** A standalone workbench Deployment (on ACS it sees only its own pod's kernel). */
+  deployment: "deployment",
+  /** The probe in the application's pods. */
+  sidecar: "sidecar",
+  /** A DaemonSet, one probe per node (node-based clusters; refused on ACS). */
+  node: "node",
+} as const;
+export type Placement = (typeof Placement)[keyof typeof Placement];
+export const PLACEMENTS: readonly Placement[] = Object.values(Placement);
 
 /** Native sidecars (KEP-753, SidecarContainers) are on by default from Kubernetes 1.29. */
 export const NATIVE_SIDECAR_MINIMUM = { major: 1, minor: 29 } as const;
@@ -38,7 +47,14 @@ export function parseKubernetesVersion(text: unknown): KubernetesVersion | undef
   return m ? { major: Number(m[1]), minor: Number(m[2]), text: text.trim() } : undefined;
 }
 
-export type SidecarStyle = "native" | "acs-env";
+/** How the probe joins the application's pods. */
+export const SidecarStyle = {
+  /** An init container with restartPolicy Always (Kubernetes >= 1.29). */
+  native: "native",
+  /** A container with env `__IS_SIDECAR__=true` (ACS on older versions). */
+  acsEnv: "acs-env",
+} as const;
+export type SidecarStyle = (typeof SidecarStyle)[keyof typeof SidecarStyle];
 
 /** Native sidecar on >= 1.29, else a regular container marked with __IS_SIDECAR__. */
 export function sidecarStyle(version: KubernetesVersion): SidecarStyle {

@@ -10,8 +10,14 @@ import type { CapabilityPlan } from "./capabilities";
 import { ANNOTATIONS, KEEP_ALIVE_COMMAND, SELFTEST_PATH, TRACER_BINARY_PATH } from "./workload";
 
 /** What the probe container runs. */
-export type ProbeMode = "workbench" | "monitor";
-export const PROBE_MODES: readonly ProbeMode[] = ["workbench", "monitor"];
+export const ProbeMode = {
+  /** A shell to `kubectl exec` into. */
+  workbench: "workbench",
+  /** The trace's events on stdout. */
+  monitor: "monitor",
+} as const;
+export type ProbeMode = (typeof ProbeMode)[keyof typeof ProbeMode];
+export const PROBE_MODES: readonly ProbeMode[] = Object.values(ProbeMode);
 
 /**
  * The command of each mode. `workbench` stays up for `kubectl exec` (the interactive shell);

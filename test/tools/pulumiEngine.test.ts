@@ -11,6 +11,8 @@ const sources = () => ({
   lock: JSON.parse(read("package-lock.json")),
   cli: { goMod: read("tools/pulumi-engine/cli/go.mod"), goSum: read("tools/pulumi-engine/cli/go.sum") },
   kubernetes: { goMod: read("tools/pulumi-engine/kubernetes/go.mod"), goSum: read("tools/pulumi-engine/kubernetes/go.sum"), mainGo: read("tools/pulumi-engine/kubernetes/main.go") },
+  yaml: { goMod: read("tools/pulumi-engine/yaml/go.mod"), goSum: read("tools/pulumi-engine/yaml/go.sum") },
+  sdkgen: { goMod: read("tools/pulumi-engine/sdkgen/go.mod"), goSum: read("tools/pulumi-engine/sdkgen/go.sum"), mainGo: read("tools/pulumi-engine/sdkgen/main.go") },
   goVersion: "go1.26.8",
 });
 
@@ -19,7 +21,7 @@ describe("engine parts", () => {
     const src = sources();
     const parts = engineParts(src);
     const sdk = lockedVersion(src.lock, "@pulumi/pulumi");
-    expect(parts.map((p) => p.binary)).toEqual(["pulumi", "pulumi-resource-kubernetes", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]);
+    expect(parts.map((p) => p.binary)).toEqual(["pulumi", "pulumi-resource-kubernetes", "pulumi-language-yaml", "pulumi-sdkgen", "pulumi-resource-acs-ebpf", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]);
     expect(parts[0].version).toBe(`v${sdk}`);
     expect(parts[0].cacheKey).toMatch(new RegExp(`^pulumi-v${sdk.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
     const otherGo = engineParts({ ...src, goVersion: "go1.27.0" });
@@ -27,9 +29,16 @@ describe("engine parts", () => {
     const otherMain = engineParts({ ...src, kubernetes: { ...src.kubernetes, mainGo: "package main // changed" } });
     expect(otherMain[1].cacheKey).not.toBe(parts[1].cacheKey);
     expect(otherMain[0].cacheKey).toBe(parts[0].cacheKey);
+    const yamlHost = parts.find((p) => p.binary === "pulumi-language-yaml")!;
+    expect(yamlHost.origin).toMatch(/^github\.com\/pulumi\/pulumi-yaml\/cmd\/pulumi-language-yaml@v1\.\d+\.\d+ /);
+    const otherYaml = engineParts({ ...src, yaml: { ...src.yaml, goSum: "changed" } });
+    expect(otherYaml.find((p) => p.binary === "pulumi-language-yaml")!.cacheKey).not.toBe(yamlHost.cacheKey);
   });
 
   test("a wrapper at another version than package-lock is refused, naming both", () => {
+    const python = sources();
+    python.sdkgen.goMod = python.sdkgen.goMod.replace(/(github\.com\/pulumi\/pulumi\/pkg\/v3) v\S+/, "$1 v3.200.0");
+    expect(() => engineParts(python)).toThrow(/sdkgen\/go\.mod: github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.200\.0 is not accepted/);
     const src = sources();
     src.cli.goMod = src.cli.goMod.replace(/(github\.com\/pulumi\/pulumi\/pkg\/v3) v\S+/, "$1 v3.200.0");
     expect(() => engineParts(src)).toThrow(/cli\/go\.mod: github\.com\/pulumi\/pulumi\/pkg\/v3 v3\.200\.0 is not accepted; expected v3\.\d+\.\d+, the @pulumi\/pulumi version in package-lock\.json/);

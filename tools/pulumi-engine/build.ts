@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CLI_MODULE, CLI_PACKAGE, EnginePart, KUBERNETES_MODULE, engineParts } from "./parts";
+import { CLI_MODULE, CLI_PACKAGE, EnginePart, KUBERNETES_MODULE, YAML_MODULE, YAML_PACKAGE, engineParts } from "./parts";
 
 export const ENGINE_DIR = __dirname;
 export const REPO_ROOT = path.resolve(__dirname, "../..");
@@ -46,6 +46,12 @@ function readSources() {
       goMod: read("tools/pulumi-engine/kubernetes/go.mod"),
       goSum: read("tools/pulumi-engine/kubernetes/go.sum"),
       mainGo: read("tools/pulumi-engine/kubernetes/main.go"),
+    },
+    yaml: { goMod: read("tools/pulumi-engine/yaml/go.mod"), goSum: read("tools/pulumi-engine/yaml/go.sum") },
+    sdkgen: {
+      goMod: read("tools/pulumi-engine/sdkgen/go.mod"),
+      goSum: read("tools/pulumi-engine/sdkgen/go.sum"),
+      mainGo: read("tools/pulumi-engine/sdkgen/main.go"),
     },
     goVersion: go(["env", "GOVERSION"], REPO_ROOT).trim(),
   };
@@ -124,6 +130,52 @@ function buildKubernetes(part: EnginePart): Built {
   });
 }
 
+/** The Pulumi YAML language host, through its wrapper module (cold: about a minute after the CLI's modules). */
+function buildYaml(part: EnginePart): Built {
+  const wrapper = path.join(ENGINE_DIR, "yaml");
+  return buildInto(part, (_stage, bin) => {
+    const origin = moduleOrigin(YAML_MODULE, part.version, wrapper);
+    go(["build", "-trimpath", "-ldflags", "-s -w", "-o", bin, YAML_PACKAGE], wrapper);
+    return { commit: origin.commit, tag: origin.ref, goVersion: go(["env", "GOVERSION"], wrapper).trim() };
+  });
+}
+
+/** The SDK generator for Python and Go (./sdkgen/main.go). */
+function buildSdkgen(part: EnginePart): Built {
+  const wrapper = path.join(ENGINE_DIR, "sdkgen");
+  return buildInto(part, (_stage, bin) => {
+    go(["build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "."], wrapper);
+    return { goVersion: go(["env", "GOVERSION"], wrapper).trim() };
+  });
+}
+
+/**
+ * What generated Python SDKs need besides pulumi: parver (their setup.py's install_requires; semver
+ * comes with pulumi), and setuptools with wheel to build them (packageAdd.ts, no build isolation).
+ */
+export const PYTHON_SDK_REQUIREMENTS = ["parver==1.0.1.post0", "setuptools==84.2.1", "wheel==0.48.0"];
+
+/**
+ * A venv with pip's `pulumi` at the CLI's version (and PYTHON_SDK_REQUIREMENTS), for Python
+ * programs (./python/inline.py), in the cache next to the engine: created once per version and
+ * Python. Debian needs python3-venv.
+ */
+export function ensurePython(engine: Engine): string {
+  const version = engine.parts.find((p) => p.binary === "pulumi")!.version.replace(/^v/, "");
+  const python = execFileSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
+  const requirements = [`pulumi==${version}`, ...PYTHON_SDK_REQUIREMENTS];
+  const dir = path.join(cacheRoot(), `python${python}-${requirements.join("-").replace(/[^\w.-]/g, "")}`);
+  const bin = path.join(dir, "bin", "python");
+  if (fs.existsSync(path.join(dir, "ready"))) return bin;
+  const started = Date.now();
+  console.error(`acs-ebpf: creating ${dir} (pip install ${requirements.join(" ")})`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  execFileSync("python3", ["-m", "venv", dir], { stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(bin, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...requirements], { stdio: ["ignore", "inherit", "inherit"] });
+  fs.writeFileSync(path.join(dir, "ready"), `${requirements.join(" ")} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  return bin;
+}
+
 export interface Engine {
   parts: EnginePart[];
   /** Binary name → absolute path. */
@@ -136,7 +188,7 @@ export interface Engine {
 /** The engine, built if the cache does not have this version yet. */
 export function ensureEngine(): Engine {
   const parts = engineParts(readSources());
-  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes };
+  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes, "pulumi-language-yaml": buildYaml, "pulumi-sdkgen": buildSdkgen };
   const built = parts.filter((p) => builders[p.binary]).map((p) => builders[p.binary](p));
   const paths: Record<string, string> = {};
   const provenance: Record<string, Record<string, unknown>> = {};

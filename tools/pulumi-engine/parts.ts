@@ -11,12 +11,25 @@ export const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
 export const CLI_MODULE = "github.com/pulumi/pulumi/pkg/v3";
 export const SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3";
 export const KUBERNETES_MODULE = "github.com/pulumi/pulumi-kubernetes/provider/v4";
+/** The Pulumi YAML language host (its own release line; the wrapper tools/pulumi-engine/yaml pins it). */
+export const YAML_MODULE = "github.com/pulumi/pulumi-yaml";
+export const YAML_PACKAGE = "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml";
 /** Modules we would build but the module proxy does not serve (checked 2026-11-26 with `go list -m -versions`). */
 export const NOT_SERVED = [
   {
     binary: "pulumi-language-nodejs",
     module: "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3",
     instead: "program commands (up, preview, refresh, destroy) run the program in the `npm run pulumi` process through @pulumi/pulumi's Automation API language server (the inline-program path, `--client`)",
+  },
+  {
+    binary: "pulumi-language-python",
+    module: "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3",
+    instead: "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-sdkgen",
+  },
+  {
+    binary: "pulumi-language-go",
+    module: "github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3",
+    instead: "a Go program runs itself through the Go Automation API's inline path (examples/go-consumer); package SDKs come from pulumi-sdkgen",
   },
   {
     binary: "pulumi-resource-docker",
@@ -71,6 +84,10 @@ export interface EngineSources {
   /** go.mod and go.sum of tools/pulumi-engine/cli and tools/pulumi-engine/kubernetes (and its main.go). */
   cli: { goMod: string; goSum: string };
   kubernetes: { goMod: string; goSum: string; mainGo: string };
+  /** go.mod and go.sum of tools/pulumi-engine/yaml. */
+  yaml: { goMod: string; goSum: string };
+  /** go.mod, go.sum and main.go of tools/pulumi-engine/sdkgen. */
+  sdkgen: { goMod: string; goSum: string; mainGo: string };
   /** `go env GOVERSION`, part of the cache key. */
   goVersion: string;
 }
@@ -87,12 +104,14 @@ function key(name: string, version: string, goVersion: string, files: string[]):
 export function engineParts(src: EngineSources): EnginePart[] {
   const sdkVersion = lockedVersion(src.lock, "@pulumi/pulumi");
   const want = `v${sdkVersion}`;
-  for (const module of [CLI_MODULE, SDK_MODULE]) {
-    const got = requiredVersion(src.cli.goMod, module);
-    if (got !== want) {
-      throw new Error(
-        `tools/pulumi-engine/cli/go.mod: ${module} ${got ?? "(not required)"} is not accepted; expected ${want}, the @pulumi/pulumi version in package-lock.json (then run go mod tidy there)`,
-      );
+  for (const [wrapper, goMod] of [["cli", src.cli.goMod], ["sdkgen", src.sdkgen.goMod]]) {
+    for (const module of [CLI_MODULE, SDK_MODULE]) {
+      const got = requiredVersion(goMod, module);
+      if (got !== want) {
+        throw new Error(
+          `tools/pulumi-engine/${wrapper}/go.mod: ${module} ${got ?? "(not required)"} is not accepted; expected ${want}, the @pulumi/pulumi version in package-lock.json (then run go mod tidy there)`,
+        );
+      }
     }
   }
   const kubernetesVersion = requiredVersion(src.kubernetes.goMod, KUBERNETES_MODULE);
@@ -100,6 +119,8 @@ export function engineParts(src: EngineSources): EnginePart[] {
   const pseudo = parsePseudoVersion(kubernetesVersion);
   const kubernetesSdk = lockedVersion(src.lock, "@pulumi/kubernetes");
   const policy = lockedVersion(src.lock, "@pulumi/policy");
+  const yamlVersion = requiredVersion(src.yaml.goMod, YAML_MODULE);
+  if (!yamlVersion) throw new Error(`tools/pulumi-engine/yaml/go.mod: ${YAML_MODULE} is not required`);
   return [
     {
       binary: "pulumi",
@@ -117,6 +138,23 @@ export function engineParts(src: EngineSources): EnginePart[] {
         kubernetesVersion === `v${kubernetesSdk}`
           ? undefined
           : `@pulumi/kubernetes ${kubernetesSdk} asks for ${kubernetesSdk}; the proxy serves no provider/v4 commit of that release, so this is the nearest one it serves, used from PATH`,
+    },
+    {
+      binary: "pulumi-language-yaml",
+      version: yamlVersion,
+      origin: `${YAML_PACKAGE}@${yamlVersion} (wrapper module tools/pulumi-engine/yaml)`,
+      cacheKey: key("yaml", yamlVersion, src.goVersion, [src.yaml.goMod, src.yaml.goSum]),
+    },
+    {
+      binary: "pulumi-sdkgen",
+      version: want,
+      origin: `tools/pulumi-engine/sdkgen on ${CLI_MODULE}@${want} codegen/python and codegen/go (what \`package gen-sdk\` runs inside the Python and Go language hosts)`,
+      cacheKey: key("sdkgen", want, src.goVersion, [src.sdkgen.goMod, src.sdkgen.goSum, src.sdkgen.mainGo]),
+    },
+    {
+      binary: "pulumi-resource-acs-ebpf",
+      version: src.lock.packages?.[""]?.version ?? "0.0.0",
+      origin: "launcher tools/pulumi-engine/plugins → provider/index.ts (the acs-ebpf component provider)",
     },
     {
       binary: "pulumi-resource-pulumi-nodejs",

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { describeEngine } from "./parts";
-import { REPO_ROOT, ensureEngine } from "./build";
+import { REPO_ROOT, ensureEngine, ensurePython } from "./build";
 
 /** Commands that run the program, and so need a language runtime. */
 const PROGRAM_COMMANDS = new Set(["up", "update", "preview", "pre", "refresh", "destroy", "down"]);
@@ -41,6 +41,13 @@ export function parseInvocation(args: readonly string[], cwd: string): Invocatio
     if (!a.startsWith("-") && command === undefined) command = a;
   }
   return { command, projectDir };
+}
+
+/** The project's runtime (Pulumi.yaml `runtime`: a name or `{ name, options }`). */
+export function projectRuntime(projectDir: string): string {
+  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { runtime?: unknown };
+  const r = project.runtime;
+  return typeof r === "string" ? r : typeof r === "object" && r !== null && typeof (r as { name?: unknown }).name === "string" ? (r as { name: string }).name : "nodejs";
 }
 
 /** The program's entry file: Pulumi.yaml's `main` (relative to the project, or absolute), default index.ts. */
@@ -108,11 +115,18 @@ async function main(args: string[]): Promise<number> {
 
   let served: Awaited<ReturnType<typeof serveProgram>> | undefined;
   let cliArgs = args;
-  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client"))) {
+  let executable = engine.paths.pulumi;
+  // A python program: ./python/inline.py serves it and starts the CLI (no Python language host here).
+  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client")) && projectRuntime(projectDir) === "python") {
+    executable = ensurePython(engine);
+    cliArgs = [path.join(__dirname, "python", "inline.py"), engine.paths.pulumi, projectDir, ...args];
+  }
+  // A nodejs program is served here; yaml goes to the YAML language host on PATH (./build.ts).
+  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client")) && projectRuntime(projectDir) === "nodejs") {
     served = await serveProgram(programEntry(projectDir));
     cliArgs = [...args, `--client=${served.address}`, "--exec-kind", "auto.inline"];
   }
-  const child = spawn(engine.paths.pulumi, cliArgs, { env, stdio: "inherit" });
+  const child = spawn(executable, cliArgs, { env, stdio: "inherit" });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
