@@ -62,10 +62,11 @@ export function parseYamlStream(text: string): YamlStream {
       if (inObject.best < 0) return undefined;
       let offset = inObject.best;
       if (inObject.complete) {
-        const segments = splitField(field);
+        const split = splitField(field);
+        const segments = split.segments;
         if (segments.length > 0) {
           const fieldRoot = (inObject.fieldRoot ??= startWalk(events, inObject.node)!);
-          const inParent = walkTo(events, text, fieldRoot, segments, segments.length - 1);
+          const inParent = walkToPrefix(events, text, fieldRoot, split, segments.length - 1);
           if (inParent.best >= 0) {
             offset = inParent.best;
             if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
@@ -89,6 +90,8 @@ interface Walk {
   next: Map<string | number, Walk> | undefined;
   /** A fresh walk from this node (a field path inside the object at this path). */
   fieldRoot: Walk | undefined;
+  /** Field walks from this root by their prefix string (one lookup instead of one per segment). */
+  byPrefix?: Map<string, Walk>;
 }
 
 function startWalk(events: yaml.Event[], node: number): Walk | undefined {
@@ -107,6 +110,17 @@ function walkTo(events: yaml.Event[], text: string, from: Walk, segments: FieldS
     if (next === undefined) at.next.set(segment, (next = step(events, text, at, segment)));
     at = next;
   }
+  return at;
+}
+
+/** walkTo for a field's first `count` segments, resuming from its longest prefix already walked. */
+function walkToPrefix(events: yaml.Event[], text: string, root: Walk, split: SplitField, count: number): Walk {
+  const walked = (root.byPrefix ??= new Map());
+  let k = count;
+  let at: Walk | undefined;
+  while (k > 0 && (at = walked.get(split.prefixes[k])) === undefined) k--;
+  at ??= root;
+  for (; k < count && at.complete; k++) walked.set(split.prefixes[k + 1], (at = step(events, text, at, split.segments[k])));
   return at;
 }
 
@@ -195,10 +209,16 @@ function positionOf(lineStarts: number[], offset: number): SourcePosition {
 
 const SEGMENT = /^(?:\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
 
-// Rules write a few hundred distinct paths; split each once.
-const splitFields = new Map<string, FieldSegments>();
+interface SplitField {
+  segments: FieldSegments;
+  /** prefixes[k]: the path of the first k segments as written (prefixes[0] is ""). */
+  prefixes: string[];
+}
 
-function splitField(field: string): FieldSegments {
+// Rules write a few hundred distinct paths; split each once.
+const splitFields = new Map<string, SplitField>();
+
+function splitField(field: string): SplitField {
   let out = splitFields.get(field);
   if (out === undefined) {
     out = split(field);
@@ -210,19 +230,21 @@ function splitField(field: string): FieldSegments {
 
 /** Splits a rule's field path; [] when it is not a path (e.g. `(policy setting kernel)`). */
 export function fieldSegments(field: string): FieldSegments {
-  return splitField(field);
+  return splitField(field).segments;
 }
 
-function split(field: string): FieldSegments {
+function split(field: string): SplitField {
   const segments: FieldSegments = [];
+  const prefixes = [""];
   let rest = field;
   while (rest !== "") {
     const m = SEGMENT.exec(rest);
-    if (!m) return [];
+    if (!m) return { segments: [], prefixes: [""] };
     if (m[1] !== undefined) segments.push(m[1]);
     else if (m[2] !== undefined) segments.push(Number(m[2]));
     else segments.push(JSON.parse(m[3]) as string);
     rest = rest.slice(m[0].length);
+    prefixes.push(field.slice(0, field.length - rest.length));
   }
-  return segments;
+  return { segments, prefixes };
 }
