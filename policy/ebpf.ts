@@ -35,6 +35,8 @@ export interface EbpfProfile {
   architecture: Architecture;
   /** Capabilities the model requires; undefined when the declaration is unusable (see problems). */
   required?: string[];
+  /** The same as a set and as the list the rules print, with the scope they were planned for. */
+  requirement?: Requirement;
   /** Host paths the model accepts (read-only) for these probe kinds. */
   allowedHostPaths: string[];
   /** Bad annotations or an unsupported kernel, reported by the eBPF rule. */
@@ -51,6 +53,23 @@ export function normalizeHostPath(path: string): string {
 export function ebpfHostPathOf(path: string): string | undefined {
   const p = normalizeHostPath(path);
   return EBPF_HOST_PATHS.find((e) => p === e || p.startsWith(`${e}/`));
+}
+
+// Rules normalize the same few spellings for every container they review: each once. The cache
+// lives here, not in core/capabilities.ts: the verification provider's closure captures that module,
+// and Pulumi cannot serialize a Map.
+const capabilityNames = new Map<string, string>();
+
+/** normalizeCapability of a pod spec's entry (any YAML value), remembered per spelling. */
+export function capabilityName(raw: unknown): string {
+  if (typeof raw !== "string") return normalizeCapability(String(raw));
+  let name = capabilityNames.get(raw);
+  if (name === undefined) {
+    name = normalizeCapability(raw);
+    if (capabilityNames.size > 1000) capabilityNames.clear();
+    capabilityNames.set(raw, name);
+  }
+  return name;
 }
 
 export function addedCapabilities(container: Record<string, unknown>): unknown[] {
@@ -84,7 +103,7 @@ function findMarkers(pod: PodTemplate): string[] {
   const markers: string[] = [];
   for (const c of pod.containers) {
     for (const cap of addedCapabilities(c.container)) {
-      const name = normalizeCapability(String(cap));
+      const name = capabilityName(cap);
       if ((EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name)) markers.push(`container ${c.name} adds ${name}`);
     }
   }
@@ -103,7 +122,7 @@ export function isEbpfWorkload(pod: PodTemplate): boolean {
 }
 
 function addsMarkerCapability(c: ContainerRef): boolean {
-  return addedCapabilities(c.container).some((cap) => (EBPF_MARKER_CAPABILITIES as readonly string[]).includes(normalizeCapability(String(cap))));
+  return addedCapabilities(c.container).some((cap) => (EBPF_MARKER_CAPABILITIES as readonly string[]).includes(capabilityName(cap)));
 }
 
 /** The probe containers a pod declares (`acs-ebpf.io/probe-containers`), or undefined when it declares none. */
@@ -132,18 +151,28 @@ export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfi
   return profile;
 }
 
-// The model's answer depends on four small values: plan once per combination.
-const requiredByRequest = new Map<string, string[]>();
+export interface Requirement {
+  names: string[];
+  set: ReadonlySet<string>;
+  /** `BPF, PERFMON` */
+  list: string;
+  /** `probe kinds fentry on kernel 5.10.134-16.3.al8.x86_64` */
+  scope: string;
+}
 
-function requiredFor(probeKinds: ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): string[] {
+// The model's answer depends on four small values: plan once per combination.
+const requiredByRequest = new Map<string, Requirement>();
+
+function requiredFor(probeKinds: ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): Requirement {
   const key = `${probeKinds.join(",")}|${kernel === "unknown" ? kernel : kernel.release}|${architecture}|${minimizeCapabilities}`;
-  let required = requiredByRequest.get(key);
-  if (!required) {
-    required = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+  let requirement = requiredByRequest.get(key);
+  if (!requirement) {
+    const names = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+    requirement = { names, set: new Set(names), list: names.join(", "), scope: `probe kinds ${probeKinds.join(",")} on ${kernelLabel(kernel)}` };
     if (requiredByRequest.size > 1000) requiredByRequest.clear();
-    requiredByRequest.set(key, required);
+    requiredByRequest.set(key, requirement);
   }
-  return required;
+  return requirement;
 }
 
 function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
@@ -186,11 +215,11 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
     else problems.push({ field: annotationPath(ANNOTATIONS.architecture), message: new InputError(ANNOTATIONS.architecture, archValue, oneOf(ARCHITECTURES)).message });
   }
 
-  let required: string[] | undefined;
+  let requirement: Requirement | undefined;
   if (problems.length === 0) {
     try {
       const minimizeCapabilities = annotations[ANNOTATIONS.minimizeCapabilities] === "true";
-      required = requiredFor(probeKinds, kernel, architecture, minimizeCapabilities);
+      requirement = requiredFor(probeKinds, kernel, architecture, minimizeCapabilities);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       problems.push({ field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath, message: `unsupported eBPF workload: ${e.message}` });
@@ -202,7 +231,8 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
     probeKinds,
     kernel,
     architecture,
-    required,
+    required: requirement?.names,
+    requirement,
     // Tracing probe kinds read kprobe_events / tracepoint IDs from tracefs, or from debugfs on old layouts.
     allowedHostPaths: needsTracefs ? [TRACEFS_PATH, DEBUGFS_PATH] : [],
     problems,

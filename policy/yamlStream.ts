@@ -40,13 +40,10 @@ export function parseYamlStream(text: string): YamlStream {
   const documents = yaml.constructFromEvents(events, { source: text });
   let documentStarts: number[] | undefined;
   let lineStarts: number[] | undefined;
-  // Violations of one document come together and share parents (a container's securityContext):
-  // each parent is walked to once per document.
+  // Violations of one document come together and share path prefixes (an item, a container, its
+  // securityContext): each prefix is walked to once per document, one segment from its parent.
   let cachedDocument = -1;
-  // By the object's path, then by the parent's path: the parent strings come from the split-field
-  // cache, so a lookup hashes no new string.
-  const objects = new Map<string, Located>();
-  const parents = new Map<string, Map<string, Located>>();
+  let root: Walk | undefined;
   return {
     documents,
     locate(document, objectPath, field) {
@@ -58,23 +55,20 @@ export function parseYamlStream(text: string): YamlStream {
       if (start === undefined) return undefined;
       if (cachedDocument !== document) {
         cachedDocument = document;
-        objects.clear();
-        parents.clear();
+        root = startWalk(events, start + 1);
       }
-      const objectKey = objectPath.length === 0 ? "" : objectPath.join("/");
-      let inObject = objects.get(objectKey);
-      if (inObject === undefined && !objects.has(objectKey)) objects.set(objectKey, (inObject = locateOffset(events, text, start + 1, objectPath)));
-      if (inObject === undefined) return undefined;
-      let offset = inObject.offset;
+      if (root === undefined) return undefined;
+      const inObject = walkTo(events, text, root, objectPath, objectPath.length);
+      if (inObject.best < 0) return undefined;
+      let offset = inObject.best;
       if (inObject.complete) {
-        const { segments, parent } = splitField(field);
+        const split = splitField(field);
+        const segments = split.segments;
         if (segments.length > 0) {
-          let inParents = parents.get(objectKey);
-          if (inParents === undefined) parents.set(objectKey, (inParents = new Map()));
-          let inParent = inParents.get(parent);
-          if (inParent === undefined && !inParents.has(parent)) inParents.set(parent, (inParent = locateOffset(events, text, inObject.node, segments.slice(0, -1))));
-          if (inParent) {
-            offset = inParent.offset;
+          const fieldRoot = (inObject.fieldRoot ??= startWalk(events, inObject.node)!);
+          const inParent = walkToPrefix(events, text, fieldRoot, split, segments.length - 1);
+          if (inParent.best >= 0) {
+            offset = inParent.best;
             if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
           }
         }
@@ -83,6 +77,57 @@ export function parseYamlStream(text: string): YamlStream {
       return positionOf(lineStarts, offset);
     },
   };
+}
+
+/**
+ * The state of locateOffset after some segments from one starting node, kept per prefix so a
+ * longer path continues from its parent's state instead of walking again from the start.
+ */
+interface Walk {
+  best: number;
+  node: number;
+  complete: boolean;
+  next: Map<string | number, Walk> | undefined;
+  /** A fresh walk from this node (a field path inside the object at this path). */
+  fieldRoot: Walk | undefined;
+  /** Field walks from this root by their prefix string (one lookup instead of one per segment). */
+  byPrefix?: Map<string, Walk>;
+}
+
+function startWalk(events: yaml.Event[], node: number): Walk | undefined {
+  const first = events[node];
+  if (!first || first.type === POP) return undefined;
+  return { best: nodeOffset(first), node, complete: true, next: undefined, fieldRoot: undefined };
+}
+
+/** locateOffset(from.node, segments[0..count)) as the cached state of that prefix. */
+function walkTo(events: yaml.Event[], text: string, from: Walk, segments: FieldSegments, count: number): Walk {
+  let at = from;
+  for (let k = 0; k < count && at.complete; k++) {
+    const segment = segments[k];
+    at.next ??= new Map();
+    let next = at.next.get(segment);
+    if (next === undefined) at.next.set(segment, (next = step(events, text, at, segment)));
+    at = next;
+  }
+  return at;
+}
+
+/** walkTo for a field's first `count` segments, resuming from its longest prefix already walked. */
+function walkToPrefix(events: yaml.Event[], text: string, root: Walk, split: SplitField, count: number): Walk {
+  const walked = (root.byPrefix ??= new Map());
+  let k = count;
+  let at: Walk | undefined;
+  while (k > 0 && (at = walked.get(split.prefixes[k])) === undefined) k--;
+  at ??= root;
+  for (; k < count && at.complete; k++) walked.set(split.prefixes[k + 1], (at = step(events, text, at, split.segments[k])));
+  return at;
+}
+
+function step(events: yaml.Event[], text: string, at: Walk, segment: string | number): Walk {
+  const found = findChild(events, text, at.node, segment);
+  if (found === undefined) return { best: at.best, node: at.node, complete: false, next: undefined, fieldRoot: undefined };
+  return { best: found.offset, node: found.node, complete: true, next: undefined, fieldRoot: undefined };
 }
 
 function nodeOffset(e: yaml.Event): number {
@@ -103,6 +148,24 @@ function skipNode(events: yaml.Event[], i: number): number {
   return i;
 }
 
+/** The child of the node at `node` named by one segment: where it is written and its value's index. */
+function findChild(events: yaml.Event[], text: string, node: number, segment: string | number): { offset: number; node: number } | undefined {
+  const e = events[node];
+  if (typeof segment === "string" && e.type === MAPPING) {
+    for (let j = node + 1; events[j].type !== POP; ) {
+      const key = events[j];
+      const valueAt = skipNode(events, j);
+      if (key.type === SCALAR && keyIs(text, key, segment)) return { offset: nodeOffset(key), node: valueAt };
+      j = skipNode(events, valueAt);
+    }
+  } else if (typeof segment === "number" && e.type === SEQUENCE) {
+    let j = node + 1;
+    for (let k = 0; k < segment && events[j].type !== POP; k++) j = skipNode(events, j);
+    if (events[j].type !== POP) return { offset: nodeOffset(events[j]), node: j };
+  }
+  return undefined;
+}
+
 /** Walks the segments from the node at `node`; stops at the deepest one written. */
 function locateOffset(events: yaml.Event[], text: string, node: number, segments: FieldSegments): Located {
   const first = events[node];
@@ -110,32 +173,13 @@ function locateOffset(events: yaml.Event[], text: string, node: number, segments
   let best = nodeOffset(first);
   let complete = true;
   for (const segment of segments) {
-    const e = events[node];
-    let found: number | undefined;
-    if (typeof segment === "string" && e.type === MAPPING) {
-      for (let j = node + 1; events[j].type !== POP; ) {
-        const key = events[j];
-        const valueAt = skipNode(events, j);
-        if (key.type === SCALAR && keyIs(text, key, segment)) {
-          best = nodeOffset(key);
-          found = valueAt;
-          break;
-        }
-        j = skipNode(events, valueAt);
-      }
-    } else if (typeof segment === "number" && e.type === SEQUENCE) {
-      let j = node + 1;
-      for (let k = 0; k < segment && events[j].type !== POP; k++) j = skipNode(events, j);
-      if (events[j].type !== POP) {
-        best = nodeOffset(events[j]);
-        found = j;
-      }
-    }
+    const found = findChild(events, text, node, segment);
     if (found === undefined) {
       complete = false;
       break;
     }
-    node = found;
+    best = found.offset;
+    node = found.node;
   }
   return best >= 0 ? { offset: best, node, complete } : undefined;
 }
@@ -167,8 +211,8 @@ const SEGMENT = /^(?:\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
 
 interface SplitField {
   segments: FieldSegments;
-  /** The path without its last segment. */
-  parent: string;
+  /** prefixes[k]: the path of the first k segments as written (prefixes[0] is ""). */
+  prefixes: string[];
 }
 
 // Rules write a few hundred distinct paths; split each once.
@@ -191,16 +235,16 @@ export function fieldSegments(field: string): FieldSegments {
 
 function split(field: string): SplitField {
   const segments: FieldSegments = [];
+  const prefixes = [""];
   let rest = field;
-  let parentEnd = 0;
   while (rest !== "") {
     const m = SEGMENT.exec(rest);
-    if (!m) return { segments: [], parent: "" };
-    parentEnd = field.length - rest.length;
+    if (!m) return { segments: [], prefixes: [""] };
     if (m[1] !== undefined) segments.push(m[1]);
     else if (m[2] !== undefined) segments.push(Number(m[2]));
     else segments.push(JSON.parse(m[3]) as string);
     rest = rest.slice(m[0].length);
+    prefixes.push(field.slice(0, field.length - rest.length));
   }
-  return { segments, parent: field.slice(0, parentEnd) };
+  return { segments, prefixes };
 }

@@ -10,13 +10,14 @@
  * Why: the runtime's default set is granted whether the program needs it or not.
  */
 import { normalizeCapability } from "../../core/capabilities";
+import { capabilityName } from "../ebpf";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, sharedText } from "../shared";
 
 export function droppedCapabilities(container: Record<string, unknown>): string[] {
   const drop = field(container, "securityContext", "capabilities", "drop");
-  return Array.isArray(drop) ? drop.map((d) => normalizeCapability(String(d))) : [];
+  return Array.isArray(drop) ? drop.map((d) => capabilityName(d)) : [];
 }
 
 const notDropped = sharedText(

@@ -15,8 +15,8 @@
  * Why: every capability beyond the program's needs widens what a compromised pod can do to the
  * kernel it shares; SYS_ADMIN in particular is most of root.
  */
-import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS, normalizeCapability } from "../../core/capabilities";
-import { addedCapabilities, ebpfProfile, isEbpfWorkload, isProbeContainer, kernelLabel, prefixedSpelling } from "../ebpf";
+import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS } from "../../core/capabilities";
+import { addedCapabilities, capabilityName, ebpfProfile, isEbpfWorkload, isProbeContainer, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import { fieldPath, sharedText } from "../shared";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
@@ -41,14 +41,12 @@ export const ebpfLeastPrivilege: Rule = {
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
     if (!isEbpfWorkload(pod)) return [];
     const profile = ebpfProfile(pod, settings);
-    if (!profile.required) return profile.problems;
-    const required = new Set(profile.required);
-    const requiredList = profile.required.join(", ");
-    const scope = `probe kinds ${profile.probeKinds.join(",")} on ${kernelLabel(profile.kernel)}`;
+    if (!profile.requirement) return profile.problems;
+    const { set: required, list: requiredList, scope } = profile.requirement;
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
       addedCapabilities(c.container).forEach((raw, i) => {
-        const cap = normalizeCapability(String(raw));
+        const cap = capabilityName(raw);
         const at = fieldPath(c.path, "securityContext", "capabilities", "add", i);
         if (cap === "ALL") {
           findings.push({
