@@ -22,6 +22,7 @@ import { InputError, oneOf } from "../core/errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "../core/kernel";
 import { ANNOTATIONS } from "../core/workload";
 import { field, isRecord } from "./podSpecs";
+import { remembered } from "./shared";
 import type { ContainerRef, Finding, PodTemplate, RuleSettings } from "./types";
 
 /** Capabilities whose presence marks an eBPF workload. */
@@ -58,18 +59,11 @@ export function ebpfHostPathOf(path: string): string | undefined {
 // Rules normalize the same few spellings for every container they review: each once. The cache
 // lives here, not in core/capabilities.ts: the verification provider's closure captures that module,
 // and Pulumi cannot serialize a Map.
-const capabilityNames = new Map<string, string>();
+const capabilityNameOf = remembered(1000, normalizeCapability);
 
 /** normalizeCapability of a pod spec's entry (any YAML value), remembered per spelling. */
 export function capabilityName(raw: unknown): string {
-  if (typeof raw !== "string") return normalizeCapability(String(raw));
-  let name = capabilityNames.get(raw);
-  if (name === undefined) {
-    name = normalizeCapability(raw);
-    if (capabilityNames.size > 1000) capabilityNames.clear();
-    capabilityNames.set(raw, name);
-  }
-  return name;
+  return typeof raw === "string" ? capabilityNameOf(raw) : normalizeCapability(String(raw));
 }
 
 export function addedCapabilities(container: Record<string, unknown>): unknown[] {

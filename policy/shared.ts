@@ -6,16 +6,25 @@
  */
 const BOUND = 10_000;
 
-const strings = new Map<string, string>();
+/**
+ * `compute`, remembered per key: each distinct key is computed once. At most about `bound` keys are
+ * kept; past that the cache starts over.
+ */
+export function remembered<K, V>(bound: number, compute: (key: K) => V): (key: K) => V {
+  const values = new Map<K, V>();
+  return (key) => {
+    let value = values.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (values.size > bound) values.clear();
+      values.set(key, value);
+    }
+    return value;
+  };
+}
 
 /** The shared copy of a string equal to `s`. */
-export function shared(s: string): string {
-  const found = strings.get(s);
-  if (found !== undefined) return found;
-  if (strings.size > BOUND) strings.clear();
-  strings.set(s, s);
-  return s;
-}
+export const shared: (s: string) => string = remembered(BOUND, (s: string) => s);
 
 /**
  * A message builder that builds each distinct message once: keyed by its (short) arguments, so a

@@ -8,6 +8,7 @@
  * pass over documents without findings.
  */
 import * as yaml from "js-yaml";
+import { remembered } from "./shared";
 
 /** A field path split into keys and sequence indexes: `a.b[0]["x.y"]` → ["a", "b", 0, "x.y"]. */
 export type FieldSegments = (string | number)[];
@@ -216,17 +217,7 @@ interface SplitField {
 }
 
 // Rules write a few hundred distinct paths; split each once.
-const splitFields = new Map<string, SplitField>();
-
-function splitField(field: string): SplitField {
-  let out = splitFields.get(field);
-  if (out === undefined) {
-    out = split(field);
-    if (splitFields.size > 10_000) splitFields.clear();
-    splitFields.set(field, out);
-  }
-  return out;
-}
+const splitField: (field: string) => SplitField = remembered(10_000, split);
 
 /** Splits a rule's field path; [] when it is not a path (e.g. `(policy setting kernel)`). */
 export function fieldSegments(field: string): FieldSegments {
