@@ -46,14 +46,20 @@ export interface EbpfProfile {
 
 /** `/sys/kernel/debug/` → `/sys/kernel/debug`; a path is compared with its trailing slashes removed. */
 export function normalizeHostPath(path: string): string {
+  const first = path.charCodeAt(0);
+  const last = path.charCodeAt(path.length - 1);
+  // Most paths are already normal (printable ASCII at both ends, no trailing slash): no new string.
+  if (first > 32 && first < 127 && last > 32 && last < 127 && last !== 47) return path;
   const trimmed = path.trim().replace(/\/+$/, "");
   return trimmed === "" ? "/" : trimmed;
 }
 
+const EBPF_HOST_PATH_DIRS = EBPF_HOST_PATHS.map((e) => `${e}/`);
+
 /** The eBPF host path a hostPath points into (itself or below it), if any. */
 export function ebpfHostPathOf(path: string): string | undefined {
   const p = normalizeHostPath(path);
-  return EBPF_HOST_PATHS.find((e) => p === e || p.startsWith(`${e}/`));
+  return EBPF_HOST_PATHS.find((e, i) => p === e || p.startsWith(EBPF_HOST_PATH_DIRS[i]));
 }
 
 // Rules normalize the same few spellings for every container they review: each once. The cache
@@ -71,26 +77,36 @@ export function addedCapabilities(container: Record<string, unknown>): unknown[]
   return Array.isArray(add) ? add : [];
 }
 
-export function hostPathVolumes(pod: PodTemplate): { index: number; name: string; path: string }[] {
+export interface HostPathVolume {
+  index: number;
+  name: string;
+  path: string;
+  /** The eBPF host path it points into (ebpfHostPathOf), if any. */
+  ebpfPath: string | undefined;
+}
+
+/** The template's hostPath volumes (decided once per template: three rules ask). */
+export function hostPathVolumes(pod: PodTemplate): readonly HostPathVolume[] {
+  return ((pod.memo ??= {}).hostPathVolumes ??= findHostPathVolumes(pod));
+}
+
+function findHostPathVolumes(pod: PodTemplate): HostPathVolume[] {
   const volumes = pod.spec.volumes;
   if (!Array.isArray(volumes)) return [];
-  const out: { index: number; name: string; path: string }[] = [];
+  const out: HostPathVolume[] = [];
   volumes.forEach((v, index) => {
     if (!isRecord(v) || !isRecord(v.hostPath)) return;
-    out.push({ index, name: String(v.name ?? `volumes[${index}]`), path: String(v.hostPath.path ?? "") });
+    const path = String(v.hostPath.path ?? "");
+    out.push({ index, name: String(v.name ?? `volumes[${index}]`), path, ebpfPath: ebpfHostPathOf(path) });
   });
   return out;
 }
 
-// Several rules ask about the same template: decide once per template (and kernel setting).
-const markersOf = new WeakMap<PodTemplate, readonly string[]>();
-const profilesOf = new WeakMap<PodTemplate, Map<string | undefined, EbpfProfile>>();
+const ANNOTATION_KEYS = Object.values(ANNOTATIONS);
 
 /** Why this pod template counts as an eBPF workload (empty: it does not). */
 export function ebpfMarkers(pod: PodTemplate): readonly string[] {
-  let markers = markersOf.get(pod);
-  if (!markers) markersOf.set(pod, (markers = findMarkers(pod)));
-  return markers;
+  return ((pod.memo ??= {}).ebpfMarkers ??= findMarkers(pod));
 }
 
 function findMarkers(pod: PodTemplate): string[] {
@@ -102,10 +118,9 @@ function findMarkers(pod: PodTemplate): string[] {
     }
   }
   for (const v of hostPathVolumes(pod)) {
-    const e = ebpfHostPathOf(v.path);
-    if (e) markers.push(`volume ${v.name} mounts ${e} from the host`);
+    if (v.ebpfPath) markers.push(`volume ${v.name} mounts ${v.ebpfPath} from the host`);
   }
-  for (const key of Object.values(ANNOTATIONS)) {
+  for (const key of ANNOTATION_KEYS) {
     if (key in pod.metadata.annotations) markers.push(`annotation ${key}`);
   }
   return markers;
@@ -138,8 +153,7 @@ export function isProbeContainer(pod: PodTemplate, c: ContainerRef): boolean {
 
 /** The eBPF profile of a pod template: what it declares and what the model requires for that. */
 export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
-  let byKernel = profilesOf.get(pod);
-  if (!byKernel) profilesOf.set(pod, (byKernel = new Map()));
+  const byKernel = ((pod.memo ??= {}).ebpfProfiles ??= new Map());
   let profile = byKernel.get(settings.kernel);
   if (!profile) byKernel.set(settings.kernel, (profile = buildProfile(pod, settings)));
   return profile;

@@ -3,6 +3,7 @@
  * them, findings, levels and the per-rule configuration. No Pulumi, no I/O: the CrossGuard pack,
  * `npm run review`, `npm run conformance` and the bench all use these types.
  */
+import type { EbpfProfile, HostPathVolume } from "./ebpf";
 
 /** A Kubernetes object as parsed from YAML or taken from a Pulumi resource's inputs. */
 export type KubeObject = Record<string, unknown>;
@@ -41,6 +42,19 @@ export interface PodTemplate {
   /** Field path of the pod spec, e.g. `spec.template.spec`. */
   specPath: string;
   containers: ContainerRef[];
+  /**
+   * What several rules ask about this template, decided once by policy/ebpf.ts and kept on the
+   * template itself: it is dropped with the template, where a WeakMap keyed by 10,000 templates
+   * made every garbage collection of a large review walk its entries.
+   */
+  memo?: TemplateMemo;
+}
+
+export interface TemplateMemo {
+  ebpfMarkers?: readonly string[];
+  /** By the `kernel` rule setting. */
+  ebpfProfiles?: Map<string | undefined, EbpfProfile>;
+  hostPathVolumes?: readonly HostPathVolume[];
 }
 
 /** What a rule reports: where, and what to change. */

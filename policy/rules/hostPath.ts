@@ -14,7 +14,7 @@
  * Why: a hostPath reaches the node's filesystem; debugfs in particular exposes kernel internals
  * that the fentry tcp_connect trace does not use.
  */
-import { ebpfHostPathOf, ebpfProfile, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "../ebpf";
+import { ebpfProfile, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "../ebpf";
 import { checkedContainers, isRecord } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, sharedText } from "../shared";
@@ -72,7 +72,7 @@ export const hostPath: Rule = {
         if (allowed.readOnly) findings.push(...writableMounts(pod, v.name, settings));
         continue;
       }
-      const ebpfPath = ebpfHostPathOf(v.path);
+      const ebpfPath = v.ebpfPath;
       if (profile && ebpfPath && profile.allowedHostPaths.includes(ebpfPath)) {
         findings.push(...writableMounts(pod, v.name, settings));
         continue;
