@@ -23,6 +23,19 @@ export function remembered<K, V>(bound: number, compute: (key: K) => V): (key: K
   };
 }
 
+/**
+ * What a rule makes of its settings (normalized lists, sets, the text its messages quote), made
+ * once per settings object instead of once per pod template.
+ */
+export function perSettings<S extends object, T>(derive: (settings: S) => T): (settings: S) => T {
+  const bySettings = new WeakMap<S, T>();
+  return (settings) => {
+    let value = bySettings.get(settings);
+    if (value === undefined) bySettings.set(settings, (value = derive(settings)));
+    return value;
+  };
+}
+
 /** The shared copy of a string equal to `s`. */
 export const shared: (s: string) => string = remembered(BOUND, (s: string) => s);
 

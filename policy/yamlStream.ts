@@ -33,7 +33,24 @@ export interface YamlStream {
 
 const { DOCUMENT, SEQUENCE, MAPPING, SCALAR, POP } = yaml.EVENT_ID;
 
-type Located = { offset: number; node: number; complete: boolean } | undefined;
+/** The stream's events and source, and for each collection event the index just past its node. */
+interface Source {
+  events: yaml.Event[];
+  text: string;
+  ends: Int32Array;
+}
+
+/** One pass with a stack: ends[i] for every MAPPING or SEQUENCE event i (0 elsewhere). */
+function nodeEnds(events: yaml.Event[]): Int32Array {
+  const ends = new Int32Array(events.length);
+  const open: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const t = events[i].type;
+    if (t === MAPPING || t === SEQUENCE) open.push(i);
+    else if (t === POP && open.length > 0) ends[open.pop()!] = i + 1;
+  }
+  return ends;
+}
 
 /** Parses the text; throws js-yaml's error (message with line and column) on malformed input. */
 export function parseYamlStream(text: string): YamlStream {
@@ -41,6 +58,7 @@ export function parseYamlStream(text: string): YamlStream {
   const documents = yaml.constructFromEvents(events, { source: text });
   let documentStarts: number[] | undefined;
   let lineStarts: number[] | undefined;
+  let source: Source | undefined;
   // Violations of one document come together and share path prefixes (an item, a container, its
   // securityContext): each prefix is walked to once per document, one segment from its parent.
   let cachedDocument = -1;
@@ -48,9 +66,10 @@ export function parseYamlStream(text: string): YamlStream {
   return {
     documents,
     locate(document, objectPath, field) {
-      if (documentStarts === undefined) {
+      if (documentStarts === undefined || source === undefined) {
         documentStarts = [];
         for (let i = 0; i < events.length; i++) if (events[i].type === DOCUMENT) documentStarts.push(i);
+        source = { events, text, ends: nodeEnds(events) };
       }
       const start = documentStarts[document];
       if (start === undefined) return undefined;
@@ -59,7 +78,7 @@ export function parseYamlStream(text: string): YamlStream {
         root = startWalk(events, start + 1);
       }
       if (root === undefined) return undefined;
-      const inObject = walkTo(events, text, root, objectPath, objectPath.length);
+      const inObject = walkTo(source, root, objectPath, objectPath.length);
       if (inObject.best < 0) return undefined;
       let offset = inObject.best;
       if (inObject.complete) {
@@ -67,10 +86,10 @@ export function parseYamlStream(text: string): YamlStream {
         const segments = split.segments;
         if (segments.length > 0) {
           const fieldRoot = (inObject.fieldRoot ??= startWalk(events, inObject.node)!);
-          const inParent = walkToPrefix(events, text, fieldRoot, split, segments.length - 1);
+          const inParent = walkToPrefix(source, fieldRoot, split, segments.length - 1);
           if (inParent.best >= 0) {
             offset = inParent.best;
-            if (inParent.complete) offset = locateOffset(events, text, inParent.node, segments.slice(-1))?.offset ?? offset;
+            if (inParent.complete) offset = findChild(source, inParent.node, segments[segments.length - 1])?.offset ?? offset;
           }
         }
       }
@@ -81,7 +100,7 @@ export function parseYamlStream(text: string): YamlStream {
 }
 
 /**
- * The state of locateOffset after some segments from one starting node, kept per prefix so a
+ * Where a walk of some segments from one starting node ended (the deepest one written), kept per prefix so a
  * longer path continues from its parent's state instead of walking again from the start.
  */
 interface Walk {
@@ -101,32 +120,32 @@ function startWalk(events: yaml.Event[], node: number): Walk | undefined {
   return { best: nodeOffset(first), node, complete: true, next: undefined, fieldRoot: undefined };
 }
 
-/** locateOffset(from.node, segments[0..count)) as the cached state of that prefix. */
-function walkTo(events: yaml.Event[], text: string, from: Walk, segments: FieldSegments, count: number): Walk {
+/** The walk of segments[0..count) from `from`, each prefix walked once and kept. */
+function walkTo(source: Source, from: Walk, segments: FieldSegments, count: number): Walk {
   let at = from;
   for (let k = 0; k < count && at.complete; k++) {
     const segment = segments[k];
     at.next ??= new Map();
     let next = at.next.get(segment);
-    if (next === undefined) at.next.set(segment, (next = step(events, text, at, segment)));
+    if (next === undefined) at.next.set(segment, (next = step(source, at, segment)));
     at = next;
   }
   return at;
 }
 
 /** walkTo for a field's first `count` segments, resuming from its longest prefix already walked. */
-function walkToPrefix(events: yaml.Event[], text: string, root: Walk, split: SplitField, count: number): Walk {
+function walkToPrefix(source: Source, root: Walk, split: SplitField, count: number): Walk {
   const walked = (root.byPrefix ??= new Map());
   let k = count;
   let at: Walk | undefined;
   while (k > 0 && (at = walked.get(split.prefixes[k])) === undefined) k--;
   at ??= root;
-  for (; k < count && at.complete; k++) walked.set(split.prefixes[k + 1], (at = step(events, text, at, split.segments[k])));
+  for (; k < count && at.complete; k++) walked.set(split.prefixes[k + 1], (at = step(source, at, split.segments[k])));
   return at;
 }
 
-function step(events: yaml.Event[], text: string, at: Walk, segment: string | number): Walk {
-  const found = findChild(events, text, at.node, segment);
+function step(source: Source, at: Walk, segment: string | number): Walk {
+  const found = findChild(source, at.node, segment);
   if (found === undefined) return { best: at.best, node: at.node, complete: false, next: undefined, fieldRoot: undefined };
   return { best: found.offset, node: found.node, complete: true, next: undefined, fieldRoot: undefined };
 }
@@ -138,51 +157,28 @@ function nodeOffset(e: yaml.Event): number {
 }
 
 /** Index just past the node that starts at `i`. */
-function skipNode(events: yaml.Event[], i: number): number {
-  let depth = 0;
-  do {
-    const t = events[i].type;
-    if (t === MAPPING || t === SEQUENCE) depth++;
-    else if (t === POP) depth--;
-    i++;
-  } while (depth > 0 && i < events.length);
-  return i;
+function skipNode(source: Source, i: number): number {
+  const t = source.events[i].type;
+  return t === MAPPING || t === SEQUENCE ? source.ends[i] || source.events.length : i + 1;
 }
 
 /** The child of the node at `node` named by one segment: where it is written and its value's index. */
-function findChild(events: yaml.Event[], text: string, node: number, segment: string | number): { offset: number; node: number } | undefined {
+function findChild(source: Source, node: number, segment: string | number): { offset: number; node: number } | undefined {
+  const { events, text } = source;
   const e = events[node];
   if (typeof segment === "string" && e.type === MAPPING) {
     for (let j = node + 1; events[j].type !== POP; ) {
       const key = events[j];
-      const valueAt = skipNode(events, j);
+      const valueAt = skipNode(source, j);
       if (key.type === SCALAR && keyIs(text, key, segment)) return { offset: nodeOffset(key), node: valueAt };
-      j = skipNode(events, valueAt);
+      j = skipNode(source, valueAt);
     }
   } else if (typeof segment === "number" && e.type === SEQUENCE) {
     let j = node + 1;
-    for (let k = 0; k < segment && events[j].type !== POP; k++) j = skipNode(events, j);
+    for (let k = 0; k < segment && events[j].type !== POP; k++) j = skipNode(source, j);
     if (events[j].type !== POP) return { offset: nodeOffset(events[j]), node: j };
   }
   return undefined;
-}
-
-/** Walks the segments from the node at `node`; stops at the deepest one written. */
-function locateOffset(events: yaml.Event[], text: string, node: number, segments: FieldSegments): Located {
-  const first = events[node];
-  if (!first || first.type === POP) return undefined;
-  let best = nodeOffset(first);
-  let complete = true;
-  for (const segment of segments) {
-    const found = findChild(events, text, node, segment);
-    if (found === undefined) {
-      complete = false;
-      break;
-    }
-    best = found.offset;
-    node = found.node;
-  }
-  return best >= 0 ? { offset: best, node, complete } : undefined;
 }
 
 /** Compares a key without decoding it when js-yaml marks it as a plain slice of the source. */

@@ -18,7 +18,7 @@ import { normalizeCapability } from "../../core/capabilities";
 import { addedCapabilities, capabilityName, isProbeContainer, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { fieldPath } from "../shared";
+import { fieldPath, perSettings, sharedText } from "../shared";
 
 /** Pod Security Standards "baseline": the capabilities a container may add. */
 export const BASELINE_CAPABILITIES = [
@@ -26,15 +26,24 @@ export const BASELINE_CAPABILITIES = [
   "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ] as const;
 
+const allowedBy = perSettings((settings: RuleSettings) => {
+  const list = (settings.allowedCapabilities ?? BASELINE_CAPABILITIES).map(normalizeCapability);
+  return { any: list.includes("*"), set: new Set(list), text: list.join(", ") || "none" };
+});
+
+const notAllowed = sharedText(
+  (cap: string, allowed: string) =>
+    `adds ${cap === "ALL" ? "ALL capabilities" : cap}, which is not on the allow-list (${allowed}); remove it${cap === "ALL" ? " and add only the names the program needs" : ""}`,
+);
+
 export const capabilities: Rule = {
   name: "capabilities",
   description: "Containers other than eBPF probe containers add only capabilities on the allow-list (default: Pod Security baseline).",
   defaultLevel: "mandatory",
   settings: ["allowedCapabilities", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
-    const allowedList = (settings.allowedCapabilities ?? [...BASELINE_CAPABILITIES]).map(normalizeCapability);
-    if (allowedList.includes("*")) return [];
-    const allowed = new Set(allowedList);
+    const { any, set: allowed, text: allowedText } = allowedBy(settings);
+    if (any) return [];
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => !isProbeContainer(pod, c))) {
       addedCapabilities(c.container).forEach((raw, i) => {
@@ -47,7 +56,7 @@ export const capabilities: Rule = {
         findings.push({
           container: c.name,
           field: fieldPath(c.path, "securityContext", "capabilities", "add", i),
-          message: `adds ${cap === "ALL" ? "ALL capabilities" : cap}, which is not on the allow-list (${allowedList.join(", ") || "none"}); remove it${cap === "ALL" ? " and add only the names the program needs" : ""}`,
+          message: notAllowed(cap, allowedText),
         });
       });
     }

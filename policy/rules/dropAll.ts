@@ -13,7 +13,7 @@ import { normalizeCapability } from "../../core/capabilities";
 import { capabilityName } from "../ebpf";
 import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { fieldPath, sharedText } from "../shared";
+import { fieldPath, perSettings, sharedText } from "../shared";
 
 export function droppedCapabilities(container: Record<string, unknown>): string[] {
   const drop = field(container, "securityContext", "capabilities", "drop");
@@ -25,23 +25,25 @@ const notDropped = sharedText(
     `does not drop ${missing}${dropped ? ` (drops ${dropped})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
 );
 
+const requiredBy = perSettings((settings: RuleSettings) => (settings.requiredDropCapabilities ?? ["ALL"]).map(normalizeCapability));
+
 export const dropAll: Rule = {
   name: "drop-all",
   description: "Containers drop ALL capabilities (securityContext.capabilities.drop: [ALL]).",
   defaultLevel: "mandatory",
   settings: ["requiredDropCapabilities", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
-    const required = (settings.requiredDropCapabilities ?? ["ALL"]).map(normalizeCapability);
+    const required = requiredBy(settings);
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages)) {
-      const dropped = new Set(droppedCapabilities(c.container));
-      if (dropped.has("ALL")) continue;
-      const missing = required.filter((r) => !dropped.has(r));
+      const dropped = droppedCapabilities(c.container);
+      if (dropped.includes("ALL")) continue;
+      const missing = required.filter((r) => !dropped.includes(r));
       if (missing.length === 0) continue;
       findings.push({
         container: c.name,
         field: fieldPath(c.path, "securityContext", "capabilities", "drop"),
-        message: notDropped(missing.join(", "), [...dropped].join(", ")),
+        message: notDropped(missing.join(", "), [...new Set(dropped)].join(", ")),
       });
     }
     return findings;

@@ -16,7 +16,7 @@
  */
 import { checkedContainers, field, isRecord } from "../podSpecs";
 import type { ContainerRef, Finding, PodTemplate, Rule, RuleSettings } from "../types";
-import { fieldPath, sharedText } from "../shared";
+import { fieldPath, perSettings, sharedText } from "../shared";
 
 export const POD_SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 export const CONTAINER_SECCOMP_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
@@ -33,8 +33,9 @@ function fromField(value: unknown, at: string): Profile | undefined {
   return { type: String(value.type), file: typeof value.localhostProfile === "string" ? value.localhostProfile : undefined, at };
 }
 
-function fromAnnotation(value: string | undefined, at: string): Profile | undefined {
+function fromAnnotation(value: string | undefined, pod: PodTemplate, key: string): Profile | undefined {
   if (value === undefined) return undefined;
+  const at = `${pod.metadataPath}.annotations["${key}"]`;
   const v = value.trim();
   if (v === "runtime/default" || v === "docker/default") return { type: "RuntimeDefault", at };
   if (v === "unconfined") return { type: "Unconfined", at };
@@ -45,16 +46,15 @@ function fromAnnotation(value: string | undefined, at: string): Profile | undefi
 function podProfile(pod: PodTemplate): Profile | undefined {
   return (
     fromField(field(pod.spec, "securityContext", "seccompProfile"), fieldPath(pod.specPath, "securityContext", "seccompProfile")) ??
-    fromAnnotation(pod.metadata.annotations[POD_SECCOMP_ANNOTATION], `${pod.metadataPath}.annotations["${POD_SECCOMP_ANNOTATION}"]`)
+    fromAnnotation(pod.metadata.annotations[POD_SECCOMP_ANNOTATION], pod, POD_SECCOMP_ANNOTATION)
   );
 }
 
 function containerProfile(pod: PodTemplate, c: ContainerRef): Profile | undefined {
+  const own = fromField(field(c.container, "securityContext", "seccompProfile"), fieldPath(c.path, "securityContext", "seccompProfile"));
+  if (own) return own;
   const key = `${CONTAINER_SECCOMP_ANNOTATION_PREFIX}${c.name}`;
-  return (
-    fromField(field(c.container, "securityContext", "seccompProfile"), fieldPath(c.path, "securityContext", "seccompProfile")) ??
-    fromAnnotation(pod.metadata.annotations[key], `${pod.metadataPath}.annotations["${key}"]`)
-  );
+  return fromAnnotation(pod.metadata.annotations[key], pod, key);
 }
 
 function describe(p: Profile): string {
@@ -65,17 +65,23 @@ const noProfile = sharedText(
   (accepted: string) => `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
 );
 
+const allowedBy = perSettings((settings: RuleSettings) => {
+  const types = settings.allowedProfiles ?? ["RuntimeDefault", "Localhost"];
+  const files = settings.allowedLocalhostFiles ?? ["*"];
+  return {
+    types,
+    accepted: `${types.join(" or ")}${settings.allowUnsetProfile ? " (or none)" : ""}`,
+    isAllowed: (p: Profile) => types.includes(p.type) && (p.type !== "Localhost" || files.includes("*") || (p.file !== undefined && files.includes(p.file))),
+  };
+});
+
 export const seccomp: Rule = {
   name: "seccomp",
   description: "Containers run under an allowed seccomp profile (default: RuntimeDefault or Localhost, never unset).",
   defaultLevel: "mandatory",
   settings: ["allowedProfiles", "allowedLocalhostFiles", "allowUnsetProfile", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
-    const allowedTypes = settings.allowedProfiles ?? ["RuntimeDefault", "Localhost"];
-    const files = settings.allowedLocalhostFiles ?? ["*"];
-    const accepted = `${allowedTypes.join(" or ")}${settings.allowUnsetProfile ? " (or none)" : ""}`;
-    const isAllowed = (p: Profile) =>
-      allowedTypes.includes(p.type) && (p.type !== "Localhost" || files.includes("*") || (p.file !== undefined && files.includes(p.file)));
+    const { types: allowedTypes, accepted, isAllowed } = allowedBy(settings);
     const findings: Finding[] = [];
     const podLevel = podProfile(pod);
     const containers = checkedContainers(pod, settings.exemptImages);

@@ -11,10 +11,12 @@ import { isRecord } from "../podSpecs";
 import type { Finding, PodTemplate, Rule } from "../types";
 import { fieldPath, sharedText } from "../shared";
 
+const MOUNT_LISTS = ["volumeMounts", "volumeDevices"] as const;
+
 function usedNames(pod: PodTemplate): Set<string> {
   const used = new Set<string>();
   for (const c of pod.containers) {
-    for (const key of ["volumeMounts", "volumeDevices"]) {
+    for (const key of MOUNT_LISTS) {
       const refs = c.container[key];
       if (Array.isArray(refs)) for (const r of refs) if (isRecord(r) && typeof r.name === "string") used.add(r.name);
     }
