@@ -54,7 +54,6 @@ export function upgradeStatus(message: string): number | undefined {
 
 export function createKubernetesTransport(kubeconfig: string, options: KubernetesTransportOptions = {}): VerificationTransport {
   const k8s: typeof K8s = require("@kubernetes/client-node");
-  const { Writable } = require("stream") as { Writable: typeof WritableType };
   const kc = new k8s.KubeConfig();
   try {
     kc.loadFromString(kubeconfig);
@@ -136,13 +135,7 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
     },
 
     async exec(namespace, pod, container, command, handlers) {
-      const sink = (fn?: (chunk: string) => void) =>
-        new Writable({
-          write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-            if (fn) fn(chunk.toString("utf8"));
-            cb();
-          },
-        });
+      const sink = textSink;
       let status: StatusLike | undefined;
       let ws: { on(event: string, fn: (...args: unknown[]) => void): void; close(): void; terminate?: () => void; readyState: number };
       try {
@@ -183,4 +176,28 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
       return session;
     },
   };
+}
+
+/**
+ * A Writable for one exec channel that hands `fn` text. WebSocket frames split the stream anywhere,
+ * also inside a multi-byte UTF-8 character (a comm or a message in another script): a decoder keeps
+ * the partial character for the next frame instead of turning each half into U+FFFD.
+ */
+export function textSink(fn?: (chunk: string) => void): WritableType {
+  const { Writable } = require("stream") as { Writable: typeof WritableType };
+  const { StringDecoder } = require("string_decoder") as typeof import("string_decoder");
+  const decoder = new StringDecoder("utf8");
+  const emit = (text: string) => {
+    if (fn && text !== "") fn(text);
+  };
+  return new Writable({
+    write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+      emit(decoder.write(chunk));
+      cb();
+    },
+    final(cb: () => void) {
+      emit(decoder.end());
+      cb();
+    },
+  });
 }

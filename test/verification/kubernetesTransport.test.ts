@@ -1,4 +1,4 @@
-import { exitCodeFromStatus, upgradeStatus } from "../../verification/kubernetesTransport";
+import { exitCodeFromStatus, textSink, upgradeStatus } from "../../verification/kubernetesTransport";
 import { parseTarget } from "../../core/connectTarget";
 import { resolveOptions } from "../../verification/checkOptions";
 import { parsePreflight, assessPreflight } from "../../verification/preflight";
@@ -62,5 +62,29 @@ describe("check inputs", () => {
     expect(() => resolveOptions({ namespace: "n", deployment: "d", eventTimeoutMs: -1 })).toThrow(/eventTimeoutMs: -1 is not accepted/);
     expect(() => resolveOptions({ namespace: "n", deployment: "d", probeKinds: ["uprobe" as never] })).toThrow(/probeKinds: "uprobe" is not accepted; expected one of: fentry/);
     expect(resolveOptions({ namespace: "n", deployment: "d", randomPort: () => 23000 })).toMatchObject({ host: "127.0.0.1", port: 23000, attachTimeoutMs: 30000 });
+  });
+});
+
+describe("exec channel text", () => {
+  async function through(frames: Buffer[]): Promise<string[]> {
+    const got: string[] = [];
+    const sink = textSink((t) => got.push(t));
+    for (const f of frames) await new Promise<void>((resolve, reject) => sink.write(f, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve) => sink.end(resolve));
+    return got;
+  }
+
+  it("keeps a multi-byte character whole when a frame boundary cuts it", async () => {
+    const text = "2024/12/17 08:40:49 né-café 🐝 10.0.0.1 1234 -> 10.0.0.2 80\n";
+    const bytes = Buffer.from(text, "utf8");
+    // Every cut point, so each character's bytes are split once.
+    for (let cut = 1; cut < bytes.length; cut++) {
+      expect((await through([bytes.subarray(0, cut), bytes.subarray(cut)])).join("")).toBe(text);
+    }
+  });
+
+  it("passes invalid bytes on as U+FFFD once, and nothing for empty frames", async () => {
+    expect(await through([Buffer.from([0x61, 0xff, 0x62]), Buffer.alloc(0)])).toEqual(["a\ufffdb"]);
+    expect(await through([Buffer.from([0xe2, 0x82])])).toEqual(["\ufffd"]);
   });
 });
