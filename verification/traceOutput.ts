@@ -134,6 +134,17 @@ export function parseTraceOutput(text: string): TraceOutput {
   return out;
 }
 
+/**
+ * The exact line the fentry example writes for an event: Go's `log` prefix, then
+ * `%-16s %-15s %-6d -> %-15s %-6d` with the comm a 16-byte array (NUL-padded, not blank-padded).
+ * For stand-ins, tests and the bench; the time defaults to a fixed one.
+ */
+export function tracerEventLine(event: TraceEvent): string {
+  const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+  const comm = event.comm.length >= 16 ? event.comm.slice(0, 16) : event.comm + "\u0000".repeat(16 - event.comm.length);
+  return `${event.time ?? "2024/12/17 08:40:49"} ${comm} ${pad(event.srcAddr, 15)} ${pad(String(event.srcPort), 6)} -> ${pad(event.dstAddr, 15)} ${pad(String(event.dstPort), 6)}`;
+}
+
 /** Formats an event the way the tracer prints it (without the log prefix), for reports. */
 export function formatTraceEvent(event: TraceEvent): string {
   const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));

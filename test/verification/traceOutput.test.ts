@@ -1,11 +1,9 @@
 import fc from "fast-check";
-import { parseTraceLine, parseTraceOutput, lineSplitter, cleanComm, matchesConnection, formatTraceEvent, TraceEvent } from "../../verification/traceOutput";
+import { parseTraceLine, parseTraceOutput, lineSplitter, cleanComm, matchesConnection, formatTraceEvent, tracerEventLine, TraceEvent } from "../../verification/traceOutput";
 
 /** What Go's `log.Printf("%-16s %-15s %-6d -> %-15s %-6d", ...)` prints, comm being a [16]uint8. */
-function goEventLine(time: string, comm: string, src: string, sport: number, dst: string, dport: number): string {
-  const commBytes = comm + "\u0000".repeat(Math.max(0, 16 - comm.length));
-  const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - s.length));
-  return `${time} ${commBytes} ${pad(src, 15)} ${pad(String(sport), 6)} -> ${pad(dst, 15)} ${pad(String(dport), 6)}`;
+function goEventLine(time: string, comm: string, srcAddr: string, srcPort: number, dstAddr: string, dstPort: number): string {
+  return tracerEventLine({ time, comm, srcAddr, srcPort, dstAddr, dstPort });
 }
 const HEADER = "2024/12/17 08:40:48 Comm             Src addr        Port   -> Dest addr       Port  ";
 
