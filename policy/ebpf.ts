@@ -72,9 +72,12 @@ export function capabilityName(raw: unknown): string {
   return typeof raw === "string" ? capabilityNameOf(raw) : normalizeCapability(String(raw));
 }
 
-export function addedCapabilities(container: Record<string, unknown>): unknown[] {
+const NONE: readonly unknown[] = Object.freeze([]);
+
+/** securityContext.capabilities.add of a container ([] when absent or not a list). */
+export function addedCapabilities(container: Record<string, unknown>): readonly unknown[] {
   const add = field(container, "securityContext", "capabilities", "add");
-  return Array.isArray(add) ? add : [];
+  return Array.isArray(add) ? add : NONE;
 }
 
 export interface HostPathVolume {
@@ -147,8 +150,14 @@ export function declaredProbeContainers(pod: PodTemplate): string[] | undefined 
  * them. So a capability that reaches an application container next to a probe is still reported.
  */
 export function isProbeContainer(pod: PodTemplate, c: ContainerRef): boolean {
+  // Four rules ask about every container: decided once per template.
+  const probes = ((pod.memo ??= {}).probeContainers ??= findProbeContainers(pod));
+  return probes.has(c);
+}
+
+function findProbeContainers(pod: PodTemplate): ReadonlySet<ContainerRef> {
   const declared = declaredProbeContainers(pod);
-  return addsMarkerCapability(c) && (declared === undefined || declared.includes(c.name));
+  return new Set(pod.containers.filter((c) => addsMarkerCapability(c) && (declared === undefined || declared.includes(c.name))));
 }
 
 /** The eBPF profile of a pod template: what it declares and what the model requires for that. */
@@ -259,6 +268,8 @@ export function kernelLabel(kernel: Kernel): string {
  * a grant does depends on the node's runtime.
  */
 export function prefixedSpelling(raw: unknown): string | undefined {
+  // Most names are written without it: no new string for them.
+  if (typeof raw === "string" && raw.length > 0 && raw.charCodeAt(0) > 32 && (raw.charCodeAt(0) | 32) !== 99) return undefined;
   const name = String(raw).trim().toUpperCase();
   if (!name.startsWith("CAP_")) return undefined;
   const bare = name.slice(4);

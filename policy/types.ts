@@ -55,6 +55,8 @@ export interface TemplateMemo {
   /** By the `kernel` rule setting. */
   ebpfProfiles?: Map<string | undefined, EbpfProfile>;
   hostPathVolumes?: readonly HostPathVolume[];
+  /** The containers judged as eBPF probes (isProbeContainer). */
+  probeContainers?: ReadonlySet<ContainerRef>;
 }
 
 /** What a rule reports: where, and what to change. */
