@@ -53,13 +53,22 @@ export function resourceName(obj: KubeObject): string {
 
 function stringMap(value: unknown): Record<string, string> {
   if (!isRecord(value)) return {};
+  let allStrings = true;
+  for (const k in value) if (typeof value[k] !== "string") allStrings = false;
+  // Labels and annotations as YAML writes them are strings already: read them in place.
+  if (allStrings && Object.getPrototypeOf(value) === Object.prototype) return value as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) out[k] = String(v);
   return out;
 }
 
-function joinPath(segments: readonly string[], next: string): string {
-  return fieldPath("", ...segments, next);
+// The template's spec and metadata paths per kind, built once.
+const templatePaths = new Map<string, { spec: string; metadata: string }>();
+
+function pathsOf(kind: string, segments: readonly string[]): { spec: string; metadata: string } {
+  let paths = templatePaths.get(kind);
+  if (paths === undefined) templatePaths.set(kind, (paths = { spec: fieldPath("", ...segments, "spec"), metadata: fieldPath("", ...segments, "metadata") }));
+  return paths;
 }
 
 /** The pod template of a pod-bearing object, or undefined for any other kind (or a template with no spec). */
@@ -72,7 +81,8 @@ export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
   const spec = template.spec;
   const meta = isRecord(template.metadata) ? template.metadata : {};
   const objectMeta = isRecord(obj.metadata) ? obj.metadata : {};
-  const specPath = joinPath(segments, "spec");
+  const paths = pathsOf(String(obj.kind), segments);
+  const specPath = paths.spec;
   const containers: ContainerRef[] = [];
   for (const list of CONTAINER_LISTS) {
     const items = spec[list];
@@ -94,7 +104,7 @@ export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
     namespace: typeof objectMeta.namespace === "string" ? objectMeta.namespace : undefined,
     object: obj,
     metadata: { labels: stringMap(meta.labels), annotations: stringMap(meta.annotations) },
-    metadataPath: joinPath(segments, "metadata"),
+    metadataPath: paths.metadata,
     spec,
     specPath,
     containers,
