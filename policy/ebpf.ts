@@ -80,6 +80,11 @@ export function addedCapabilities(container: Record<string, unknown>): readonly 
   return Array.isArray(add) ? add : NONE;
 }
 
+/** The names of a container's capabilities.add, normalized, index for index. */
+export function addedCapabilityNames(c: ContainerRef): readonly string[] {
+  return (c.addedNames ??= addedCapabilities(c.container).map(capabilityName));
+}
+
 export interface HostPathVolume {
   index: number;
   name: string;
@@ -115,8 +120,7 @@ export function ebpfMarkers(pod: PodTemplate): readonly string[] {
 function findMarkers(pod: PodTemplate): string[] {
   const markers: string[] = [];
   for (const c of pod.containers) {
-    for (const cap of addedCapabilities(c.container)) {
-      const name = capabilityName(cap);
+    for (const name of addedCapabilityNames(c)) {
       if ((EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name)) markers.push(`container ${c.name} adds ${name}`);
     }
   }
@@ -134,7 +138,7 @@ export function isEbpfWorkload(pod: PodTemplate): boolean {
 }
 
 function addsMarkerCapability(c: ContainerRef): boolean {
-  return addedCapabilities(c.container).some((cap) => (EBPF_MARKER_CAPABILITIES as readonly string[]).includes(capabilityName(cap)));
+  return addedCapabilityNames(c).some((name) => (EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name));
 }
 
 /** The probe containers a pod declares (`acs-ebpf.io/probe-containers`), or undefined when it declares none. */

@@ -24,6 +24,8 @@ export interface ContainerRef {
   /** Field path of the container, e.g. `spec.template.spec.containers[0]`. */
   path: string;
   container: Record<string, unknown>;
+  /** Its capabilities.add, normalized (policy/ebpf.ts addedCapabilityNames): decided once, three rules read it. */
+  addedNames?: readonly string[];
 }
 
 /** A pod template found in a pod-bearing object (the Pod itself for kind Pod). */

@@ -15,7 +15,7 @@
  * Why: every added capability widens what a compromised container can do to the node's kernel.
  */
 import { normalizeCapability } from "../../core/capabilities";
-import { addedCapabilities, capabilityName, isProbeContainer, prefixedSpelling } from "../ebpf";
+import { addedCapabilities, addedCapabilityNames, isProbeContainer, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, perSettings, sharedText } from "../shared";
@@ -46,8 +46,9 @@ export const capabilities: Rule = {
     if (any) return [];
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => !isProbeContainer(pod, c))) {
+      const names = addedCapabilityNames(c);
       addedCapabilities(c.container).forEach((raw, i) => {
-        const cap = capabilityName(raw);
+        const cap = names[i];
         if (allowed.has(cap)) {
           const spelling = prefixedSpelling(raw);
           if (spelling) findings.push({ container: c.name, field: fieldPath(c.path, "securityContext", "capabilities", "add", i), message: `${cap} ${spelling}` });

@@ -16,7 +16,7 @@
  * kernel it shares; SYS_ADMIN in particular is most of root.
  */
 import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS } from "../../core/capabilities";
-import { addedCapabilities, capabilityName, ebpfProfile, isEbpfWorkload, isProbeContainer, prefixedSpelling } from "../ebpf";
+import { addedCapabilities, addedCapabilityNames, ebpfProfile, isEbpfWorkload, isProbeContainer, prefixedSpelling } from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import { fieldPath, sharedText } from "../shared";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
@@ -45,8 +45,9 @@ export const ebpfLeastPrivilege: Rule = {
     const { set: required, list: requiredList, scope } = profile.requirement;
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
+      const names = addedCapabilityNames(c);
       addedCapabilities(c.container).forEach((raw, i) => {
-        const cap = capabilityName(raw);
+        const cap = names[i];
         const at = fieldPath(c.path, "securityContext", "capabilities", "add", i);
         if (cap === "ALL") {
           findings.push({
