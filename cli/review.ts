@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run review -- [--format table|json|sarif|junit] [--config FILE] [--output FILE] PATH...`:
  * reviews Kubernetes YAML files, folders (recursively) and `-` (standard input, e.g.
@@ -75,8 +76,13 @@ export function parseReviewArgs(argv: readonly string[]): ReviewArgs | { error: 
   return args;
 }
 
+/** This package's version, from the nearest package.json above this file (cli/ in the sources, dist/cli/ as built). */
 function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
 }
 
 export function formatReport(report: ReviewReport, args: Pick<ReviewArgs, "format" | "readmeUrl">): string {

@@ -54,6 +54,20 @@ describe("the packed package in an empty project", () => {
     expect(fs.existsSync(path.join(project, "node_modules", pkg.name, installed.types))).toBe(true);
   });
 
+  test("the reviewer ships as the acs-ebpf-review command, compiled (no TypeScript loader)", () => {
+    const bin = path.join(project, "node_modules", ".bin", "acs-ebpf-review");
+    const r = spawnSync(bin, ["--format", "json", path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml")], { cwd: project, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as { violations: { rule: string; level: string; line: number }[] };
+    expect(report.violations.some((v) => v.rule === "ebpf-least-privilege" && v.level === "mandatory" && v.line > 0)).toBe(true);
+    expect(fs.realpathSync(bin)).toBe(path.join(fs.realpathSync(project), "node_modules", pkg.name, "dist", "cli", "review.js"));
+    // SARIF names the reviewer's version, read from the installed package.json above dist/cli/.
+    const sarif = spawnSync(bin, ["--format", "sarif", path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml")], { cwd: project, encoding: "utf8" });
+    expect(sarif.stderr).toBe("");
+    expect(JSON.parse(sarif.stdout).runs[0].tool.driver.version).toBe(pkg.version);
+  });
+
   test("importing it registers nothing and leaves nothing running", () => {
     const r = node("importOnly.js");
     expect(r.status).toBe(0);

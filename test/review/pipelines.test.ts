@@ -135,7 +135,7 @@ describe("GitLab CI (README example)", () => {
     const block = /<!-- gitlab-ci example -->\s*```yaml\n([\s\S]*?)```/.exec(readme);
     expect(block).not.toBeNull();
     const job = Object.values(yaml.load(block![1]) as Record<string, { variables: Record<string, string>; script: string[]; artifacts: { reports: { junit: string } } }>)[0];
-    const review = job.script.filter((l) => l.includes("cli/review.ts"));
+    const review = job.script.filter((l) => l.includes("cli/review.js"));
     expect(review.length).toBe(1);
     const r = spawnSync("bash", ["-c", review[0]], { cwd: workspace, encoding: "utf8", env: { ...process.env, ...job.variables, ACS_EBPF_DIR: ROOT } });
     expect(r.status).toBe(1);
