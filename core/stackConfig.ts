@@ -11,14 +11,22 @@ import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
 import { ARCHITECTURES } from "./kernel";
 import { parseImageReference, validateRegistryServer } from "./registry";
+import { Placement, defaultProbeMode } from "./placement";
+import type { WorkbenchPodOptions } from "./manifests";
+import type { Toleration } from "./tolerations";
 import { ResolvedWorkload, WORKLOAD_DEFAULTS, WorkloadOptions, resolveWorkload } from "./workloadOptions";
 
 export const PROJECT = "acs-ebpf";
+
+/** The placements the stack program renders (core/placement.ts has all three). */
+export const STACK_PLACEMENTS = ["deployment", "node"] as const satisfies readonly Placement[];
 
 export type ConfigType = "string" | "boolean" | "integer" | "array";
 
 export interface ConfigKey {
   type: ConfigType;
+  /** What an array holds (default strings); Pulumi.yaml declares it as the array's `items`. */
+  items?: "object";
   description: string;
   default?: string | boolean | number | string[];
   /** Never echoed in an error or an output. */
@@ -101,13 +109,28 @@ export const CONFIG_KEYS = {
     default: WORKLOAD_DEFAULTS.seccompProfile,
     description: `Container seccomp profile, ${oneOf(SECCOMP_PROFILES)}.`,
   },
+  placement: {
+    type: "string",
+    default: "deployment",
+    description: `Where the probe runs, ${oneOf(STACK_PLACEMENTS)}: a workbench Deployment on ACS, or a DaemonSet with one probe per node of a node-based cluster (ACK and others). sidecar is refused: this program has no application to add the probe to.`,
+  },
+  tolerations: {
+    type: "array",
+    items: "object",
+    default: [],
+    description: "Node placement: tolerations of the DaemonSet, Kubernetes Toleration objects (key, operator Exists or Equal, value, effect, tolerationSeconds). Default none: only untainted nodes; [{operator: Exists}] tolerates every taint.",
+  },
 } satisfies Record<string, ConfigKey>;
+
+/** What the stack program can render: the sidecar needs an application workload, which only a stack of the application has. */
+const SIDECAR_REFUSAL =
+  "the sidecar goes into an application's pods and this program declares no application: use EbpfWorkbench with placement sidecar, or EbpfSidecarWorkload, in the stack that declares the application";
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
 
 /** The TypeScript type of each key's value, from its declared config type. */
 type ValueOf<T extends ConfigType> = T extends "boolean" ? boolean : T extends "integer" ? number : T extends "array" ? string[] : string;
-type ConfigValues = { [K in ConfigKeyName]: ValueOf<(typeof CONFIG_KEYS)[K]["type"]> };
+type ConfigValues = { [K in ConfigKeyName]: (typeof CONFIG_KEYS)[K] extends { items: "object" } ? Record<string, unknown>[] : ValueOf<(typeof CONFIG_KEYS)[K]["type"]> };
 /** A key's value, or its default (undefined for keys without one). */
 type ConfigGetter = <K extends ConfigKeyName>(key: K) => ConfigValues[K];
 
@@ -151,6 +174,8 @@ export interface StackConfig {
   /** `kubernetes:renderYamlToDirectory` is set: the stack writes YAML and talks to no cluster. */
   renderOnly: boolean;
   verification: VerificationConfig;
+  /** How the probe container runs: the deployment placement's workbench shell, or the node placement's self-tested monitor. */
+  pod: WorkbenchPodOptions;
   /** Warnings about the configuration itself (e.g. an image by tag); the workload has its own. */
   warnings: string[];
 }
@@ -184,12 +209,15 @@ const TYPE_DESCRIPTIONS: Record<ConfigType, string> = {
   integer: "an integer",
   array: 'a list of strings (YAML list, or JSON such as ["fentry"])',
 };
+const OBJECTS_DESCRIPTION = 'a list of mappings (YAML list, or JSON such as [{"key":"dedicated","operator":"Exists"}])';
+
+const isMapping = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Coerces one raw value (a string from the Pulumi engine, or a YAML value from a stack file) to
  * its declared type; undefined means the value does not have that type.
  */
-function coerce(type: ConfigType, raw: unknown, secret = false): unknown {
+function coerce(type: ConfigType, raw: unknown, secret = false, items?: ConfigKey["items"]): unknown {
   if (secret) {
     const present = (typeof raw === "string" && raw !== "") || (typeof raw === "object" && raw !== null && "secure" in raw);
     return present ? SECRET_PRESENT : undefined;
@@ -212,7 +240,7 @@ function coerce(type: ConfigType, raw: unknown, secret = false): unknown {
           return undefined;
         }
       }
-      return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
+      return Array.isArray(value) && value.every((v) => (items === "object" ? isMapping(v) : typeof v === "string")) ? value : undefined;
     }
   }
 }
@@ -235,9 +263,9 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
       continue;
     }
     const spec: ConfigKey = CONFIG_KEYS[key as ConfigKeyName];
-    const value = coerce(spec.type, raw, spec.secret);
+    const value = coerce(spec.type, raw, spec.secret, spec.items);
     if (value === undefined) {
-      errors.push(new InputError(fullKey, spec.secret ? "[secret]" : raw, TYPE_DESCRIPTIONS[spec.type]));
+      errors.push(new InputError(fullKey, spec.secret ? "[secret]" : raw, spec.items === "object" ? OBJECTS_DESCRIPTION : TYPE_DESCRIPTIONS[spec.type]));
     } else {
       (typed as Record<string, unknown>)[key] = value;
     }
@@ -245,13 +273,21 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
 
   const get: ConfigGetter = (key) => (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as ConfigValues[typeof key];
 
+  const placement = get("placement");
+  const node = placement === "node";
+  if (placement === "sidecar") errors.push(new InputError(qualified("placement"), placement, oneOf(STACK_PLACEMENTS), SIDECAR_REFUSAL));
+  // The engine fills in every declared default, so with the node placement an ACS key at its
+  // default is nobody's choice; only another value is the user's, and resolveWorkload refuses it.
+  const unlessDefault = <K extends "replicas" | "computeClass" | "computeQos">(key: K): ConfigValues[K] | undefined =>
+    node && get(key) === CONFIG_KEYS[key].default ? undefined : get(key);
+
   const options: WorkloadOptions = {
     name: get("name"),
     namespace: get("namespace"),
     createNamespace: get("createNamespace"),
-    replicas: get("replicas"),
-    computeClass: get("computeClass"),
-    computeQos: get("computeQos"),
+    replicas: unlessDefault("replicas"),
+    computeClass: unlessDefault("computeClass"),
+    computeQos: unlessDefault("computeQos"),
     cpu: get("cpu"),
     memory: get("memory"),
     probeKinds: get("probeKinds"),
@@ -260,6 +296,8 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
     capabilityProfile: get("capabilityProfile"),
     seccompProfile: get("seccompProfile"),
     minimizeCapabilities: get("minimizeCapabilities"),
+    placement: placement as WorkloadOptions["placement"],
+    tolerations: get("tolerations") as Toleration[],
   };
   let workload: ResolvedWorkload | undefined;
   try {
@@ -277,11 +315,13 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
       new InputError(qualified("registryPassword"), SECRET_PRESENT, "no registry credentials on a stack that sets kubernetes:renderYamlToDirectory", "that option writes Secret data to disk in plain text"),
     );
   }
-  const verification = parseVerification(typed, get, renderOnly, options.replicas ?? 1, errors);
+  const verification = parseVerification(typed, get, renderOnly, options.replicas ?? 1, node, errors);
+  // Nobody execs into a DaemonSet's pods: the node placement runs the trace and checks itself with the self-test.
+  const pod: WorkbenchPodOptions = node ? { mode: defaultProbeMode("node"), selfTest: true } : {};
   // One message per key: the image plan and the credential check may both object to the same key.
   const unique = errors.filter((e, i) => errors.findIndex((other) => other.input === e.input) === i);
   if (unique.length > 0 || !workload || !image) throw new InputErrors(unique);
-  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, verification, warnings };
+  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, verification, pod, warnings };
 }
 
 const MAX_TIMEOUT_SECONDS = 3600;
@@ -291,8 +331,15 @@ function parseVerification(
   get: ConfigGetter,
   renderOnly: boolean,
   replicas: number,
+  node: boolean,
   errors: InputError[],
 ): VerificationConfig {
+  if (node) {
+    // The exec verification checks a Deployment's pod; the node placement checks itself (selfTest).
+    const why = "the node placement verifies itself with the self-test startupProbe; the exec verification checks a Deployment";
+    if (typed.verifyTarget !== undefined) errors.push(new InputError(qualified("verifyTarget"), typed.verifyTarget, "unset with placement node", why));
+    if (get("minimizeCapabilities")) errors.push(new InputError(qualified("minimizeCapabilities"), true, "false with placement node", why));
+  }
   const target = typed.verifyTarget;
   if (target !== undefined) {
     try {
@@ -307,7 +354,9 @@ function parseVerification(
     if (value < 1 || value > MAX_TIMEOUT_SECONDS) errors.push(new InputError(qualified(key), value, `an integer from 1 to ${MAX_TIMEOUT_SECONDS}`));
     return value;
   };
-  const skipReason = !get("verify")
+  const skipReason = node
+    ? "acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe, and the rollout waits for it"
+    : !get("verify")
     ? "acs-ebpf:verify is false"
     : renderOnly
       ? "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"

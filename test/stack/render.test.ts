@@ -107,6 +107,31 @@ describe("render CLI", () => {
     expect(manifests + result.stdout + result.stderr).not.toContain("ciphertext-of-the-password");
   });
 
+  test("a node stack renders the DaemonSet with the stack file's tolerations, and says how pulumi up verifies it", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.writeFileSync(
+      path.join(project, "Pulumi.nodes.yaml"),
+      [
+        "config:",
+        `  acs-ebpf:image: registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"c".repeat(64)}`,
+        "  acs-ebpf:placement: node",
+        "  acs-ebpf:tolerations:",
+        "    - key: node-role.kubernetes.io/control-plane",
+        "      operator: Exists",
+        "      effect: NoSchedule",
+        "",
+      ].join("\n"),
+    );
+    const result = render(["--stack", "nodes", "--out", out], project);
+    fs.rmSync(project, { recursive: true, force: true });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Verification: skipped, render talks to no cluster \(pulumi up waits for each node's self-test startupProbe\)/);
+    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as { kind: string; spec?: { template: { spec: { tolerations: unknown } } } }[];
+    expect(docs.map((d) => d.kind)).toEqual(["Namespace", "DaemonSet"]);
+    expect(docs[1].spec!.template.spec.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+  });
+
   test("unknown arguments print the usage", () => {
     const result = render(["--stak", "dev"]);
     expect(result.status).toBe(2);
