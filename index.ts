@@ -30,6 +30,7 @@ const workload = new EbpfWorkload(workloadOptions.name, {
   ...workloadOptions,
   workloadName: workloadOptions.name,
   probeKinds: workloadOptions.probeKinds ? [...workloadOptions.probeKinds] : undefined,
+  ...config.pod,
   image: imageRef,
   registryCredentials: config.pullCredentials && {
     ...config.pullCredentials,

@@ -79,7 +79,7 @@ export function renderConfig(values: Record<string, unknown>): RenderResult {
     // pulumi up deploys a build by digest; render shows the policy that digest gets.
     imagePullPolicy: config.image.mode === "build" ? "IfNotPresent" : pullPolicyFor(image),
     imagePullSecrets: config.pullCredentials ? [pullSecretName(config.workload)] : [],
-  });
+  }, config.pod);
   const notes: string[] = [];
   if (config.image.mode === "build") {
     notes.push(`Image: pulumi up builds ${config.image.plan.imageName}, pushes it, and deploys it by digest (@sha256:…); render shows the tag.`);
@@ -134,7 +134,11 @@ function main(argv: string[]): number {
   const { workload } = result.config;
   console.log(`Stack ${options.stack}: ${result.objects.length} objects → ${manifestsFile}; decisions → ${capabilitiesFile}`);
   console.log(`Capabilities: drop ${workload.plan.drop.join(",") || "nothing"}, add ${workload.plan.add.map((g) => g.name).join(",")} (${workload.plan.profile})`);
-  console.log("Verification: skipped, render talks to no cluster (pulumi up runs the tcp_connect trace in the pod).");
+  console.log(
+    workload.placement === "node"
+      ? "Verification: skipped, render talks to no cluster (pulumi up waits for each node's self-test startupProbe)."
+      : "Verification: skipped, render talks to no cluster (pulumi up runs the tcp_connect trace in the pod).",
+  );
   for (const note of result.notes) console.log(`Note: ${note}`);
   for (const warning of [...result.config.warnings, ...workload.warnings]) console.error(`warning: ${warning}`);
   return 0;

@@ -5,8 +5,9 @@ import type { Architecture } from "../core/kernel";
 import type { ProbeMode } from "../core/probeContainer";
 import { InputError, InputErrors } from "../core/errors";
 import { planWorkbenchImage, WorkbenchBuildArgs } from "../core/imagePlan";
-import { Placement, checkPlacement } from "../core/placement";
+import { Placement, checkPlacement, defaultProbeMode } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
+import type { Toleration } from "../core/tolerations";
 import { COMPONENT_TYPES } from "../core/workload";
 import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider } from "./crossLanguage";
 import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
@@ -70,6 +71,12 @@ export interface EbpfWorkbenchArgs {
   kubernetesVersion?: string;
   /** The target is ACS (refuses the node placement). */
   acs?: boolean;
+  /**
+   * Node placement: tolerations of the DaemonSet, the tainted nodes (control plane, dedicated pools) the probe may
+   * run on. Default none: only untainted nodes, because a probe that reads kernel memory goes where the platform
+   * team tainted nodes against only when told. `[{ operator: "Exists" }]` tolerates every taint. Node placement only.
+   */
+  tolerations?: Toleration[];
   /** Sidecar placement: register `sidecarTransform` for every resource declared after this component in the stack (default false). */
   applyToStack?: boolean;
   /** Names of existing dockerconfigjson Secrets in the namespace (deployment and node placements). */
@@ -132,7 +139,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       ...shared,
       namespace: args.namespace ?? "ebpf-workbench",
       workloadName: args.workloadName ?? name,
-      mode: args.mode ?? (placement === "node" ? "monitor" : "workbench"),
+      mode: args.mode ?? defaultProbeMode(placement),
       selfTest: args.selfTest ?? true,
     } as const;
     const sidecarOptions = {
@@ -148,7 +155,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
     };
     if (placement === "sidecar") {
-      const notForSidecar = (["namespace", "createNamespace", "workloadName", "replicas", "computeClass", "computeQos", "capabilityProfile", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget"] as const).filter((k) => args[k] !== undefined);
+      const notForSidecar = (["namespace", "createNamespace", "workloadName", "replicas", "computeClass", "computeQos", "capabilityProfile", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget", "tolerations"] as const).filter((k) => args[k] !== undefined);
       // Credentials are never echoed in a message.
       const shown = (k: (typeof notForSidecar)[number]) => (k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k]);
       for (const k of notForSidecar) errors.push(new InputError(k, shown(k), "unset with placement sidecar", "the probe joins your application's pods: their namespace, replicas and labels are the application's"));

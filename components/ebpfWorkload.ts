@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
 import { daemonSetManifest, deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
 import { PROBE_MODES } from "../core/probeContainer";
+import type { Toleration } from "../core/tolerations";
 import { COMPONENT_TYPES } from "../core/workload";
 import { InputError, InputErrors, oneOf } from "../core/errors";
 import { ResolvedWorkload, WorkloadOptions, checkDeploymentInputs, resolveWorkload } from "../core/workloadOptions";
@@ -62,6 +63,11 @@ export interface EbpfWorkloadArgs {
   placement?: "deployment" | "node";
   /** The target cluster is ACS: the node placement is refused (ACS runs no DaemonSets). */
   acs?: boolean;
+  /**
+   * Node placement: tolerations of the DaemonSet, the tainted nodes (control plane, dedicated pools) the probe
+   * may run on. Default none: only untainted nodes. `[{ operator: "Exists" }]` tolerates every taint. Refused with the deployment placement.
+   */
+  tolerations?: Toleration[];
   /** workbench (default): a shell to `kubectl exec` into; monitor: the trace runs as the container's process, events on stdout. */
   mode?: "workbench" | "monitor";
   /** Run /usr/local/bin/ebpf-selftest as the startupProbe: the rollout fails when eBPF does not work (default false). */

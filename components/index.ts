@@ -33,6 +33,8 @@ export type { EbpfSidecarTransformOptions, SidecarApplied, SidecarOptions, Sidec
 export { ebpfSidecarWorkload, resolveSidecarOptions } from "../core/sidecar";
 export { PLACEMENTS, parseKubernetesVersion, sidecarStyle, refuseNodeOnAcs } from "../core/placement";
 export type { Placement, KubernetesVersion, SidecarStyle } from "../core/placement";
+export { TOLERATION_OPERATORS, TAINT_EFFECTS, checkTolerations } from "../core/tolerations";
+export type { Toleration, TolerationOperator, TaintEffect } from "../core/tolerations";
 export { probeContainer, probeAnnotations, PROBE_MODES } from "../core/probeContainer";
 export type { ProbeMode, ProbeContainerSpec } from "../core/probeContainer";
 

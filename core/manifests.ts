@@ -82,6 +82,8 @@ function workbenchPodTemplate(w: ResolvedWorkload, image: DeploymentImage, optio
       terminationGracePeriodSeconds: 10,
       // ACS schedules x86 by default; arm64 is asked for with the standard arch label.
       ...(plan.architecture === "arm64" ? { nodeSelector: { "kubernetes.io/arch": "arm64" } } : {}),
+      // Node placement only: the tainted nodes the DaemonSet may run on (default none, core/tolerations.ts).
+      ...(w.tolerations.length ? { tolerations: w.tolerations.map((t) => ({ ...t })) } : {}),
       ...(image.imagePullSecrets?.length ? { imagePullSecrets: image.imagePullSecrets.map((name) => ({ name })) } : {}),
       containers: [probe.container],
       ...(probe.volumes.length ? { volumes: probe.volumes } : {}),

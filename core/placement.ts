@@ -12,6 +12,7 @@
  */
 import { ACS_LABELS } from "./acs";
 import { InputError, oneOf } from "./errors";
+import type { ProbeMode } from "./probeContainer";
 
 /** Where the probe runs. An `as const` object, so the component provider's schema inference sees an enum. */
 export const Placement = {
@@ -24,6 +25,11 @@ export const Placement = {
 } as const;
 export type Placement = (typeof Placement)[keyof typeof Placement];
 export const PLACEMENTS: readonly Placement[] = Object.values(Placement);
+
+/** The probe's default mode: a shell in the standalone workbench; the trace's events where nobody execs in. */
+export function defaultProbeMode(placement: Placement): ProbeMode {
+  return placement === "deployment" ? "workbench" : "monitor";
+}
 
 /** Native sidecars (KEP-753, SidecarContainers) are on by default from Kubernetes 1.29. */
 export const NATIVE_SIDECAR_MINIMUM = { major: 1, minor: 29 } as const;

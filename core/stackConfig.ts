@@ -1,115 +1,25 @@
 /**
- * The stack's configuration: one table of keys (type, default, accepted values) that Pulumi.yaml
- * documents (a test keeps the two equal), and one parser that the stack program and `render`
- * share. Every key is checked up front; a bad value fails with the key, the value and what is
- * accepted, before any resource is registered.
+ * The stack's configuration: one parser, over the key table of core/configKeys.ts, that the
+ * stack program and `render` share. Every key is checked up front; a bad value fails with the
+ * key, the value and what is accepted, before any resource is registered.
  */
-import { COMPUTE_CLASSES, COMPUTE_QOS } from "./acs";
+import { CONFIG_KEYS, ConfigGetter, ConfigKey, ConfigKeyName, ConfigValues, PROJECT, SECRET_PRESENT, STACK_PLACEMENTS, coerce, describeType, qualified } from "./configKeys";
 import { parseTarget } from "./connectTarget";
-import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
-import { ARCHITECTURES } from "./kernel";
 import { parseImageReference, validateRegistryServer } from "./registry";
-import { ResolvedWorkload, WORKLOAD_DEFAULTS, WorkloadOptions, resolveWorkload } from "./workloadOptions";
+import { defaultProbeMode } from "./placement";
+import type { WorkbenchPodOptions } from "./manifests";
+import type { Toleration } from "./tolerations";
+import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "./workloadOptions";
 
-export const PROJECT = "acs-ebpf";
+// The key table is its own module; callers keep importing it from here.
+export { CONFIG_KEYS, PROJECT, STACK_PLACEMENTS, qualified } from "./configKeys";
+export type { ConfigKey, ConfigKeyName, ConfigType } from "./configKeys";
 
-export type ConfigType = "string" | "boolean" | "integer" | "array";
-
-export interface ConfigKey {
-  type: ConfigType;
-  description: string;
-  default?: string | boolean | number | string[];
-  /** Never echoed in an error or an output. */
-  secret?: boolean;
-}
-
-export const CONFIG_KEYS = {
-  name: { type: "string", default: "ebpf-workbench", description: "Name of the Deployment (a DNS-1123 label)." },
-  namespace: { type: "string", default: "ebpf-workbench", description: "Namespace of the workload (a DNS-1123 label)." },
-  createNamespace: {
-    type: "boolean",
-    default: WORKLOAD_DEFAULTS.createNamespace,
-    description: "Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already admit privileged pods.",
-  },
-  image: {
-    type: "string",
-    description: "Use this image, no build: a reference by digest (repo@sha256:...) or by a tag other than latest. Set either image or imageRepository.",
-  },
-  imageRepository: {
-    type: "string",
-    description: "Build the workbench image and push it here (host/path, no tag), e.g. registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench. Needs the registry keys and a Docker engine.",
-  },
-  registryServer: {
-    type: "string",
-    description: "ACR endpoint to push to and pull from: registry[-intl][-vpc].<region>.aliyuncs.com, crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com or <instance>-registry[-vpc].<region>.cr.aliyuncs.com.",
-  },
-  registryUsername: { type: "string", description: "Registry user name. With registryPassword, also creates the imagePullSecret the Deployment uses." },
-  registryPassword: { type: "string", secret: true, description: "Registry password: set it with `pulumi config set --secret registryPassword`." },
-  pullRegistryServer: { type: "string", description: "Endpoint the pods pull from when it differs from registryServer, typically its -vpc variant." },
-  goDownloadBaseUrl: { type: "string", description: "Mirror of the Go tarballs for the image build, e.g. https://mirrors.aliyun.com/golang/ (default: upstream)." },
-  goproxy: { type: "string", description: "GOPROXY for the image build, e.g. https://mirrors.aliyun.com/goproxy/ (default: upstream)." },
-  ciliumEbpfGitUrl: { type: "string", description: "Git URL of cilium/ebpf for the image build (default: upstream)." },
-  yumUpdate: { type: "boolean", default: false, description: "Run a blanket yum update in the image build (default off: the pinned base image's packages)." },
-  imageCacheFrom: { type: "array", description: "Image references whose layers seed the build cache." },
-  verify: {
-    type: "boolean",
-    default: true,
-    description: "Run the tcp_connect fentry trace in the pod during pulumi up (needs a cluster: kubernetes:kubeconfig, KUBECONFIG or ~/.kube/config).",
-  },
-  verifyTarget: { type: "string", description: "host:port the pod connects to during the check (IPv4); default a loopback port, which needs no network." },
-  minimizeCapabilities: {
-    type: "boolean",
-    default: false,
-    description: "Re-run the trace once per capability with it removed, to report which are necessary; grants SETPCAP while on.",
-  },
-  verifyReadyTimeoutSeconds: { type: "integer", default: 300, description: "Seconds to wait for a Ready pod, 1 to 3600." },
-  verifyAttachTimeoutSeconds: { type: "integer", default: 30, description: "Seconds the tracer may take to attach, 1 to 3600." },
-  verifyEventTimeoutSeconds: { type: "integer", default: 15, description: "Seconds to wait for the connection's trace event, 1 to 3600." },
-  replicas: { type: "integer", default: WORKLOAD_DEFAULTS.replicas, description: "Number of pods, 0 to 100." },
-  computeClass: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.computeClass,
-    description: `ACS compute class, ${oneOf(COMPUTE_CLASSES)}.`,
-  },
-  computeQos: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.computeQos,
-    description: `ACS compute QoS, ${oneOf(COMPUTE_QOS)} (gpu-hpn: default only).`,
-  },
-  cpu: { type: "string", default: WORKLOAD_DEFAULTS.cpu, description: "CPU request and limit (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps to 16." },
-  memory: { type: "string", default: WORKLOAD_DEFAULTS.memory, description: "Memory request and limit (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and 8 x vCPU." },
-  probeKinds: {
-    type: "array",
-    default: ["fentry"],
-    description: `eBPF probe kinds the workload runs, each ${oneOf(PROBE_KIND_NAMES)}.`,
-  },
-  kernel: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.kernel,
-    description: "Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.",
-  },
-  architecture: { type: "string", default: WORKLOAD_DEFAULTS.architecture, description: `CPU architecture, ${oneOf(ARCHITECTURES)}.` },
-  capabilityProfile: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.capabilityProfile,
-    description: `${oneOf(CAPABILITY_PROFILES)}; vendor-demo reproduces the vendor document's seven capabilities and is high risk.`,
-  },
-  seccompProfile: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.seccompProfile,
-    description: `Container seccomp profile, ${oneOf(SECCOMP_PROFILES)}.`,
-  },
-} satisfies Record<string, ConfigKey>;
-
-export type ConfigKeyName = keyof typeof CONFIG_KEYS;
-
-/** The TypeScript type of each key's value, from its declared config type. */
-type ValueOf<T extends ConfigType> = T extends "boolean" ? boolean : T extends "integer" ? number : T extends "array" ? string[] : string;
-type ConfigValues = { [K in ConfigKeyName]: ValueOf<(typeof CONFIG_KEYS)[K]["type"]> };
-/** A key's value, or its default (undefined for keys without one). */
-type ConfigGetter = <K extends ConfigKeyName>(key: K) => ConfigValues[K];
+/** What the stack program can render: the sidecar needs an application workload, which only a stack of the application has. */
+const SIDECAR_REFUSAL =
+  "the sidecar goes into an application's pods and this program declares no application: use EbpfWorkbench with placement sidecar, or EbpfSidecarWorkload, in the stack that declares the application";
 
 /** Where the workload's image comes from. The registry password is never part of it. */
 export type ImageSource =
@@ -151,6 +61,8 @@ export interface StackConfig {
   /** `kubernetes:renderYamlToDirectory` is set: the stack writes YAML and talks to no cluster. */
   renderOnly: boolean;
   verification: VerificationConfig;
+  /** How the probe container runs: the deployment placement's workbench shell, or the node placement's self-tested monitor. */
+  pod: WorkbenchPodOptions;
   /** Warnings about the configuration itself (e.g. an image by tag); the workload has its own. */
   warnings: string[];
 }
@@ -170,53 +82,6 @@ const IMAGE_INPUT_KEYS: Record<string, ConfigKeyName> = {
   "mirrors.ciliumEbpfGitUrl": "ciliumEbpfGitUrl",
 };
 
-/** A secret value as it arrives: a string from the engine, `{secure: …}` in a stack file read by render. */
-const SECRET_PRESENT = "[secret]";
-
-/** The config key as a user writes it (`acs-ebpf:kernel`). */
-export function qualified(key: string): string {
-  return `${PROJECT}:${key}`;
-}
-
-const TYPE_DESCRIPTIONS: Record<ConfigType, string> = {
-  string: "a string",
-  boolean: "true or false",
-  integer: "an integer",
-  array: 'a list of strings (YAML list, or JSON such as ["fentry"])',
-};
-
-/**
- * Coerces one raw value (a string from the Pulumi engine, or a YAML value from a stack file) to
- * its declared type; undefined means the value does not have that type.
- */
-function coerce(type: ConfigType, raw: unknown, secret = false): unknown {
-  if (secret) {
-    const present = (typeof raw === "string" && raw !== "") || (typeof raw === "object" && raw !== null && "secure" in raw);
-    return present ? SECRET_PRESENT : undefined;
-  }
-  switch (type) {
-    case "string":
-      return typeof raw === "string" ? raw : typeof raw === "number" ? String(raw) : undefined;
-    case "boolean":
-      return raw === true || raw === "true" ? true : raw === false || raw === "false" ? false : undefined;
-    case "integer": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-      return Number.isInteger(n) ? n : undefined;
-    }
-    case "array": {
-      let value = raw;
-      if (typeof raw === "string") {
-        try {
-          value = JSON.parse(raw);
-        } catch {
-          return undefined;
-        }
-      }
-      return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
-    }
-  }
-}
-
 /**
  * Parses the whole configuration map (`{"acs-ebpf:kernel": "5.10.134", "kubernetes:context": …}`):
  * keys of other namespaces are left to their owners; unknown keys of ours are errors (a typo
@@ -235,9 +100,9 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
       continue;
     }
     const spec: ConfigKey = CONFIG_KEYS[key as ConfigKeyName];
-    const value = coerce(spec.type, raw, spec.secret);
+    const value = coerce(spec.type, raw, spec.secret, spec.items);
     if (value === undefined) {
-      errors.push(new InputError(fullKey, spec.secret ? "[secret]" : raw, TYPE_DESCRIPTIONS[spec.type]));
+      errors.push(new InputError(fullKey, spec.secret ? SECRET_PRESENT : raw, describeType(spec)));
     } else {
       (typed as Record<string, unknown>)[key] = value;
     }
@@ -245,13 +110,21 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
 
   const get: ConfigGetter = (key) => (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as ConfigValues[typeof key];
 
+  const placement = get("placement");
+  const node = placement === "node";
+  if (placement === "sidecar") errors.push(new InputError(qualified("placement"), placement, oneOf(STACK_PLACEMENTS), SIDECAR_REFUSAL));
+  // The engine fills in every declared default, so with the node placement an ACS key at its
+  // default is nobody's choice; only another value is the user's, and resolveWorkload refuses it.
+  const unlessDefault = <K extends "replicas" | "computeClass" | "computeQos">(key: K): ConfigValues[K] | undefined =>
+    node && get(key) === CONFIG_KEYS[key].default ? undefined : get(key);
+
   const options: WorkloadOptions = {
     name: get("name"),
     namespace: get("namespace"),
     createNamespace: get("createNamespace"),
-    replicas: get("replicas"),
-    computeClass: get("computeClass"),
-    computeQos: get("computeQos"),
+    replicas: unlessDefault("replicas"),
+    computeClass: unlessDefault("computeClass"),
+    computeQos: unlessDefault("computeQos"),
     cpu: get("cpu"),
     memory: get("memory"),
     probeKinds: get("probeKinds"),
@@ -260,6 +133,8 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
     capabilityProfile: get("capabilityProfile"),
     seccompProfile: get("seccompProfile"),
     minimizeCapabilities: get("minimizeCapabilities"),
+    placement: placement as WorkloadOptions["placement"],
+    tolerations: get("tolerations") as Toleration[],
   };
   let workload: ResolvedWorkload | undefined;
   try {
@@ -277,11 +152,13 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
       new InputError(qualified("registryPassword"), SECRET_PRESENT, "no registry credentials on a stack that sets kubernetes:renderYamlToDirectory", "that option writes Secret data to disk in plain text"),
     );
   }
-  const verification = parseVerification(typed, get, renderOnly, options.replicas ?? 1, errors);
+  const verification = parseVerification(typed, get, renderOnly, options.replicas ?? 1, node, errors);
+  // Nobody execs into a DaemonSet's pods: the node placement runs the trace and checks itself with the self-test.
+  const pod: WorkbenchPodOptions = node ? { mode: defaultProbeMode("node"), selfTest: true } : {};
   // One message per key: the image plan and the credential check may both object to the same key.
   const unique = errors.filter((e, i) => errors.findIndex((other) => other.input === e.input) === i);
   if (unique.length > 0 || !workload || !image) throw new InputErrors(unique);
-  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, verification, warnings };
+  return { workloadOptions: options, workload, image, pullCredentials, renderOnly, verification, pod, warnings };
 }
 
 const MAX_TIMEOUT_SECONDS = 3600;
@@ -291,8 +168,15 @@ function parseVerification(
   get: ConfigGetter,
   renderOnly: boolean,
   replicas: number,
+  node: boolean,
   errors: InputError[],
 ): VerificationConfig {
+  if (node) {
+    // The exec verification checks a Deployment's pod; the node placement checks itself (selfTest).
+    const why = "the node placement verifies itself with the self-test startupProbe; the exec verification checks a Deployment";
+    if (typed.verifyTarget !== undefined) errors.push(new InputError(qualified("verifyTarget"), typed.verifyTarget, "unset with placement node", why));
+    if (get("minimizeCapabilities")) errors.push(new InputError(qualified("minimizeCapabilities"), true, "false with placement node", why));
+  }
   const target = typed.verifyTarget;
   if (target !== undefined) {
     try {
@@ -307,7 +191,9 @@ function parseVerification(
     if (value < 1 || value > MAX_TIMEOUT_SECONDS) errors.push(new InputError(qualified(key), value, `an integer from 1 to ${MAX_TIMEOUT_SECONDS}`));
     return value;
   };
-  const skipReason = !get("verify")
+  const skipReason = node
+    ? "acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe, and the rollout waits for it"
+    : !get("verify")
     ? "acs-ebpf:verify is false"
     : renderOnly
       ? "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"

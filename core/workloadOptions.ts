@@ -29,6 +29,7 @@ import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kerne
 import { isDnsLabel, isDnsSubdomain } from "./kubernetesNames";
 import { Placement, checkPlacement, refuseNodeOnAcs } from "./placement";
 import { IMAGE_REFERENCE_FORM, parseImageReference } from "./registry";
+import { DEFAULT_TOLERATIONS, Toleration, checkTolerations, podTolerations } from "./tolerations";
 
 /** What a user may set; everything optional but the names has a secure default. */
 export interface WorkloadOptions {
@@ -51,6 +52,8 @@ export interface WorkloadOptions {
   placement?: WorkloadPlacement;
   /** The target is ACS (refuses the node placement). */
   acs?: boolean;
+  /** Node placement: the tainted nodes the DaemonSet may run on (default none: core/tolerations.ts). */
+  tolerations?: Toleration[];
 }
 
 /** The placements that own their pods (the sidecar goes into an application's pod: core/sidecar.ts). */
@@ -85,6 +88,8 @@ export interface ResolvedWorkload {
   plan: CapabilityPlan;
   /** The plan's warnings plus the workload's own (namespace, pod size). */
   warnings: string[];
+  /** Tolerations of the pod template (node placement only; empty otherwise). */
+  tolerations: Toleration[];
 }
 
 const MAX_REPLICAS = 100;
@@ -208,6 +213,11 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
     for (const e of refuseNodeOnAcs(options)) fail(e.input, e.value, e.accepted, e.detail);
     if (options.replicas !== undefined) fail("replicas", options.replicas, "unset with placement node", "a DaemonSet runs one pod per node");
   }
+  const tolerations = options.tolerations ?? DEFAULT_TOLERATIONS;
+  if (placement === "node") for (const e of checkTolerations(tolerations)) fail(e.input, e.value, e.accepted, e.detail);
+  else if (placement === "deployment" && (!Array.isArray(tolerations) || tolerations.length > 0)) {
+    fail("tolerations", tolerations, "unset with placement deployment", "tolerations choose the tainted nodes the node placement's DaemonSet runs on; ACS schedules the workbench Deployment itself");
+  }
   const computeClass = options.computeClass ?? WORKLOAD_DEFAULTS.computeClass;
   const computeQos = options.computeQos ?? WORKLOAD_DEFAULTS.computeQos;
   if (onAcs) for (const e of checkComputeLabels(computeClass, computeQos)) fail(e.input, e.value, e.accepted, e.detail);
@@ -255,6 +265,7 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
     podSize,
     plan,
     warnings,
+    tolerations: placement === "node" ? podTolerations(tolerations) : [],
   };
 }
 

@@ -67,6 +67,14 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	// The node placement for a node-based cluster, also on its control-plane nodes.
+	placement, operator, effect := acsebpf.PlacementNode, acsebpf.TolerationOperatorExists, acsebpf.TaintEffectNoSchedule
+	if _, err := acsebpf.NewEbpfWorkbench(ctx, "nodes", &acsebpf.EbpfWorkbenchArgs{
+		Image: pulumi.String(image), Kernel: pulumi.StringRef(kernel), Placement: &placement, Namespace: pulumi.StringRef("ebpf-nodes"),
+		Tolerations: []acsebpf.TolerationArgs{{Key: pulumi.StringRef("node-role.kubernetes.io/control-plane"), Operator: &operator, Effect: &effect}},
+	}); err != nil {
+		return err
+	}
 	ctx.Export("capabilities", workbench.Capabilities)
 	ctx.Export("imageRef", workbench.ImageRef)
 	ctx.Export("billingChange", shop.BillingChange)

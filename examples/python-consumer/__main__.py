@@ -47,6 +47,20 @@ shop = acs_ebpf.EbpfSidecarWorkload(
     },
 )
 
+# The node placement for a node-based cluster, also on its control-plane nodes.
+acs_ebpf.EbpfWorkbench(
+    "nodes",
+    placement=acs_ebpf.Placement.NODE,
+    image=IMAGE,
+    kernel=KERNEL,
+    namespace="ebpf-nodes",
+    tolerations=[
+        acs_ebpf.TolerationArgs(
+            key="node-role.kubernetes.io/control-plane", operator=acs_ebpf.TolerationOperator.EXISTS, effect=acs_ebpf.TaintEffect.NO_SCHEDULE
+        )
+    ],
+)
+
 pulumi.export("capabilities", workbench.capabilities)
 pulumi.export("imageRef", workbench.image_ref)
 pulumi.export("billingChange", shop.billing_change)

@@ -10,6 +10,14 @@ import { PROBE, shopDeployment } from "../platform-sidecar/app";
 // The probe and the shop Deployment of examples/platform-sidecar: the same settings.
 const workbench = new EbpfWorkbench("workbench", { image: PROBE.image, kernel: PROBE.kernel, selfTest: true });
 new k8s.apps.v1.Deployment("shop", shopDeployment, { transforms: [ebpfSidecarTransform(PROBE)] });
+// The node placement for a node-based cluster, also on its control-plane nodes.
+new EbpfWorkbench("nodes", {
+  placement: "node",
+  image: PROBE.image,
+  kernel: PROBE.kernel,
+  namespace: "ebpf-nodes",
+  tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+});
 
 export const capabilities = workbench.capabilities;
 export const imageRef = workbench.imageRef;

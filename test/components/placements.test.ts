@@ -90,6 +90,33 @@ describe("EbpfWorkbench under mocks", () => {
     expect(c.startupProbe.exec.command).toEqual([SELFTEST_PATH]);
   });
 
+  test("node without tolerations: the DaemonSet's pods carry none (only untainted nodes, plus what the DaemonSet controller adds)", async () => {
+    const { mine } = await build("untainted", { placement: "node", image: IMAGE });
+    const ds = mine.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs as Obj;
+    expect(ds.spec.template.spec).not.toHaveProperty("tolerations");
+  });
+
+  test("node with tolerations: the DaemonSet's pod template tolerates exactly those taints, operator spelled out", async () => {
+    const tolerations = [
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists" as const, effect: "NoSchedule" as const },
+      { key: "dedicated", value: "tracing", effect: "NoExecute" as const, tolerationSeconds: 600 },
+    ];
+    const { mine } = await build("tainted", { placement: "node", image: IMAGE, kernel: "6.6.71", tolerations });
+    const ds = mine.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs as Obj;
+    expect(ds.spec.template.spec.tolerations).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+      { key: "dedicated", operator: "Equal", value: "tracing", effect: "NoExecute", tolerationSeconds: 600 },
+    ]);
+    // Tolerations widen where the probe runs, never what it may do.
+    expect(ds.spec.template.spec.containers[0].securityContext.capabilities).toEqual({ drop: ["ALL"], add: ["BPF", "PERFMON"] });
+  });
+
+  test("node tolerating every taint (the cilium/tetragon choice) is one line", async () => {
+    const { mine } = await build("everywhere", { placement: "node", image: IMAGE, tolerations: [{ operator: "Exists" }] });
+    const ds = mine.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs as Obj;
+    expect(ds.spec.template.spec.tolerations).toEqual([{ operator: "Exists" }]);
+  });
+
   test.each<[string, Obj, RegExp]>([
     ["acs: true", { acs: true }, /acs: true is not accepted \(ACS runs no DaemonSets .*\); expected a node-based cluster \(ACK or another cluster with nodes\): on ACS use placement sidecar/],
     ["an ACS compute class", { computeClass: "performance" }, /computeClass: "performance" is not accepted \(.*compute-class is an ACS label\)/],
@@ -126,6 +153,13 @@ describe("EbpfWorkbench under mocks", () => {
     ["sidecar without a Kubernetes version", { placement: "sidecar" }, /kubernetesVersion: \(not set\) is not accepted/],
     ["sidecar with a namespace", { placement: "sidecar", kubernetesVersion: "1.30", namespace: "x" }, /namespace: "x" is not accepted \(the probe joins your application's pods/],
     ["sidecar with a kubeconfig (never echoed)", { placement: "sidecar", kubernetesVersion: "1.30", kubeconfig: "secret-token-xyz" }, /kubeconfig: "\(set\)" is not accepted/],
+    ["node with an unknown toleration operator", { placement: "node", tolerations: [{ key: "dedicated", operator: "Exist" }] }, /tolerations\[0\]\.operator: "Exist" is not accepted; expected one of: Exists, Equal/],
+    ["node with a value on Exists", { placement: "node", tolerations: [{ key: "dedicated", operator: "Exists", value: "tracing" }] }, /tolerations\[0\]\.value: "tracing" is not accepted \(Exists matches any value of the key\); expected unset with operator Exists/],
+    ["node with tolerationSeconds on NoSchedule", { placement: "node", tolerations: [{ key: "a", operator: "Exists", effect: "NoSchedule", tolerationSeconds: 5 }] }, /tolerations\[0\]\.tolerationSeconds: 5 is not accepted .*expected unset unless effect is NoExecute/],
+    ["node with an unknown effect", { placement: "node", tolerations: [{ key: "a", operator: "Exists", effect: "NoRun" }] }, /tolerations\[0\]\.effect: "NoRun" is not accepted; expected one of: NoSchedule, PreferNoSchedule, NoExecute, "" \(every effect\)/],
+    ["node with tolerations that are no list", { placement: "node", tolerations: "control-plane" }, /tolerations: "control-plane" is not accepted; expected a list of tolerations/],
+    ["deployment with tolerations", { tolerations: [{ operator: "Exists" }] }, /tolerations: \[\{"operator":"Exists"\}\] is not accepted \(tolerations choose the tainted nodes .*\); expected unset with placement deployment/],
+    ["sidecar with tolerations", { placement: "sidecar", kubernetesVersion: "1.30", tolerations: [{ operator: "Exists" }] }, /tolerations: \[\{"operator":"Exists"\}\] is not accepted \(the probe joins your application's pods/],
     ["an unknown placement", { placement: "everywhere" }, /placement: "everywhere" is not accepted; expected one of: deployment, sidecar, node/],
     ["an image by tag", { image: "registry.example/wb:1" }, /existingImage/],
     ["both image and build", { build: { repository: "registry.cn-hangzhou.aliyuncs.com/t/wb" } }, /exactly one of image .* and build/],

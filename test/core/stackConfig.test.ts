@@ -87,7 +87,8 @@ describe("stack config", () => {
     for (const [key, declaration] of Object.entries(project.config)) {
       expect({ key, extra: Object.keys(declaration).filter((a) => !["type", "items", "description", "default", "secret"].includes(a)) }).toEqual({ key, extra: [] });
       expect(["string", "integer", "boolean", "array"]).toContain(declaration.type);
-      if (declaration.type === "array") expect(declaration.items).toEqual({ type: "string" });
+      const items = (CONFIG_KEYS as Record<string, { items?: string }>)[key].items ?? "string";
+      if (declaration.type === "array") expect({ key, items: declaration.items }).toEqual({ key, items: { type: items } });
       const secret = (CONFIG_KEYS as Record<string, { secret?: boolean }>)[key].secret === true;
       expect({ key, secret: declaration.secret === true }).toEqual({ key, secret });
     }
@@ -185,5 +186,55 @@ describe("stack config: verification", () => {
     const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:minimizeCapabilities": "true", "acs-ebpf:kernel": "6.6" });
     expect(config.verification.minimizeCapabilities).toBe(true);
     expect(config.workload.plan.add.map((g) => g.name)).toEqual(["BPF", "PERFMON", "SETPCAP"]);
+  });
+});
+
+describe("stack config: placement and tolerations", () => {
+  // What the engine passes when only the placement is set: every declared default filled in, as strings.
+  const ENGINE_DEFAULTS = { "acs-ebpf:replicas": "1", "acs-ebpf:computeClass": "general-purpose", "acs-ebpf:computeQos": "default", "acs-ebpf:minimizeCapabilities": "false", "acs-ebpf:verify": "true", "acs-ebpf:tolerations": "[]" };
+
+  test("the default is the deployment placement: no tolerations, the workbench shell, the exec verification", () => {
+    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, ...ENGINE_DEFAULTS });
+    expect(config.workload).toMatchObject({ placement: "deployment", tolerations: [] });
+    expect(config.pod).toEqual({});
+    expect(config.verification.enabled).toBe(true);
+  });
+
+  test("node, with the engine's defaults for the ACS keys: a DaemonSet workload, self-tested, tolerations from JSON as the engine sends them", () => {
+    const config = parseStackConfig({
+      "acs-ebpf:image": IMAGE,
+      ...ENGINE_DEFAULTS,
+      "acs-ebpf:placement": "node",
+      "acs-ebpf:tolerations": '[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]',
+    });
+    expect(config.workload).toMatchObject({ placement: "node", podSize: undefined, tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] });
+    expect(config.pod).toEqual({ mode: "monitor", selfTest: true });
+    expect(config.verification).toMatchObject({ enabled: false, skipReason: expect.stringMatching(/^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/) });
+  });
+
+  test("node, tolerations as a YAML list from a stack file", () => {
+    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:placement": "node", "acs-ebpf:tolerations": [{ operator: "Exists" }] });
+    expect(config.workload.tolerations).toEqual([{ operator: "Exists" }]);
+  });
+
+  test("sidecar is refused with the key, the value, why and what to use instead", () => {
+    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:placement": "sidecar" })).toThrow(
+      'acs-ebpf:placement: "sidecar" is not accepted (the sidecar goes into an application\'s pods and this program declares no application: use EbpfWorkbench with placement sidecar, or EbpfSidecarWorkload, in the stack that declares the application); expected one of: deployment, node',
+    );
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ["replicas other than the default", { "acs-ebpf:replicas": "3" }, /acs-ebpf:replicas: 3 is not accepted \(a DaemonSet runs one pod per node\); expected unset with placement node/],
+    ["an ACS compute class other than the default", { "acs-ebpf:computeClass": "performance" }, /acs-ebpf:computeClass: "performance" is not accepted \(ACS runs no DaemonSets/],
+    ["a verify target", { "acs-ebpf:verifyTarget": "10.0.0.8:80" }, /acs-ebpf:verifyTarget: "10.0.0.8:80" is not accepted \(the node placement verifies itself with the self-test startupProbe/],
+    ["minimizeCapabilities", { "acs-ebpf:minimizeCapabilities": "true" }, /acs-ebpf:minimizeCapabilities: true is not accepted .*expected false with placement node/],
+    ["a bad toleration", { "acs-ebpf:tolerations": '[{"key":"dedicated","operator":"Exists","value":"tracing"}]' }, /acs-ebpf:tolerations\[0\]\.value: "tracing" is not accepted \(Exists matches any value of the key\)/],
+    ["tolerations that are no list of mappings", { "acs-ebpf:tolerations": '["control-plane"]' }, /acs-ebpf:tolerations: "\[\\"control-plane\\"\]" is not accepted; expected a list of mappings/],
+  ])("node with %s is refused", (_what, extra, message) => {
+    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, ...ENGINE_DEFAULTS, "acs-ebpf:placement": "node", ...extra })).toThrow(message);
+  });
+
+  test("tolerations with the deployment placement are refused (ACS places the workbench itself)", () => {
+    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:tolerations": '[{"operator":"Exists"}]' })).toThrow(/acs-ebpf:tolerations: \[\{"operator":"Exists"\}\] is not accepted .*expected unset with placement deployment/);
   });
 });

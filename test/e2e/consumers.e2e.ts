@@ -72,8 +72,10 @@ afterAll(() => ws?.cleanup());
 test("the TypeScript reference: the workbench and the shop Deployment with the probe", async () => {
   await deploy("typescript-consumer");
   expect([...objects["typescript-consumer"].keys()].sort()).toEqual([
+    "apps/v1/DaemonSet/ebpf-nodes/nodes",
     "apps/v1/Deployment/ebpf-workbench/workbench",
     "apps/v1/Deployment/shop/shop",
+    "v1/Namespace//ebpf-nodes",
     "v1/Namespace//ebpf-workbench",
   ]);
   // The self-test is the startupProbe of the workbench and of the sidecar.
@@ -81,6 +83,9 @@ test("the TypeScript reference: the workbench and the shop Deployment with the p
   const podSpec = (key: string) => (objects["typescript-consumer"].get(key) as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
   expect(podSpec("apps/v1/Deployment/ebpf-workbench/workbench").containers[0].startupProbe).toMatchObject({ exec: { command: ["/usr/local/bin/ebpf-selftest"] } });
   expect(podSpec("apps/v1/Deployment/shop/shop").initContainers![0].startupProbe).toMatchObject({ exec: { command: ["/usr/local/bin/ebpf-selftest"] } });
+  // The node placement's DaemonSet with its tolerations (every language below must render the same).
+  const nodes = (objects["typescript-consumer"].get("apps/v1/DaemonSet/ebpf-nodes/nodes") as unknown as { spec: { template: { spec: PodSpec & { tolerations: unknown } } } }).spec.template.spec;
+  expect(nodes.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
 });
 
 test("the YAML consumer (Pulumi YAML language host + component provider) renders the same objects", async () => {

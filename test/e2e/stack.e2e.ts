@@ -70,6 +70,34 @@ describe("the dev stack (kubernetes:renderYamlToDirectory)", () => {
   });
 });
 
+describe("1b. the node placement through the engine", () => {
+  test("tolerations set with `pulumi config set --path` reach the DaemonSet; pulumi up writes what npm run render shows; the policy pack passes it", async () => {
+    stackFile("nodes", { "acs-ebpf:placement": "node" });
+    expectSuccess(await pulumi(["stack", "init", "nodes"]), "stack init nodes");
+    const set = (p: string, value: string) => pulumi(["config", "set", "--stack", "nodes", "--path", p, value]);
+    expectSuccess(await set("tolerations[0].key", "node-role.kubernetes.io/control-plane"), "config set --path key");
+    expectSuccess(await set("tolerations[0].operator", "Exists"), "config set --path operator");
+    expectSuccess(await set("tolerations[0].effect", "NoSchedule"), "config set --path effect");
+
+    const up = expectSuccess(await pulumi(["up", "--stack", "nodes", "--yes"]), "pulumi up nodes");
+    expect(up.stdout).toMatch(/kubernetes:apps\/v1:DaemonSet\s+ebpf-workbench-daemonset\s+created/);
+    const renderDir = path.join(ws.root, "render-nodes");
+    execFileSync(path.join(REPO, "node_modules", ".bin", "tsx"), [path.join(REPO, "cli", "render.ts"), "--stack", "nodes", "--out", renderDir], { cwd: project, stdio: "pipe" });
+    const expected = objectsFromYaml(readYamlTree(renderDir));
+    const actual = objectsFromYaml(readYamlTree(path.join(project, "out", "nodes")));
+    expect([...expected.keys()].sort()).toEqual(["apps/v1/DaemonSet/ebpf-workbench/ebpf-workbench", "v1/Namespace//ebpf-workbench"]);
+    expect(compareObjects(expected, actual)).toEqual({ missing: [], extra: [], different: [] });
+    const ds = actual.get("apps/v1/DaemonSet/ebpf-workbench/ebpf-workbench") as { spec: { template: { spec: { tolerations: unknown } } } };
+    expect(ds.spec.template.spec.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+
+    const outputs = JSON.parse(expectSuccess(await pulumi(["stack", "output", "--stack", "nodes", "--json"]), "stack output").stdout);
+    expect(outputs.verificationResult.skipReason).toMatch(/^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/);
+    // The self-test startupProbe is the DaemonSet's verification: the pack's ebpf-verification accepts it.
+    const preview = await pulumi(["preview", "--stack", "nodes", "--policy-pack", path.join(REPO, "policy")]);
+    expect(policyViolations(preview.stdout).filter((x) => x.level === "mandatory")).toEqual([]);
+  });
+});
+
 describe("3. the policy pack in pulumi preview (the analyzer plugin)", () => {
   const policyPack = path.join(REPO, "policy");
 
@@ -124,6 +152,9 @@ describe("6. bad config through the CLI: non-zero exit naming the key, nothing r
     ["unknown key", "bad-unknown", { "acs-ebpf:replica": 2 }, /acs-ebpf:replica: "2" is not accepted \(unknown config key\)/],
     ["wrong type (Pulumi.yaml's schema)", "bad-type", { "acs-ebpf:replicas": "two" }, /Stack 'bad-type' with configuration key 'replicas' must be of type 'integer'/],
     ["out of range", "bad-range", { "acs-ebpf:replicas": 500 }, /acs-ebpf:replicas: 500 is not accepted/],
+    ["tolerations that are no list (Pulumi.yaml's schema)", "bad-tolerations", { "acs-ebpf:tolerations": "control-plane" }, /Stack 'bad-tolerations' with configuration key 'tolerations' must be of type 'array<object>'/],
+    ["a bad toleration (the program)", "bad-toleration", { "acs-ebpf:placement": "node", "acs-ebpf:tolerations": [{ key: "dedicated", operator: "Exist" }] }, /acs-ebpf:tolerations\[0\]\.operator: "Exist" is not accepted; expected one of: Exists, Equal/],
+    ["the sidecar placement (the program has no application)", "bad-placement", { "acs-ebpf:placement": "sidecar" }, /acs-ebpf:placement: "sidecar" is not accepted \(the sidecar goes into an application's pods/],
   ])("%s", async (_what, stack, extra, message) => {
     stackFile(stack, extra);
     expectSuccess(await pulumi(["stack", "init", stack]), "stack init");

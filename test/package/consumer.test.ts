@@ -118,6 +118,8 @@ describe("the packed package in an empty project", () => {
     });
     expect(result.applied).toEqual([expect.stringMatching(/^ACS pod size 2 vCPU \/ 4 GiB → /)]);
     expect(result.refused).toMatch(/acs: true is not accepted/);
+    expect(result.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    expect(result.tolerationProblems).toEqual(["tolerations[0].value"]);
   });
 
   test("examples/platform-sidecar (compiled with the consumer above) renders offline from the installed package", () => {

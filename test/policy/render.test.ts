@@ -32,6 +32,19 @@ describe("the Deployment that render produces", () => {
     expect(review.violations).toEqual([]);
   });
 
+  it.each([
+    ["no tolerations", []],
+    ["control-plane NoSchedule", [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" as const, effect: "NoSchedule" as const }]],
+    ["every taint", [{ operator: "Exists" as const }]],
+  ])("the node placement's DaemonSet has no violation either: %s", (_name, tolerations) => {
+    const objects = manifests({ placement: "node", kernel: "6.6.71", tolerations });
+    const daemonSet = objects.find((o) => o.kind === "DaemonSet") as { spec: { template: { spec: { tolerations?: unknown[] } } } };
+    expect(daemonSet.spec.template.spec.tolerations ?? []).toEqual(tolerations);
+    const review = reviewDocuments(objects);
+    expect(review.reviewed).toBe(1);
+    expect(review.violations).toEqual([]);
+  });
+
   it("the vendor-demo profile is flagged (the comparison profile is high risk)", () => {
     const rules = new Set(reviewDocuments(manifests({ capabilityProfile: "vendor-demo" })).violations.map((v) => v.rule));
     expect(rules).toEqual(new Set(["ebpf-least-privilege", "host-path", "drop-all", "seccomp"]));

@@ -82,3 +82,17 @@ test("enums are string enums with the values the components accept", () => {
   expect(Object.keys(schema.resources["acs-ebpf:index:EbpfWorkbench"].properties)).not.toContain("sidecarTransform");
   expect(schema.resources["acs-ebpf:index:EbpfSidecarWorkload"].requiredInputs?.sort()).toEqual(["image", "kubernetesVersion", "workload"]);
 });
+
+test("the node placement's tolerations reach other languages as a list of Toleration objects, each field described, enums as Kubernetes spells them", () => {
+  const tolerations = schema.resources["acs-ebpf:index:EbpfWorkbench"].inputProperties.tolerations as Property & { items?: Property };
+  expect(tolerations.type).toBe("array");
+  expect(tolerations.items?.$ref).toBe("#/types/acs-ebpf:index:Toleration");
+  const toleration = schema.types["acs-ebpf:index:Toleration"].properties!;
+  expect(Object.keys(toleration).sort()).toEqual(["effect", "key", "operator", "tolerationSeconds", "value"]);
+  for (const [name, p] of Object.entries(toleration)) expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
+  expect(toleration.operator.$ref).toBe("#/types/acs-ebpf:index:TolerationOperator");
+  expect(toleration.tolerationSeconds.type).toBe("number");
+  const values = (t: string) => schema.types[`acs-ebpf:index:${t}`].enum!.map((m) => m.value);
+  expect(values("TolerationOperator")).toEqual(["Exists", "Equal"]);
+  expect(values("TaintEffect").sort()).toEqual(["", "NoExecute", "NoSchedule", "PreferNoSchedule"]);
+});

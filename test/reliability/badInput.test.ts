@@ -19,6 +19,7 @@ import { COMPUTE_CLASSES, COMPUTE_QOS } from "../../core/acs";
 import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "../../core/capabilities";
 import { InputError, InputErrors } from "../../core/errors";
 import { ARCHITECTURES } from "../../core/kernel";
+import { TOLERATION_OPERATORS } from "../../core/tolerations";
 import { CONFIG_KEYS, ConfigType, parseStackConfig, qualified } from "../../core/stackConfig";
 
 jest.spyOn(console, "warn").mockImplementation(() => undefined);
@@ -33,6 +34,10 @@ export interface ArgSpec {
   outOfRange?: unknown[];
   /** The key accepts any characters by design (say why). */
   anyCharacters?: string;
+  /** An empty list is a valid value (say why): no "empty" row. */
+  emptyAccepted?: string;
+  /** A list of mappings: builds the element that carries a bad string (default: the string itself). */
+  element?: (bad: string, kind: BadKind) => unknown;
 }
 
 export interface Subject {
@@ -48,6 +53,14 @@ const DIGEST_IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@
 const SHELL = ["x; rm -rf /", "$(id)", "`id`", "a|b && c", "a\nb"];
 const OVERSIZED = "a".repeat(100_000);
 
+/** Tolerations: a list of mappings; the bad string goes into the key, or the operator for the enum row. */
+const TOLERATIONS: ArgSpec = {
+  type: "array",
+  values: TOLERATION_OPERATORS,
+  emptyAccepted: "no tolerations is the default: the DaemonSet runs on untainted nodes only",
+  element: (bad, kind) => (kind === "unknown enum value" ? { key: "dedicated", operator: bad } : { key: bad, operator: "Exists" }),
+};
+
 export function badValues(spec: ArgSpec): [BadKind, unknown][] {
   const cases: [BadKind, unknown][] = [];
   const wrong: Record<ArgSpec["type"], unknown[]> = {
@@ -59,13 +72,14 @@ export function badValues(spec: ArgSpec): [BadKind, unknown][] {
     object: ["x", 42, ["x"]],
   };
   for (const v of wrong[spec.type]) cases.push(["wrong type", v]);
-  cases.push(["empty", spec.type === "array" ? [] : spec.type === "object" ? {} : ""]);
+  if (!spec.emptyAccepted) cases.push(["empty", spec.type === "array" ? [] : spec.type === "object" ? {} : ""]);
   for (const v of spec.outOfRange ?? []) cases.push(["out of range", v]);
-  if (spec.values) cases.push(["unknown enum value", spec.type === "array" ? ["not-a-value"] : "not-a-value"]);
+  const listed = (bad: string, kind: BadKind) => (spec.type === "array" ? [spec.element ? spec.element(bad, kind) : bad] : bad);
+  if (spec.values) cases.push(["unknown enum value", listed("not-a-value", "unknown enum value")]);
   if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) {
-    for (const s of SHELL) cases.push(["shell metacharacters", spec.type === "array" ? [s] : s]);
+    for (const s of SHELL) cases.push(["shell metacharacters", listed(s, "shell metacharacters")]);
   }
-  if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) cases.push(["oversized", spec.type === "array" ? [OVERSIZED] : OVERSIZED]);
+  if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) cases.push(["oversized", listed(OVERSIZED, "oversized")]);
   return cases;
 }
 
@@ -87,6 +101,8 @@ function configSpec(key: keyof typeof CONFIG_KEYS): ArgSpec {
     kernel: { outOfRange: ["4.19.91"] },
     verifyTarget: { outOfRange: ["127.0.0.1:0", "127.0.0.1:65536"] },
     registryPassword: { anyCharacters: "a password may hold any character; it only travels base64-encoded in a Secret or to the registry API" },
+    placement: { values: ["deployment", "node"] },
+    tolerations: TOLERATIONS,
   };
   return { type, ...specs[key] };
 }
@@ -104,6 +120,8 @@ const stackConfig: Subject = {
   args: Object.fromEntries(Object.keys(CONFIG_KEYS).map((k) => [k, configSpec(k as keyof typeof CONFIG_KEYS)])),
   attempt(key, value) {
     const base: Record<string, unknown> = BUILD_KEYS.includes(key) ? { ...BUILD_CONFIG } : { "acs-ebpf:image": DIGEST_IMAGE };
+    // Tolerations are checked with the placement they belong to.
+    if (key === "tolerations") base["acs-ebpf:placement"] = "node";
     parseStackConfig({ ...base, [qualified(key)]: value });
   },
   inputName: qualified,
@@ -129,9 +147,10 @@ const ebpfWorkload: Subject = {
     minimizeCapabilities: { type: "boolean" },
     imagePullSecrets: { type: "array" },
     registryCredentials: { type: "object" },
+    tolerations: TOLERATIONS,
   },
   attempt(key, value) {
-    new EbpfWorkload("bad", { image: DIGEST_IMAGE, namespace: "ebpf", [key]: value } as never);
+    new EbpfWorkload("bad", { image: DIGEST_IMAGE, namespace: "ebpf", ...(key === "tolerations" ? { placement: "node" } : {}), [key]: value } as never);
   },
   inputName: (key) => key,
 };

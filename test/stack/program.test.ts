@@ -83,6 +83,38 @@ describe("index.ts", () => {
     expect(registered.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(false);
   });
 
+  test("placement node: a DaemonSet with the configured tolerations, the trace as its process, self-tested; the exec check skipped and says why", async () => {
+    const exports = runProgram({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:kernel": "6.6.71",
+      "acs-ebpf:placement": "node",
+      // As the engine sends them: Pulumi.yaml's defaults filled in, objects as JSON.
+      "acs-ebpf:replicas": "1",
+      "acs-ebpf:computeClass": "general-purpose",
+      "acs-ebpf:computeQos": "default",
+      "acs-ebpf:tolerations": '[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]',
+      "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n",
+    });
+    expect(await valueOf(exports.workloadName)).toBe("ebpf-workbench");
+    const verification = exports.verificationResult as unknown as Record<string, pulumi.Output<unknown>>;
+    expect(await valueOf(verification.skipReason)).toMatch(/^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/);
+    await settle();
+    expect(registered.map((r) => r.type)).toEqual(["acs-ebpf:index:EbpfWorkload", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:DaemonSet", "acs-ebpf:index:TcpConnectVerification"]);
+    const ds = registered.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs as {
+      spec: { template: { metadata: { labels: Record<string, string> }; spec: { tolerations: unknown[]; containers: { command: string[]; startupProbe?: unknown }[] } } };
+    };
+    expect(ds.spec.template.spec.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    expect(ds.spec.template.spec.containers[0].command).toEqual(["/bin/sh", "-c", "exec /usr/local/bin/fentry-tcp-connect 2>&1"]);
+    expect(ds.spec.template.spec.containers[0].startupProbe).toBeDefined();
+    expect(Object.keys(ds.spec.template.metadata.labels).filter((l) => l.startsWith("alibabacloud.com/"))).toEqual([]);
+    expect(registered.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(false);
+  });
+
+  test("placement sidecar stops the program before any resource is registered, naming the key", () => {
+    expect(() => runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:placement": "sidecar" })).toThrow(/acs-ebpf:placement: "sidecar" is not accepted \(the sidecar goes into an application's pods/);
+    expect(registered).toEqual([]);
+  });
+
   test("a bad config value stops the program before any resource is registered", () => {
     expect(() => runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:computeQos": "burst" })).toThrow(
       /acs-ebpf:computeQos: "burst" is not accepted; expected one of: default, best-effort/,

@@ -12,6 +12,18 @@ function render(args: string[], cwd = ROOT) {
   return spawnSync(TSX, [path.join(ROOT, "cli", "render.ts"), ...args], { cwd, encoding: "utf8" });
 }
 
+/** Renders stack `stack` of a throwaway project: this repository's Pulumi.yaml and the given stack file lines. */
+function renderStackFile(stack: string, lines: string[], out: string) {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
+  try {
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), [...lines, ""].join("\n"));
+    return render(["--stack", stack, "--out", out], project);
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
+
 describe("render CLI", () => {
   let out: string;
   beforeEach(() => {
@@ -69,21 +81,15 @@ describe("render CLI", () => {
   });
 
   test("a bad config value fails with the key, the value and the accepted values, and writes nothing", () => {
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
-    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-    fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), "config:\n  acs-ebpf:image: x/y:v1\n  acs-ebpf:architecture: s390x\n");
-    const result = render(["--stack", "bad", "--out", out], project);
-    fs.rmSync(project, { recursive: true, force: true });
+    const result = renderStackFile("bad", ["config:", "  acs-ebpf:image: x/y:v1", "  acs-ebpf:architecture: s390x"], out);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/acs-ebpf:architecture: "s390x" is not accepted; expected one of: amd64, arm64/);
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
   test("a build stack renders the tag it pushes and the pull secret reference, never the secret", () => {
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
-    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-    fs.writeFileSync(
-      path.join(project, "Pulumi.prod.yaml"),
+    const result = renderStackFile(
+      "prod",
       [
         "config:",
         "  acs-ebpf:imageRepository: registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
@@ -92,11 +98,9 @@ describe("render CLI", () => {
         "  acs-ebpf:registryUsername: dev@team",
         "  acs-ebpf:registryPassword:",
         "    secure: v1:ciphertext-of-the-password",
-        "",
-      ].join("\n"),
+      ],
+      out,
     );
-    const result = render(["--stack", "prod", "--out", out], project);
-    fs.rmSync(project, { recursive: true, force: true });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Note: Image: pulumi up builds registry.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go[\w.-]+, pushes it, and deploys it by digest/);
     expect(result.stdout).toMatch(/Note: Secret ebpf-workbench\/ebpf-workbench-registry .* is not rendered/);
@@ -105,6 +109,27 @@ describe("render CLI", () => {
     expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: "ebpf-workbench-registry" }]);
     expect(deployment.spec.template.spec.containers[0].image).toMatch(/^registry-vpc.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go/);
     expect(manifests + result.stdout + result.stderr).not.toContain("ciphertext-of-the-password");
+  });
+
+  test("a node stack renders the DaemonSet with the stack file's tolerations, and says how pulumi up verifies it", () => {
+    const result = renderStackFile(
+      "nodes",
+      [
+        "config:",
+        `  acs-ebpf:image: registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"c".repeat(64)}`,
+        "  acs-ebpf:placement: node",
+        "  acs-ebpf:tolerations:",
+        "    - key: node-role.kubernetes.io/control-plane",
+        "      operator: Exists",
+        "      effect: NoSchedule",
+      ],
+      out,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Verification: skipped, render talks to no cluster \(pulumi up waits for each node's self-test startupProbe\)/);
+    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as { kind: string; spec?: { template: { spec: { tolerations: unknown } } } }[];
+    expect(docs.map((d) => d.kind)).toEqual(["Namespace", "DaemonSet"]);
+    expect(docs[1].spec!.template.spec.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
   });
 
   test("unknown arguments print the usage", () => {
