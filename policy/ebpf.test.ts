@@ -1,4 +1,4 @@
-import { ebpfHostPathOf, ebpfMarkers, hostPathVolumes, normalizeHostPath } from "./ebpf";
+import { ebpfHostPathOf, ebpfMarkers, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "./ebpf";
 import { podTemplateOf } from "./podSpecs";
 import type { KubeObject } from "./types";
 
@@ -41,11 +41,22 @@ describe("decisions kept on the template", () => {
 
   it("are made once per template and equal a fresh template's", () => {
     const pod = podTemplateOf(deployment())!;
+    expect(isEbpfWorkload(pod)).toBe(true);
+    expect(pod.memo?.isEbpfWorkload).toBe(true);
     const markers = ebpfMarkers(pod);
     expect(markers).toEqual(["container tracer adds BPF", "volume debugfs mounts /sys/kernel/debug from the host"]);
-    expect(ebpfMarkers(pod)).toBe(markers);
     expect(hostPathVolumes(pod)).toBe(hostPathVolumes(pod));
     expect(hostPathVolumes(pod)).toEqual([{ index: 0, name: "debugfs", path: "/sys/kernel/debug/", ebpfPath: "/sys/kernel/debug" }]);
     expect(ebpfMarkers(podTemplateOf(deployment())!)).toEqual(markers);
+  });
+
+  it("a template without markers is not an eBPF workload", () => {
+    const plain = deployment();
+    const spec = (plain.spec as { template: { spec: { containers: { securityContext?: unknown }[]; volumes?: unknown } } }).template.spec;
+    delete spec.containers[0].securityContext;
+    delete spec.volumes;
+    const pod = podTemplateOf(plain)!;
+    expect(ebpfMarkers(pod)).toEqual([]);
+    expect(isEbpfWorkload(pod)).toBe(false);
   });
 });

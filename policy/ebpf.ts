@@ -29,8 +29,6 @@ import type { ContainerRef, Finding, PodTemplate, RuleSettings } from "./types";
 export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
 
 export interface EbpfProfile {
-  /** Why this is an eBPF workload; empty when it is not one. */
-  markers: readonly string[];
   probeKinds: ProbeKind[];
   kernel: Kernel;
   architecture: Architecture;
@@ -113,28 +111,30 @@ function findHostPathVolumes(pod: PodTemplate): HostPathVolume[] {
 const ANNOTATION_KEYS = Object.values(ANNOTATIONS);
 
 /** Why this pod template counts as an eBPF workload (empty: it does not). */
-export function ebpfMarkers(pod: PodTemplate): readonly string[] {
-  return ((pod.memo ??= {}).ebpfMarkers ??= findMarkers(pod));
+export function ebpfMarkers(pod: PodTemplate): string[] {
+  return findMarkers(pod, Infinity);
 }
 
-function findMarkers(pod: PodTemplate): string[] {
+/** The first `count` reasons why the template is an eBPF workload. */
+function findMarkers(pod: PodTemplate, count: number): string[] {
   const markers: string[] = [];
   for (const c of pod.containers) {
     for (const name of addedCapabilityNames(c)) {
-      if ((EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name)) markers.push(`container ${c.name} adds ${name}`);
+      if ((EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name) && markers.push(`container ${c.name} adds ${name}`) >= count) return markers;
     }
   }
   for (const v of hostPathVolumes(pod)) {
-    if (v.ebpfPath) markers.push(`volume ${v.name} mounts ${v.ebpfPath} from the host`);
+    if (v.ebpfPath && markers.push(`volume ${v.name} mounts ${v.ebpfPath} from the host`) >= count) return markers;
   }
   for (const key of ANNOTATION_KEYS) {
-    if (key in pod.metadata.annotations) markers.push(`annotation ${key}`);
+    if (key in pod.metadata.annotations && markers.push(`annotation ${key}`) >= count) return markers;
   }
   return markers;
 }
 
+/** Whether the template has any marker (decided once per template: several rules ask). */
 export function isEbpfWorkload(pod: PodTemplate): boolean {
-  return ebpfMarkers(pod).length > 0;
+  return ((pod.memo ??= {}).isEbpfWorkload ??= findMarkers(pod, 1).length > 0);
 }
 
 function addsMarkerCapability(c: ContainerRef): boolean {
@@ -248,7 +248,6 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   }
   const needsTracefs = probeKinds.some((k) => PROBE_KINDS[k].needsTracefs);
   return {
-    markers: ebpfMarkers(pod),
     probeKinds,
     kernel,
     architecture,

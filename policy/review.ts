@@ -114,9 +114,11 @@ export function violationField(f: Finding): string {
   return shared(f.field);
 }
 
-/** The message a violation carries: `<field path>: <what is wrong and what to change>` (one shared copy per distinct message). */
-export function violationMessage(f: Finding): string {
-  const field = shared(f.field);
+/**
+ * The message a violation carries: `<field path>: <what is wrong and what to change>` (one shared
+ * copy per distinct message). `field`: violationField(f), when the caller has it already.
+ */
+export function violationMessage(f: Finding, field = violationField(f)): string {
   let messages = messagesByField.get(field);
   if (messages === undefined) {
     if (messagesByField.size > 10_000) messagesByField.clear();

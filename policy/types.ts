@@ -53,7 +53,7 @@ export interface PodTemplate {
 }
 
 export interface TemplateMemo {
-  ebpfMarkers?: readonly string[];
+  isEbpfWorkload?: boolean;
   /** By the `kernel` rule setting. */
   ebpfProfiles?: Map<string | undefined, EbpfProfile>;
   hostPathVolumes?: readonly HostPathVolume[];

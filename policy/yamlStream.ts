@@ -52,17 +52,32 @@ function nodeEnds(events: yaml.Event[]): Int32Array {
   return ends;
 }
 
+/** How far a walk along a path got: the deepest node written, where it is written, and whether every segment was found. */
+interface Reach {
+  best: number;
+  node: number;
+  complete: boolean;
+}
+
+/**
+ * A field path prefix's walk from one object's node in one document. Violations of a document come
+ * together and share prefixes (a container, its securityContext), so each prefix is walked once per
+ * object, one segment from its parent. One entry per distinct prefix string for the whole stream,
+ * overwritten by the next document: no map or walk objects are made per document.
+ */
+interface PrefixWalk extends Reach {
+  document: number;
+  from: number;
+}
+
 /** Parses the text; throws js-yaml's error (message with line and column) on malformed input. */
 export function parseYamlStream(text: string): YamlStream {
   const events = yaml.parseEvents(text, {});
   const documents = yaml.constructFromEvents(events, { source: text });
   let documentStarts: number[] | undefined;
-  let lineStarts: number[] | undefined;
+  let lineStarts: Int32Array | undefined;
   let source: Source | undefined;
-  // Violations of one document come together and share path prefixes (an item, a container, its
-  // securityContext): each prefix is walked to once per document, one segment from its parent.
-  let cachedDocument = -1;
-  let root: Walk | undefined;
+  const walks = new Map<string, PrefixWalk>();
   return {
     documents,
     locate(document, objectPath, field) {
@@ -73,23 +88,23 @@ export function parseYamlStream(text: string): YamlStream {
       }
       const start = documentStarts[document];
       if (start === undefined) return undefined;
-      if (cachedDocument !== document) {
-        cachedDocument = document;
-        root = startWalk(events, start + 1);
-      }
-      if (root === undefined) return undefined;
-      const inObject = walkTo(source, root, objectPath, objectPath.length);
+      // The object inside the document (List items): a few steps, not kept.
+      const inObject = reachFrom(source, start + 1);
+      if (inObject === undefined) return undefined;
+      for (let k = 0; k < objectPath.length && inObject.complete; k++) stepInto(source, inObject, objectPath[k]);
       if (inObject.best < 0) return undefined;
       let offset = inObject.best;
       if (inObject.complete) {
         const split = splitField(field);
         const segments = split.segments;
         if (segments.length > 0) {
-          const fieldRoot = (inObject.fieldRoot ??= startWalk(events, inObject.node)!);
-          const inParent = walkToPrefix(source, fieldRoot, split, segments.length - 1);
+          const inParent = walkPrefix(source, walks, document, inObject, split, segments.length - 1);
           if (inParent.best >= 0) {
             offset = inParent.best;
-            if (inParent.complete) offset = findChild(source, inParent.node, segments[segments.length - 1])?.offset ?? offset;
+            if (inParent.complete) {
+              stepInto(source, inParent, segments[segments.length - 1]);
+              offset = inParent.best;
+            }
           }
         }
       }
@@ -99,55 +114,46 @@ export function parseYamlStream(text: string): YamlStream {
   };
 }
 
-/**
- * Where a walk of some segments from one starting node ended (the deepest one written), kept per prefix so a
- * longer path continues from its parent's state instead of walking again from the start.
- */
-interface Walk {
-  best: number;
-  node: number;
-  complete: boolean;
-  next: Map<string | number, Walk> | undefined;
-  /** A fresh walk from this node (a field path inside the object at this path). */
-  fieldRoot: Walk | undefined;
-  /** Field walks from this root by their prefix string (one lookup instead of one per segment). */
-  byPrefix?: Map<string, Walk>;
-}
-
-function startWalk(events: yaml.Event[], node: number): Walk | undefined {
-  const first = events[node];
+/** The reach of an empty path from the node at `node`; undefined past the end of a collection. */
+function reachFrom(source: Source, node: number): Reach | undefined {
+  const first = source.events[node];
   if (!first || first.type === POP) return undefined;
-  return { best: nodeOffset(first), node, complete: true, next: undefined, fieldRoot: undefined };
+  return { best: nodeOffset(first), node, complete: true };
 }
 
-/** The walk of segments[0..count) from `from`, each prefix walked once and kept. */
-function walkTo(source: Source, from: Walk, segments: FieldSegments, count: number): Walk {
-  let at = from;
-  for (let k = 0; k < count && at.complete; k++) {
-    const segment = segments[k];
-    at.next ??= new Map();
-    let next = at.next.get(segment);
-    if (next === undefined) at.next.set(segment, (next = step(source, at, segment)));
-    at = next;
+/** Moves `reach` one segment on, or marks it incomplete (keeping where it got) when the child is not written. */
+function stepInto(source: Source, reach: Reach, segment: string | number): void {
+  const at = findChild(source, reach.node, segment);
+  if (at < 0) {
+    reach.complete = false;
+    return;
   }
-  return at;
+  reach.best = nodeOffset(source.events[at]);
+  reach.node = typeof segment === "string" ? skipNode(source, at) : at;
 }
 
-/** walkTo for a field's first `count` segments, resuming from its longest prefix already walked. */
-function walkToPrefix(source: Source, root: Walk, split: SplitField, count: number): Walk {
-  const walked = (root.byPrefix ??= new Map());
+/** The reach of a field's first `count` segments from `from`, resuming from its longest prefix already walked. */
+function walkPrefix(source: Source, walks: Map<string, PrefixWalk>, document: number, from: Reach, split: SplitField, count: number): Reach {
   let k = count;
-  let at: Walk | undefined;
-  while (k > 0 && (at = walked.get(split.prefixes[k])) === undefined) k--;
-  at ??= root;
-  for (; k < count && at.complete; k++) walked.set(split.prefixes[k + 1], (at = step(source, at, split.segments[k])));
-  return at;
-}
-
-function step(source: Source, at: Walk, segment: string | number): Walk {
-  const found = findChild(source, at.node, segment);
-  if (found === undefined) return { best: at.best, node: at.node, complete: false, next: undefined, fieldRoot: undefined };
-  return { best: found.offset, node: found.node, complete: true, next: undefined, fieldRoot: undefined };
+  let known: PrefixWalk | undefined;
+  for (; k > 0; k--) {
+    known = walks.get(split.prefixes[k]);
+    if (known !== undefined && known.document === document && known.from === from.node) break;
+    known = undefined;
+  }
+  const reach: Reach = known ? { best: known.best, node: known.node, complete: known.complete } : { best: from.best, node: from.node, complete: true };
+  for (; k < count && reach.complete; k++) {
+    stepInto(source, reach, split.segments[k]);
+    const prefix = split.prefixes[k + 1];
+    let entry = walks.get(prefix);
+    if (entry === undefined) walks.set(prefix, (entry = { document, from: from.node, best: 0, node: 0, complete: true }));
+    entry.document = document;
+    entry.from = from.node;
+    entry.best = reach.best;
+    entry.node = reach.node;
+    entry.complete = reach.complete;
+  }
+  return reach;
 }
 
 function nodeOffset(e: yaml.Event): number {
@@ -162,23 +168,25 @@ function skipNode(source: Source, i: number): number {
   return t === MAPPING || t === SEQUENCE ? source.ends[i] || source.events.length : i + 1;
 }
 
-/** The child of the node at `node` named by one segment: where it is written and its value's index. */
-function findChild(source: Source, node: number, segment: string | number): { offset: number; node: number } | undefined {
+/**
+ * The child of the node at `node` named by one segment: the index of its key (a mapping's child) or
+ * of the item itself (a sequence's); -1 when it is not written.
+ */
+function findChild(source: Source, node: number, segment: string | number): number {
   const { events, text } = source;
   const e = events[node];
   if (typeof segment === "string" && e.type === MAPPING) {
     for (let j = node + 1; events[j].type !== POP; ) {
       const key = events[j];
-      const valueAt = skipNode(source, j);
-      if (key.type === SCALAR && keyIs(text, key, segment)) return { offset: nodeOffset(key), node: valueAt };
-      j = skipNode(source, valueAt);
+      if (key.type === SCALAR && keyIs(text, key, segment)) return j;
+      j = skipNode(source, skipNode(source, j));
     }
   } else if (typeof segment === "number" && e.type === SEQUENCE) {
     let j = node + 1;
     for (let k = 0; k < segment && events[j].type !== POP; k++) j = skipNode(source, j);
-    if (events[j].type !== POP) return { offset: nodeOffset(events[j]), node: j };
+    if (events[j].type !== POP) return j;
   }
-  return undefined;
+  return -1;
 }
 
 /** Compares a key without decoding it when js-yaml marks it as a plain slice of the source. */
@@ -187,13 +195,22 @@ function keyIs(text: string, key: yaml.ScalarEvent, segment: string): boolean {
   return yaml.getScalarValue(text, key) === segment;
 }
 
-function computeLineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
+/** Offsets where lines start, in one pass (manifests average about 30 characters a line). */
+function computeLineStarts(text: string): Int32Array {
+  let starts = new Int32Array((text.length >> 5) + 16);
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+    if (n === starts.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(starts);
+      starts = grown;
+    }
+    starts[n++] = i + 1;
+  }
+  return starts.subarray(0, n);
 }
 
-function positionOf(lineStarts: number[], offset: number): SourcePosition {
+function positionOf(lineStarts: Int32Array, offset: number): SourcePosition {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {

@@ -122,7 +122,7 @@ export function reviewText(file: string, text: string, config: ReviewConfig, rep
         rule,
         level,
         field,
-        message: violationMessage(f),
+        message: violationMessage(f, field),
         workload: firstWorkload + workload,
       });
     },
