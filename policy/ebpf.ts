@@ -29,7 +29,7 @@ import type { ContainerRef, Finding, PodTemplate, RuleSettings } from "./types";
 export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
 
 export interface EbpfProfile {
-  probeKinds: ProbeKind[];
+  probeKinds: readonly ProbeKind[];
   kernel: Kernel;
   architecture: Architecture;
   /** Capabilities the model requires; undefined when the declaration is unusable (see problems). */
@@ -181,18 +181,27 @@ export interface Requirement {
   scope: string;
 }
 
-// The model's answer depends on four small values: plan once per combination.
+// The model's answer depends on four small values: plan once per combination. Templates in a
+// stream mostly ask the same as the one before: that answer is kept beside the map, compared
+// without building a key.
 const requiredByRequest = new Map<string, Requirement>();
+let lastRequest: { kinds: string; kernel: string; architecture: Architecture; minimize: boolean; requirement: Requirement } | undefined;
+const DEFAULT_KINDS = DEFAULT_PROBE_KINDS.join(",");
 
-function requiredFor(probeKinds: ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): Requirement {
-  const key = `${probeKinds.join(",")}|${kernel === "unknown" ? kernel : kernel.release}|${architecture}|${minimizeCapabilities}`;
+function requiredFor(probeKinds: readonly ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): Requirement {
+  const kinds = probeKinds === DEFAULT_PROBE_KINDS ? DEFAULT_KINDS : probeKinds.join(",");
+  const release = kernel === "unknown" ? kernel : kernel.release;
+  const last = lastRequest;
+  if (last && last.kinds === kinds && last.kernel === release && last.architecture === architecture && last.minimize === minimizeCapabilities) return last.requirement;
+  const key = `${kinds}|${release}|${architecture}|${minimizeCapabilities}`;
   let requirement = requiredByRequest.get(key);
   if (!requirement) {
-    const names = planCapabilities({ probeKinds, kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
-    requirement = { names, set: new Set(names), list: names.join(", "), scope: `probe kinds ${probeKinds.join(",")} on ${kernelLabel(kernel)}` };
+    const names = planCapabilities({ probeKinds: [...probeKinds], kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
+    requirement = { names, set: new Set(names), list: names.join(", "), scope: `probe kinds ${kinds} on ${kernelLabel(kernel)}` };
     if (requiredByRequest.size > 1000) requiredByRequest.clear();
     requiredByRequest.set(key, requirement);
   }
+  lastRequest = { kinds, kernel: release, architecture, minimize: minimizeCapabilities, requirement };
   return requirement;
 }
 
@@ -201,7 +210,7 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   const annotationPath = (key: string) => `${pod.metadataPath}.annotations["${key}"]`;
   const problems: Finding[] = [];
 
-  let probeKinds: ProbeKind[] = [...DEFAULT_PROBE_KINDS];
+  let probeKinds: readonly ProbeKind[] = DEFAULT_PROBE_KINDS;
   const kindsValue = annotations[ANNOTATIONS.probeKinds];
   if (kindsValue !== undefined) {
     const kinds = kindsValue.split(",").map((k) => k.trim()).filter((k) => k !== "");

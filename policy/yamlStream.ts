@@ -33,23 +33,26 @@ export interface YamlStream {
 
 const { DOCUMENT, SEQUENCE, MAPPING, SCALAR, POP } = yaml.EVENT_ID;
 
-/** The stream's events and source, and for each collection event the index just past its node. */
+/** The stream's events and source, where each document starts, and for each collection event the index just past its node. */
 interface Source {
   events: yaml.Event[];
   text: string;
+  documentStarts: number[];
   ends: Int32Array;
 }
 
-/** One pass with a stack: ends[i] for every MAPPING or SEQUENCE event i (0 elsewhere). */
-function nodeEnds(events: yaml.Event[]): Int32Array {
+/** One pass with a stack over the events: the documents' starts, and ends[i] for every MAPPING or SEQUENCE event i (0 elsewhere). */
+function indexEvents(events: yaml.Event[], text: string): Source {
+  const documentStarts: number[] = [];
   const ends = new Int32Array(events.length);
   const open: number[] = [];
   for (let i = 0; i < events.length; i++) {
     const t = events[i].type;
     if (t === MAPPING || t === SEQUENCE) open.push(i);
     else if (t === POP && open.length > 0) ends[open.pop()!] = i + 1;
+    else if (t === DOCUMENT) documentStarts.push(i);
   }
-  return ends;
+  return { events, text, documentStarts, ends };
 }
 
 /** How far a walk along a path got: the deepest node written, where it is written, and whether every segment was found. */
@@ -74,19 +77,14 @@ interface PrefixWalk extends Reach {
 export function parseYamlStream(text: string): YamlStream {
   const events = yaml.parseEvents(text, {});
   const documents = yaml.constructFromEvents(events, { source: text });
-  let documentStarts: number[] | undefined;
   let lineStarts: Int32Array | undefined;
   let source: Source | undefined;
   const walks = new Map<string, PrefixWalk>();
   return {
     documents,
     locate(document, objectPath, field) {
-      if (documentStarts === undefined || source === undefined) {
-        documentStarts = [];
-        for (let i = 0; i < events.length; i++) if (events[i].type === DOCUMENT) documentStarts.push(i);
-        source = { events, text, ends: nodeEnds(events) };
-      }
-      const start = documentStarts[document];
+      source ??= indexEvents(events, text);
+      const start = source.documentStarts[document];
       if (start === undefined) return undefined;
       // The object inside the document (List items): a few steps, not kept.
       const inObject = reachFrom(source, start + 1);
