@@ -154,21 +154,34 @@ export function declaredProbeContainers(pod: PodTemplate): string[] | undefined 
  * them. So a capability that reaches an application container next to a probe is still reported.
  */
 export function isProbeContainer(pod: PodTemplate, c: ContainerRef): boolean {
-  // Four rules ask about every container: decided once per template.
-  const probes = ((pod.memo ??= {}).probeContainers ??= findProbeContainers(pod));
-  return probes.has(c);
+  // Four rules ask about every container: decided once per container.
+  if (c.isProbe === undefined) {
+    const declared = declaredProbeContainers(pod);
+    c.isProbe = addsMarkerCapability(c) && (declared === undefined || declared.includes(c.name));
+  }
+  return c.isProbe;
 }
 
-function findProbeContainers(pod: PodTemplate): ReadonlySet<ContainerRef> {
-  const declared = declaredProbeContainers(pod);
-  return new Set(pod.containers.filter((c) => addsMarkerCapability(c) && (declared === undefined || declared.includes(c.name))));
-}
+const PROFILE_ANNOTATIONS = [ANNOTATIONS.probeKinds, ANNOTATIONS.kernel, ANNOTATIONS.architecture, ANNOTATIONS.minimizeCapabilities];
+
+// Templates that declare nothing in annotations (most) share one profile per kernel setting and
+// metadata path (the only parts of the template a profile can name).
+const undeclaredProfiles = new Map<string, Map<string | undefined, EbpfProfile>>();
 
 /** The eBPF profile of a pod template: what it declares and what the model requires for that. */
 export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
-  const byKernel = ((pod.memo ??= {}).ebpfProfiles ??= new Map());
-  let profile = byKernel.get(settings.kernel);
-  if (!profile) byKernel.set(settings.kernel, (profile = buildProfile(pod, settings)));
+  const memo = (pod.memo ??= {});
+  if (memo.ebpfProfile !== undefined && memo.ebpfProfile.kernelSetting === settings.kernel) return memo.ebpfProfile.profile;
+  let profile: EbpfProfile | undefined;
+  if (PROFILE_ANNOTATIONS.some((key) => key in pod.metadata.annotations)) {
+    profile = buildProfile(pod, settings);
+  } else {
+    let byKernel = undeclaredProfiles.get(pod.metadataPath);
+    if (byKernel === undefined) undeclaredProfiles.set(pod.metadataPath, (byKernel = new Map()));
+    profile = byKernel.get(settings.kernel);
+    if (profile === undefined) byKernel.set(settings.kernel, (profile = buildProfile(pod, settings)));
+  }
+  memo.ebpfProfile = { kernelSetting: settings.kernel, profile };
   return profile;
 }
 

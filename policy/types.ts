@@ -26,6 +26,8 @@ export interface ContainerRef {
   container: Record<string, unknown>;
   /** Its capabilities.add, normalized (policy/ebpf.ts addedCapabilityNames): decided once, three rules read it. */
   addedNames?: readonly string[];
+  /** Whether it is judged as an eBPF probe (policy/ebpf.ts isProbeContainer): decided once, four rules ask. */
+  isProbe?: boolean;
 }
 
 /** A pod template found in a pod-bearing object (the Pod itself for kind Pod). */
@@ -54,11 +56,9 @@ export interface PodTemplate {
 
 export interface TemplateMemo {
   isEbpfWorkload?: boolean;
-  /** By the `kernel` rule setting. */
-  ebpfProfiles?: Map<string | undefined, EbpfProfile>;
+  /** For the `kernel` rule setting it was made for. */
+  ebpfProfile?: { kernelSetting: string | undefined; profile: EbpfProfile };
   hostPathVolumes?: readonly HostPathVolume[];
-  /** The containers judged as eBPF probes (isProbeContainer). */
-  probeContainers?: ReadonlySet<ContainerRef>;
 }
 
 /** What a rule reports: where, and what to change. */
