@@ -8,7 +8,7 @@ import { isKubeObject, isList, isRecord, podTemplateOf } from "./podSpecs";
 import type { FieldSegments } from "./yamlStream";
 import { RULES } from "./rules";
 import { shared } from "./shared";
-import type { Finding, KubeObject, PodTemplate, Rule, ViolationLevel } from "./types";
+import type { Finding, KubeObject, PodTemplate, Rule, RuleSettings, ViolationLevel } from "./types";
 
 export interface Violation {
   resource: string;
@@ -29,20 +29,33 @@ export function reportedLevel(level: string): ViolationLevel | undefined {
   return level === "advisory" ? "advisory" : "mandatory";
 }
 
+/** A rule that is on, with the level it reports at and its settings. */
+interface EnabledRule {
+  rule: Rule;
+  level: ViolationLevel;
+  settings: RuleSettings;
+}
+
+/** The rules the config turns on (decided once per review, not once per document). */
+function enabledRules(config: ReviewConfig, rules: readonly Rule[]): EnabledRule[] {
+  const enabled: EnabledRule[] = [];
+  for (const rule of rules) {
+    const level = reportedLevel(config[rule.name]?.level ?? rule.defaultLevel);
+    if (level) enabled.push({ rule, level, settings: config[rule.name]?.settings ?? {} });
+  }
+  return enabled;
+}
+
 /**
  * Every enabled rule over pod templates already extracted (each template once, not once per
  * rule), rule by rule; `emit` gets each finding with its rule, level and the index of its template.
  */
 function forEachFinding(
   pods: readonly PodTemplate[],
-  config: ReviewConfig,
-  rules: readonly Rule[],
+  rules: readonly EnabledRule[],
   emit: (f: Finding, rule: string, level: ViolationLevel, pod: number) => void,
 ): void {
-  for (const rule of rules) {
-    const level = reportedLevel(config[rule.name]?.level ?? rule.defaultLevel);
-    if (!level) continue;
-    const settings = config[rule.name]?.settings ?? {};
+  for (const { rule, level, settings } of rules) {
     for (let i = 0; i < pods.length; i++) {
       for (const f of rule.check(pods[i], settings)) emit(f, rule.name, level, i);
     }
@@ -76,7 +89,7 @@ export function runRule(rule: Rule, obj: KubeObject, config: ReviewConfig, level
 /** Every enabled rule on pod templates already extracted. */
 export function reviewTemplates(pods: readonly PodTemplate[], config: ReviewConfig = defaultConfig(), rules: readonly Rule[] = RULES): Violation[] {
   const out: Violation[] = [];
-  forEachFinding(pods, config, rules, (f, rule, level, i) =>
+  forEachFinding(pods, enabledRules(config, rules), (f, rule, level, i) =>
     out.push({ resource: pods[i].resource, container: f.container ?? null, rule, level, field: violationField(f), message: violationMessage(f) }),
   );
   return out;
@@ -145,6 +158,7 @@ export interface DocumentsSink {
 
 /** Reviews parsed YAML documents into a sink; returns how many pod-bearing objects were reviewed. */
 export function reviewDocumentsInto(docs: readonly unknown[], config: ReviewConfig, sink: DocumentsSink): number {
+  const rules = enabledRules(config, RULES);
   let workloads = 0;
   for (let document = 0; document < docs.length; document++) {
     const doc = docs[document];
@@ -166,7 +180,7 @@ export function reviewDocumentsInto(docs: readonly unknown[], config: ReviewConf
       pods.push(t.pod);
       workloads++;
     }
-    forEachFinding(pods, config, RULES, (f, rule, level, i) => sink.finding(f, rule, level, pods[i].resource, document, located[i].objectPath, first + i));
+    forEachFinding(pods, rules, (f, rule, level, i) => sink.finding(f, rule, level, pods[i].resource, document, located[i].objectPath, first + i));
   }
   return workloads;
 }

@@ -47,16 +47,17 @@ export const capabilities: Rule = {
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => !isProbeContainer(pod, c))) {
       const names = addedCapabilityNames(c);
+      const addPath = fieldPath(c.path, "securityContext", "capabilities", "add");
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = names[i];
         if (allowed.has(cap)) {
           const spelling = prefixedSpelling(raw);
-          if (spelling) findings.push({ container: c.name, field: fieldPath(c.path, "securityContext", "capabilities", "add", i), message: `${cap} ${spelling}` });
+          if (spelling) findings.push({ container: c.name, field: fieldPath(addPath, i), message: `${cap} ${spelling}` });
           return;
         }
         findings.push({
           container: c.name,
-          field: fieldPath(c.path, "securityContext", "capabilities", "add", i),
+          field: fieldPath(addPath, i),
           message: notAllowed(cap, allowedText),
         });
       });

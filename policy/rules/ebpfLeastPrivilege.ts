@@ -46,9 +46,10 @@ export const ebpfLeastPrivilege: Rule = {
     const findings: Finding[] = [];
     for (const c of checkedContainers(pod, settings.exemptImages).filter((c) => isProbeContainer(pod, c))) {
       const names = addedCapabilityNames(c);
+      const addPath = fieldPath(c.path, "securityContext", "capabilities", "add");
       addedCapabilities(c.container).forEach((raw, i) => {
         const cap = names[i];
-        const at = fieldPath(c.path, "securityContext", "capabilities", "add", i);
+        const at = fieldPath(addPath, i);
         if (cap === "ALL") {
           findings.push({
             container: c.name,
