@@ -57,7 +57,8 @@ function forEachFinding(
 ): void {
   for (const { rule, level, settings } of rules) {
     for (let i = 0; i < pods.length; i++) {
-      for (const f of rule.check(pods[i], settings)) emit(f, rule.name, level, i);
+      const findings = rule.check(pods[i], settings);
+      for (let k = 0; k < findings.length; k++) emit(findings[k], rule.name, level, i);
     }
   }
 }

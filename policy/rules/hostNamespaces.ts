@@ -15,17 +15,17 @@ const FIELDS = {
   hostIPC: "shares the node's IPC namespace (shared memory)",
 } as const;
 
+const NAMESPACE_FIELDS = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
+
 export const hostNamespaces: Rule = {
   name: "host-namespaces",
   description: "Pods must not use the host's network, PID or IPC namespace.",
   defaultLevel: "mandatory",
   settings: [],
   check(pod: PodTemplate): Finding[] {
-    return (Object.keys(FIELDS) as (keyof typeof FIELDS)[])
-      .filter((f) => pod.spec[f] === true)
-      .map((f) => ({
-        field: fieldPath(pod.specPath, f),
-        message: `${f}: true ${FIELDS[f]}; remove it or set ${f}: false`,
-      }));
+    return NAMESPACE_FIELDS.filter((f) => pod.spec[f] === true).map((f) => ({
+      field: fieldPath(pod.specPath, f),
+      message: `${f}: true ${FIELDS[f]}; remove it or set ${f}: false`,
+    }));
   },
 };

@@ -64,10 +64,11 @@ export const hostPath: Rule = {
     const volumes = hostPathVolumes(pod);
     if (volumes.length === 0) return [];
     const profile = isEbpfWorkload(pod) ? ebpfProfile(pod, settings) : undefined;
+    const allowedPaths = settings.allowedHostPaths ?? [];
     const findings: Finding[] = [];
     for (const v of volumes) {
       const at = fieldPath(pod.specPath, "volumes", v.index, "hostPath", "path");
-      const allowed = (settings.allowedHostPaths ?? []).find((a) => underPrefix(v.path, a.pathPrefix));
+      const allowed = allowedPaths.find((a) => underPrefix(v.path, a.pathPrefix));
       if (allowed) {
         if (allowed.readOnly) findings.push(...writableMounts(pod, v.name, settings));
         continue;
@@ -85,7 +86,7 @@ export const hostPath: Rule = {
       } else {
         findings.push({
           field: at,
-          message: `volume ${v.name} mounts host path ${v.path || "(empty)"}; hostPath volumes reach the node's filesystem: use an emptyDir, configMap or persistent volume instead${(settings.allowedHostPaths ?? []).length ? `, or a path under ${settings.allowedHostPaths!.map((a) => a.pathPrefix).join(", ")}` : ""}`,
+          message: `volume ${v.name} mounts host path ${v.path || "(empty)"}; hostPath volumes reach the node's filesystem: use an emptyDir, configMap or persistent volume instead${allowedPaths.length ? `, or a path under ${allowedPaths.map((a) => a.pathPrefix).join(", ")}` : ""}`,
         });
       }
     }
