@@ -24,7 +24,7 @@ describe("parseReviewConfig", () => {
 
   it.each([
     [[], /policy config: \[\] is not accepted; expected a mapping/],
-    [{ privilegd: "mandatory" }, /rule: "privilegd" is not accepted; expected one of: ebpf-least-privilege, ebpf-host-users, capabilities/],
+    [{ privilegd: "mandatory" }, /rule: "privilegd" is not accepted; expected one of: ebpf-least-privilege, ebpf-host-users, ebpf-tolerations, capabilities/],
     [{ privileged: "strict" }, /privileged: "strict" is not accepted; expected one of: mandatory, advisory, remediate, disabled/],
     [{ privileged: { enforcementLevel: 1 } }, /privileged\.enforcementLevel: 1 is not accepted/],
     [{ privileged: { exemptImages: [1] } }, /privileged\.exemptImages: \[1\] is not accepted; expected a list of strings/],

@@ -9,6 +9,7 @@ import { capabilities } from "./capabilities";
 import { dropAll } from "./dropAll";
 import { ebpfHostUsers } from "./ebpfHostUsers";
 import { ebpfLeastPrivilege } from "./ebpfLeastPrivilege";
+import { ebpfTolerations } from "./ebpfTolerations";
 import { hostNamespaces } from "./hostNamespaces";
 import { hostPath } from "./hostPath";
 import { imageDigest } from "./imageDigest";
@@ -22,6 +23,7 @@ import { unusedVolumes } from "./unusedVolumes";
 export const RULES: readonly Rule[] = [
   ebpfLeastPrivilege,
   ebpfHostUsers,
+  ebpfTolerations,
   capabilities,
   dropAll,
   privileged,
