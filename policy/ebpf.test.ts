@@ -1,4 +1,4 @@
-import { ebpfHostPathOf, ebpfMarkers, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "./ebpf";
+import { ebpfHostPathOf, hostPathVolumes, isEbpfWorkload, normalizeHostPath } from "./ebpf";
 import { podTemplateOf } from "./podSpecs";
 import type { KubeObject } from "./types";
 
@@ -43,20 +43,23 @@ describe("decisions kept on the template", () => {
     const pod = podTemplateOf(deployment())!;
     expect(isEbpfWorkload(pod)).toBe(true);
     expect(pod.memo?.isEbpfWorkload).toBe(true);
-    const markers = ebpfMarkers(pod);
-    expect(markers).toEqual(["container tracer adds BPF", "volume debugfs mounts /sys/kernel/debug from the host"]);
     expect(hostPathVolumes(pod)).toBe(hostPathVolumes(pod));
     expect(hostPathVolumes(pod)).toEqual([{ index: 0, name: "debugfs", path: "/sys/kernel/debug/", ebpfPath: "/sys/kernel/debug" }]);
-    expect(ebpfMarkers(podTemplateOf(deployment())!)).toEqual(markers);
   });
 
-  it("a template without markers is not an eBPF workload", () => {
-    const plain = deployment();
-    const spec = (plain.spec as { template: { spec: { containers: { securityContext?: unknown }[]; volumes?: unknown } } }).template.spec;
-    delete spec.containers[0].securityContext;
-    delete spec.volumes;
-    const pod = podTemplateOf(plain)!;
-    expect(ebpfMarkers(pod)).toEqual([]);
-    expect(isEbpfWorkload(pod)).toBe(false);
+  it.each([
+    ["nothing", {}, {}, false],
+    ["a container adding PERFMON", { securityContext: { capabilities: { add: ["perfmon"] } } }, {}, true],
+    ["a container adding only NET_ADMIN", { securityContext: { capabilities: { add: ["NET_ADMIN"] } } }, {}, false],
+    ["a volume below /sys/fs/bpf", {}, { volumes: [{ name: "bpffs", hostPath: { path: "/sys/fs/bpf/maps" } }] }, true],
+    ["a volume elsewhere on the host", {}, { volumes: [{ name: "logs", hostPath: { path: "/var/log" } }] }, false],
+  ])("is an eBPF workload with %s: %s", (_name, containerFields, specFields, expected) => {
+    const obj: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "x", ...containerFields }], ...specFields } };
+    expect(isEbpfWorkload(podTemplateOf(obj)!)).toBe(expected);
+  });
+
+  it("is an eBPF workload with an acs-ebpf.io annotation alone", () => {
+    const obj: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { "acs-ebpf.io/kernel": "6.6.71" } }, spec: { containers: [{ name: "c", image: "x" }] } };
+    expect(isEbpfWorkload(podTemplateOf(obj)!)).toBe(true);
   });
 });

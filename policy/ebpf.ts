@@ -110,31 +110,15 @@ function findHostPathVolumes(pod: PodTemplate): HostPathVolume[] {
 
 const ANNOTATION_KEYS = Object.values(ANNOTATIONS);
 
-/** Why this pod template counts as an eBPF workload (empty: it does not). */
-export function ebpfMarkers(pod: PodTemplate): string[] {
-  return findMarkers(pod, Infinity);
-}
-
-/** The first `count` reasons why the template is an eBPF workload. */
-function findMarkers(pod: PodTemplate, count: number): string[] {
-  const markers: string[] = [];
-  for (const c of pod.containers) {
-    for (const name of addedCapabilityNames(c)) {
-      if ((EBPF_MARKER_CAPABILITIES as readonly string[]).includes(name) && markers.push(`container ${c.name} adds ${name}`) >= count) return markers;
-    }
-  }
-  for (const v of hostPathVolumes(pod)) {
-    if (v.ebpfPath && markers.push(`volume ${v.name} mounts ${v.ebpfPath} from the host`) >= count) return markers;
-  }
-  for (const key of ANNOTATION_KEYS) {
-    if (key in pod.metadata.annotations && markers.push(`annotation ${key}`) >= count) return markers;
-  }
-  return markers;
-}
-
-/** Whether the template has any marker (decided once per template: several rules ask). */
+/**
+ * Whether the template is an eBPF workload: a container adds a marker capability, a volume mounts an
+ * eBPF host path, or it carries an acs-ebpf.io annotation (decided once per template: several rules ask).
+ */
 export function isEbpfWorkload(pod: PodTemplate): boolean {
-  return ((pod.memo ??= {}).isEbpfWorkload ??= findMarkers(pod, 1).length > 0);
+  return ((pod.memo ??= {}).isEbpfWorkload ??=
+    pod.containers.some(addsMarkerCapability) ||
+    hostPathVolumes(pod).some((v) => v.ebpfPath !== undefined) ||
+    ANNOTATION_KEYS.some((key) => key in pod.metadata.annotations));
 }
 
 function addsMarkerCapability(c: ContainerRef): boolean {
@@ -194,19 +178,12 @@ export interface Requirement {
   scope: string;
 }
 
-// The model's answer depends on four small values: plan once per combination. Templates in a
-// stream mostly ask the same as the one before: that answer is kept beside the map, compared
-// without building a key.
+// The model's answer depends on four small values: plan once per combination.
 const requiredByRequest = new Map<string, Requirement>();
-let lastRequest: { kinds: string; kernel: string; architecture: Architecture; minimize: boolean; requirement: Requirement } | undefined;
-const DEFAULT_KINDS = DEFAULT_PROBE_KINDS.join(",");
 
 function requiredFor(probeKinds: readonly ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): Requirement {
-  const kinds = probeKinds === DEFAULT_PROBE_KINDS ? DEFAULT_KINDS : probeKinds.join(",");
-  const release = kernel === "unknown" ? kernel : kernel.release;
-  const last = lastRequest;
-  if (last && last.kinds === kinds && last.kernel === release && last.architecture === architecture && last.minimize === minimizeCapabilities) return last.requirement;
-  const key = `${kinds}|${release}|${architecture}|${minimizeCapabilities}`;
+  const kinds = probeKinds.join(",");
+  const key = `${kinds}|${kernel === "unknown" ? kernel : kernel.release}|${architecture}|${minimizeCapabilities}`;
   let requirement = requiredByRequest.get(key);
   if (!requirement) {
     const names = planCapabilities({ probeKinds: [...probeKinds], kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
@@ -214,7 +191,6 @@ function requiredFor(probeKinds: readonly ProbeKind[], kernel: Kernel, architect
     if (requiredByRequest.size > 1000) requiredByRequest.clear();
     requiredByRequest.set(key, requirement);
   }
-  lastRequest = { kinds, kernel: release, architecture, minimize: minimizeCapabilities, requirement };
   return requirement;
 }
 
