@@ -4,6 +4,7 @@
  * stay flat: the heap after the stream (events not kept) is compared with the heap after its
  * first tenth.
  */
+import { IPV4_PATTERN } from "../core/connectTarget";
 import { TraceLine, lineSplitter, parseTraceLine, tracerEventLine } from "../verification/traceOutput";
 import { BenchResult, compare, gc, median, round, timeIt } from "./measure";
 
@@ -72,10 +73,8 @@ function allocationFloor(chunks: string[]): number {
 }
 
 // The tracer's exact event layout (fixed widths, dotted quads checked), as one regular expression.
-const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const QUAD = `${OCTET}(?:\\.${OCTET}){3}`;
 const TRACER_LAYOUT = new RegExp(
-  `^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d [^]{16} (?=${QUAD} +\\d)[\\d. ]{15} (?=\\d{1,5} * ->)[\\d ]{6} -> (?=${QUAD} +\\d)[\\d. ]{15} (?=\\d{1,5} *$)[\\d ]{6}$`,
+  `^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d [^]{16} (?=${IPV4_PATTERN} +\\d)[\\d. ]{15} (?=\\d{1,5} * ->)[\\d ]{6} -> (?=${IPV4_PATTERN} +\\d)[\\d. ]{15} (?=\\d{1,5} *$)[\\d ]{6}$`,
 );
 
 /**

@@ -1,7 +1,10 @@
 /** The check's connection target (`host:port`): parsed once here for config, the component and the check. */
 import { InputError } from "./errors";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+/** A dotted-quad IPv4 address (no leading zeros) as regular-expression source without captures, for patterns that embed it. */
+export const IPV4_PATTERN = `${OCTET}(?:\\.${OCTET}){3}`;
+const IPV4 = new RegExp(`^${IPV4_PATTERN}$`);
 const HOSTNAME = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 
 /** A dotted-quad IPv4 address (the trace program reports IPv4 only). */

@@ -135,11 +135,10 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
     },
 
     async exec(namespace, pod, container, command, handlers) {
-      const sink = textSink;
       let status: StatusLike | undefined;
       let ws: { on(event: string, fn: (...args: unknown[]) => void): void; close(): void; terminate?: () => void; readyState: number };
       try {
-        ws = (await execApi.exec(namespace, pod, container, command, sink(handlers.onStdout), sink(handlers.onStderr), null, false, (s) => {
+        ws = (await execApi.exec(namespace, pod, container, command, textSink(handlers.onStdout), textSink(handlers.onStderr), null, false, (s) => {
           status = s as StatusLike;
         })) as unknown as typeof ws;
       } catch (err) {

@@ -13,7 +13,7 @@
  *
  * Pure functions; nothing here throws on any input.
  */
-import { isIPv4 } from "../core/connectTarget";
+import { IPV4_PATTERN, isIPv4 } from "../core/connectTarget";
 
 export interface TraceEvent {
   /** `YYYY/MM/DD HH:MM:SS` from the log prefix, when present. */
@@ -44,8 +44,7 @@ const EVENT = /^([\s\S]*?)[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]+->[ \t]+(\S+)[ \t]+(\d
 // The tracer's own event line (log prefix, NUL-padded comm, dotted-quad addresses), read by one
 // regular expression: a million such lines must parse in about the time of splitting them. Any line
 // it does not match takes the general path below, which gives the same result for the lines it does.
-const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const DOTTED_QUAD = `(${OCTET}(?:\\.${OCTET}){3})`;
+const DOTTED_QUAD = `(${IPV4_PATTERN})`;
 const TRACER_EVENT = new RegExp(
   `^(\\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}:\\d{2}) ([^\\x00]*?)\\x00*[ \\t]+${DOTTED_QUAD}[ \\t]+(\\d{1,5})[ \\t]+->[ \\t]+${DOTTED_QUAD}[ \\t]+(\\d{1,5})[ \\t]*$`,
 );
@@ -140,15 +139,13 @@ export function parseTraceOutput(text: string): TraceOutput {
  * For stand-ins, tests and the bench; the time defaults to a fixed one.
  */
 export function tracerEventLine(event: TraceEvent): string {
-  const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
-  const comm = event.comm.length >= 16 ? event.comm.slice(0, 16) : event.comm + "\u0000".repeat(16 - event.comm.length);
-  return `${event.time ?? "2024/12/17 08:40:49"} ${comm} ${pad(event.srcAddr, 15)} ${pad(String(event.srcPort), 6)} -> ${pad(event.dstAddr, 15)} ${pad(String(event.dstPort), 6)}`;
+  const comm = event.comm.slice(0, 16).padEnd(16, "\u0000");
+  return `${event.time ?? "2024/12/17 08:40:49"} ${comm} ${event.srcAddr.padEnd(15)} ${String(event.srcPort).padEnd(6)} -> ${event.dstAddr.padEnd(15)} ${String(event.dstPort).padEnd(6)}`;
 }
 
 /** Formats an event the way the tracer prints it (without the log prefix), for reports. */
 export function formatTraceEvent(event: TraceEvent): string {
-  const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
-  return `${pad(event.comm, 16)} ${pad(event.srcAddr, 15)} ${pad(String(event.srcPort), 6)} -> ${pad(event.dstAddr, 15)} ${pad(String(event.dstPort), 6)}`.trimEnd();
+  return `${event.comm.padEnd(16)} ${event.srcAddr.padEnd(15)} ${String(event.srcPort).padEnd(6)} -> ${event.dstAddr.padEnd(15)} ${String(event.dstPort).padEnd(6)}`.trimEnd();
 }
 
 /**

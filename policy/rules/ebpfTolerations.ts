@@ -11,6 +11,7 @@
  * by taint (core/tolerations.ts: the node placement tolerates nothing unless told). Advisory: a
  * node agent that must run everywhere (as Cilium's does) may mean it.
  */
+import { TolerationOperator } from "../../core/tolerations";
 import { isEbpfWorkload } from "../ebpf";
 import { isRecord } from "../podSpecs";
 import { fieldPath, sharedText } from "../shared";
@@ -31,7 +32,7 @@ export const ebpfTolerations: Rule = {
     if (!Array.isArray(tolerations) || !isEbpfWorkload(pod)) return [];
     const findings: Finding[] = [];
     tolerations.forEach((t, i) => {
-      if (!isRecord(t) || t.operator !== "Exists" || (typeof t.key === "string" && t.key !== "")) return;
+      if (!isRecord(t) || t.operator !== TolerationOperator.Exists || (typeof t.key === "string" && t.key !== "")) return;
       findings.push({ field: fieldPath(pod.specPath, "tolerations", i), message: tolerateAll(typeof t.effect === "string" ? t.effect : "") });
     });
     return findings;
