@@ -35,6 +35,14 @@ describe("podTemplateOf", () => {
     expect(podTemplateOf(obj)).toBeUndefined();
   });
 
+  it("reads labels and annotations as strings: values YAML typed otherwise are converted, null ones dropped", () => {
+    const labels = { tier: "web", replicas: 3, canary: true, gone: null };
+    const annotations = { "acs-ebpf.io/kernel": "6.6.71" };
+    const pod = podTemplateOf({ apiVersion: "v1", kind: "Pod", metadata: { name: "x", labels, annotations }, spec })!;
+    expect(pod.metadata).toEqual({ labels: { tier: "web", replicas: "3", canary: "true" }, annotations: { "acs-ebpf.io/kernel": "6.6.71" } });
+    expect(labels.replicas).toBe(3); // the object itself is not changed
+  });
+
   it("names generateName objects and skips container entries that are not mappings", () => {
     const pod = podTemplateOf({ apiVersion: "v1", kind: "Pod", metadata: { generateName: "job-" }, spec: { containers: [null, "x", { image: "i" }] } })!;
     expect(pod.resource).toBe("Pod/job-*");

@@ -53,10 +53,13 @@ export function resourceName(obj: KubeObject): string {
 
 function stringMap(value: unknown): Record<string, string> {
   if (!isRecord(value)) return {};
-  let allStrings = true;
-  for (const k in value) if (typeof value[k] !== "string") allStrings = false;
   // Labels and annotations as YAML writes them are strings already: read them in place.
-  if (allStrings && Object.getPrototypeOf(value) === Object.prototype) return value as Record<string, string>;
+  let inPlace = Object.getPrototypeOf(value) === Object.prototype;
+  for (const k in value) {
+    if (!inPlace) break;
+    inPlace = typeof value[k] === "string";
+  }
+  if (inPlace) return value as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) out[k] = String(v);
   return out;
