@@ -36,18 +36,22 @@ export async function componentBenchmarks(): Promise<BenchResult[]> {
   };
   let batch = 0;
   const args = { image: IMAGE, namespace: "ebpf", createNamespace: false, kernel: "6.6.71" };
-  const manifest = deploymentManifest(resolveWorkload({ name: "w", namespace: "ebpf", createNamespace: false, kernel: "6.6.71" }), {
-    image: IMAGE,
-    imagePullPolicy: pullPolicyFor(IMAGE),
-    imagePullSecrets: [],
-  });
+  const manifest = deploymentManifest(
+    resolveWorkload({ name: "w", namespace: "ebpf", createNamespace: false, kernel: "6.6.71" }),
+    {
+      image: IMAGE,
+      imagePullPolicy: pullPolicyFor(IMAGE),
+      imagePullSecrets: [],
+    },
+  );
   const r = await compare(
     "ebpf-workload-500",
     `${WORKLOADS} EbpfWorkload components (createNamespace false) under Pulumi mocks vs ${WORKLOADS} raw k8s.apps.v1.Deployment with the manifest the component builds; target ratio <= 1.5`,
     async () => {
       const b = batch++;
       const urns: Promise<string>[] = [];
-      for (let i = 0; i < WORKLOADS; i++) urns.push(urnOf(new EbpfWorkload(`w${b}-${i}`, { ...args, workloadName: `w${b}-${i}` }).workload));
+      for (let i = 0; i < WORKLOADS; i++)
+        urns.push(urnOf(new EbpfWorkload(`w${b}-${i}`, { ...args, workloadName: `w${b}-${i}` }).workload));
       await Promise.all(urns);
     },
     async () => {
@@ -55,7 +59,11 @@ export async function componentBenchmarks(): Promise<BenchResult[]> {
       const urns: Promise<string>[] = [];
       for (let i = 0; i < WORKLOADS; i++) {
         const name = `w${b}-${i}`;
-        urns.push(urnOf(new k8s.apps.v1.Deployment(`${name}-deployment`, { ...manifest, metadata: { ...manifest.metadata, name } })));
+        urns.push(
+          urnOf(
+            new k8s.apps.v1.Deployment(`${name}-deployment`, { ...manifest, metadata: { ...manifest.metadata, name } }),
+          ),
+        );
       }
       await Promise.all(urns);
     },

@@ -59,7 +59,14 @@ export async function compare(
   return result(name, description, m, b, targetRatio);
 }
 
-export function result(name: string, description: string, runs: number[], baselineRuns: number[], targetRatio: number | null, met?: boolean): BenchResult {
+export function result(
+  name: string,
+  description: string,
+  runs: number[],
+  baselineRuns: number[],
+  targetRatio: number | null,
+  met?: boolean,
+): BenchResult {
   const med = median(runs);
   const base = median(baselineRuns);
   const ratio = base > 0 ? med / base : Infinity;

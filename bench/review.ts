@@ -34,7 +34,11 @@ interface ChildRun {
 }
 
 function child(mode: "review" | "parse", dir: string): ChildRun {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "reviewChild.ts"), mode, dir], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "reviewChild.ts"), mode, dir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(out.trim().split("\n").pop()!) as ChildRun;
 }
 
@@ -100,7 +104,12 @@ export async function reviewBenchmarks(): Promise<BenchResult[]> {
     for (let i = 0; i < COUNT; i++) {
       const file = path.join(loadDir, `f${String(i).padStart(5, "0")}.yaml`);
       if (i % 100 === 17) {
-        fs.writeFileSync(file, i % 200 === 17 ? "apiVersion: v1\nkind: Pod\nkind: Pod\n" : "apiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n");
+        fs.writeFileSync(
+          file,
+          i % 200 === 17
+            ? "apiVersion: v1\nkind: Pod\nkind: Pod\n"
+            : "apiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n",
+        );
         bad.push(file);
       } else if (i % 100 === 53) {
         fs.symlinkSync(path.join(loadDir, "missing", String(i)), file); // dangling: cannot be read
@@ -116,7 +125,9 @@ export async function reviewBenchmarks(): Promise<BenchResult[]> {
       loadParse.push(child("parse", loadDir));
       loadRuns.push(child("review", loadDir));
     }
-    const complete = loadRuns.every((r) => r.reviewed === good && r.errorFiles.length === bad.length && bad.every((b) => r.errorFiles.includes(b)));
+    const complete = loadRuns.every(
+      (r) => r.reviewed === good && r.errorFiles.length === bad.length && bad.every((b) => r.errorFiles.includes(b)),
+    );
     const load = result(
       "review-10000-files-with-bad-ones",
       `${COUNT} files (${bad.length} malformed or unreadable) reviewed in a process of its own vs parsing them; met when every good file is reviewed and each bad one listed (no ratio target)`,

@@ -38,7 +38,11 @@ function run(mode: string, dir: string): void {
   let out: { reviewed: number; violations?: number; errorFiles: string[] };
   if (mode === "review") {
     const report = reviewPaths([dir]);
-    out = { reviewed: report.reviewed, violations: report.violations.length, errorFiles: report.errors.map((e) => e.file) };
+    out = {
+      reviewed: report.reviewed,
+      violations: report.violations.length,
+      errorFiles: report.errors.map((e) => e.file),
+    };
   } else {
     out = parseOnly(dir);
   }

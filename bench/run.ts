@@ -33,7 +33,9 @@ async function main(argv: string[]): Promise<number> {
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1]?.split(",") : undefined;
   const unknown = only?.filter((o) => !(o in SUITES));
   if (unknown?.length) {
-    console.error(`--only: ${unknown.join(", ")} is not accepted; expected a comma-separated list of: ${Object.keys(SUITES).join(", ")}`);
+    console.error(
+      `--only: ${unknown.join(", ")} is not accepted; expected a comma-separated list of: ${Object.keys(SUITES).join(", ")}`,
+    );
     return 2;
   }
   const results: BenchResult[] = [];
@@ -48,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`bench on ${describeMachine()}`);
     for (const r of results) {
       const target = r.target_ratio !== null ? `ratio ${r.ratio} (target <= ${r.target_ratio})` : `ratio ${r.ratio}`;
-      console.log(`${r.met ? "met   " : "MISSED"} ${r.name}: median ${r.median_ms} (min ${r.min_ms}, max ${r.max_ms}) vs baseline ${r.baseline_median_ms}; ${target}`);
+      console.log(
+        `${r.met ? "met   " : "MISSED"} ${r.name}: median ${r.median_ms} (min ${r.min_ms}, max ${r.max_ms}) vs baseline ${r.baseline_median_ms}; ${target}`,
+      );
       console.log(`       ${r.description}`);
     }
   }

@@ -64,7 +64,17 @@ function allocationFloor(chunks: string[]): number {
   let events = 0;
   let last: TraceLine | undefined;
   const splitter = lineSplitter((line) => {
-    last = { kind: "event", event: { comm: line.slice(20, 24), srcAddr: line.slice(37, 49), srcPort: 1, dstAddr: line.slice(56, 69), dstPort: 2, time: line.slice(0, 19) } };
+    last = {
+      kind: "event",
+      event: {
+        comm: line.slice(20, 24),
+        srcAddr: line.slice(37, 49),
+        srcPort: 1,
+        dstAddr: line.slice(56, 69),
+        dstPort: 2,
+        time: line.slice(0, 19),
+      },
+    };
     events++;
   });
   for (const c of chunks) splitter.push(c);
@@ -121,7 +131,8 @@ export async function traceParserBenchmarks(): Promise<BenchResult[]> {
   r.allocation_floor_ratio = round(median(floorRuns) / r.baseline_median_ms, 2);
   const validationRuns: number[] = [];
   let validated = 0;
-  for (let i = 0; i < r.runs_ms.length; i++) validationRuns.push(await timeIt(() => (validated = validationFloor(chunks))));
+  for (let i = 0; i < r.runs_ms.length; i++)
+    validationRuns.push(await timeIt(() => (validated = validationFloor(chunks))));
   r.validation_floor_median_ms = round(median(validationRuns));
   r.validation_floor_ratio = round(median(validationRuns) / r.baseline_median_ms, 2);
   // The layout test must accept exactly the events the parser finds, or the floor measures nothing.

@@ -21,17 +21,40 @@ export async function verificationBenchmarks(): Promise<BenchResult[]> {
         namespace: "ebpf",
         deployment: "acs-ebpf-workbench",
         matchLabels: { app: "acs-ebpf-workbench" },
-        pods: [{ name: "wb-0", capabilities: ["BPF", "PERFMON"], env: env.env("wb-0", { FAKE_TRACER_MODE: "ok", FAKE_UNAME_R: "6.6.71-1.al8.x86_64", FAKE_UNAME_M: "x86_64" }) }],
+        pods: [
+          {
+            name: "wb-0",
+            capabilities: ["BPF", "PERFMON"],
+            env: env.env("wb-0", {
+              FAKE_TRACER_MODE: "ok",
+              FAKE_UNAME_R: "6.6.71-1.al8.x86_64",
+              FAKE_UNAME_M: "x86_64",
+            }),
+          },
+        ],
         protocol: "v5.channel.k8s.io",
         lifetimeMs: 30_000,
       });
       try {
         const r = await driver.check(
           cluster.kubeconfig,
-          { namespace: "ebpf", deployment: "acs-ebpf-workbench", tracerPath: STAND_IN_TRACER, btfPath: env.btfPath, readyTimeoutMs: 5_000, pollIntervalMs: 100, stopGraceMs: 1_000 },
+          {
+            namespace: "ebpf",
+            deployment: "acs-ebpf-workbench",
+            tracerPath: STAND_IN_TRACER,
+            btfPath: env.btfPath,
+            readyTimeoutMs: 5_000,
+            pollIntervalMs: 100,
+            stopGraceMs: 1_000,
+          },
           60_000,
         );
-        if (!r.verified || r.timings.readyToAttachedMs === null || r.timings.attachedToEventMs === null || r.timings.attachMs === null) {
+        if (
+          !r.verified ||
+          r.timings.readyToAttachedMs === null ||
+          r.timings.attachedToEventMs === null ||
+          r.timings.attachMs === null
+        ) {
           throw new Error(`the check did not verify: ${JSON.stringify(r.failure)}`);
         }
         if (i === 0) continue; // warm-up: first exec compiles and loads client-node

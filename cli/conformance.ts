@@ -27,10 +27,14 @@ export function formatReport(results: CaseResult[]): { text: string; ok: boolean
     agreeTotal += agree;
     inScopeTotal += inScope.length;
     const rules = [...new Set(inScope.flatMap((r) => r.rules ?? []))].join(", ");
-    lines.push(`  ${key.padEnd(52)} ${String(agree).padStart(4)}/${String(inScope.length).padEnd(4)} ${pct(agree, inScope.length).padStart(6)}   out of scope: ${rs.length - inScope.length}   our rules: ${rules}`);
+    lines.push(
+      `  ${key.padEnd(52)} ${String(agree).padStart(4)}/${String(inScope.length).padEnd(4)} ${pct(agree, inScope.length).padStart(6)}   out of scope: ${rs.length - inScope.length}   our rules: ${rules}`,
+    );
   }
   const outOfScope = results.filter((r) => r.outOfScope);
-  lines.push(`Total: ${agreeTotal}/${inScopeTotal} in-scope cases agree (${pct(agreeTotal, inScopeTotal)}); ${outOfScope.length} of ${results.length} cases out of scope.`);
+  lines.push(
+    `Total: ${agreeTotal}/${inScopeTotal} in-scope cases agree (${pct(agreeTotal, inScopeTotal)}); ${outOfScope.length} of ${results.length} cases out of scope.`,
+  );
 
   const disagreements = results.filter((r) => !r.outOfScope && r.got !== r.expect);
   lines.push("", `Disagreements: ${disagreements.length}`);

@@ -40,7 +40,10 @@ export function loadYamlFile(file: string): unknown {
   } catch (e) {
     if (!(e instanceof yaml.YAMLException)) throw e;
     const line = e.mark ? e.mark.line + 1 : undefined;
-    const where = line !== undefined && e.mark ? `${path.basename(file)} line ${line}, column ${e.mark.column + 1}` : path.basename(file);
+    const where =
+      line !== undefined && e.mark
+        ? `${path.basename(file)} line ${line}, column ${e.mark.column + 1}`
+        : path.basename(file);
     const offending = line !== undefined ? (text.split(/\r?\n/)[line - 1] ?? "") : text.slice(0, 80);
     throw new InputError(where, offending, "valid YAML (a mapping of config keys, each key once)", e.reason);
   }
@@ -58,7 +61,11 @@ export function readStackConfig(projectDir: string, stack: string): Record<strin
       .readdirSync(projectDir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => !!s);
-    throw new InputError("--stack", stack, `a stack with a Pulumi.<stack>.yaml file here, one of: ${stacks.join(", ") || "(none)"}`);
+    throw new InputError(
+      "--stack",
+      stack,
+      `a stack with a Pulumi.<stack>.yaml file here, one of: ${stacks.join(", ") || "(none)"}`,
+    );
   }
   const doc = (loadYamlFile(file) ?? {}) as { config?: Record<string, unknown> };
   const config = doc.config ?? {};
@@ -74,18 +81,26 @@ export function renderStack(projectDir: string, stack: string): RenderResult {
 export function renderConfig(values: Record<string, unknown>): RenderResult {
   const config = parseStackConfig(values);
   const image = renderedImage(config.image);
-  const objects = buildWorkloadManifests(config.workload, {
-    image,
-    // pulumi up deploys a build by digest; render shows the policy that digest gets.
-    imagePullPolicy: config.image.mode === "build" ? "IfNotPresent" : pullPolicyFor(image),
-    imagePullSecrets: config.pullCredentials ? [pullSecretName(config.workload)] : [],
-  }, config.pod);
+  const objects = buildWorkloadManifests(
+    config.workload,
+    {
+      image,
+      // pulumi up deploys a build by digest; render shows the policy that digest gets.
+      imagePullPolicy: config.image.mode === "build" ? "IfNotPresent" : pullPolicyFor(image),
+      imagePullSecrets: config.pullCredentials ? [pullSecretName(config.workload)] : [],
+    },
+    config.pod,
+  );
   const notes: string[] = [];
   if (config.image.mode === "build") {
-    notes.push(`Image: pulumi up builds ${config.image.plan.imageName}, pushes it, and deploys it by digest (@sha256:…); render shows the tag.`);
+    notes.push(
+      `Image: pulumi up builds ${config.image.plan.imageName}, pushes it, and deploys it by digest (@sha256:…); render shows the tag.`,
+    );
   }
   if (config.pullCredentials) {
-    notes.push(`Secret ${config.workload.namespace}/${pullSecretName(config.workload)} (kubernetes.io/dockerconfigjson for ${config.pullCredentials.server}) is not rendered: its data is a secret.`);
+    notes.push(
+      `Secret ${config.workload.namespace}/${pullSecretName(config.workload)} (kubernetes.io/dockerconfigjson for ${config.pullCredentials.server}) is not rendered: its data is a secret.`,
+    );
   }
   const manifestsYaml = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
   return { config, objects, manifestsYaml, capabilitiesMarkdown: capabilityReport(config.workload), notes };
@@ -99,7 +114,8 @@ export function parseRenderArgs(argv: string[]): { stack: string; out: string } 
     const flag = argv[i];
     if (flag === "--stack" || flag === "--out") {
       const value = argv[++i];
-      if (!value || value.startsWith("--")) throw new InputError(flag, value, flag === "--stack" ? "a stack name" : "a folder");
+      if (!value || value.startsWith("--"))
+        throw new InputError(flag, value, flag === "--stack" ? "a stack name" : "a folder");
       options[flag === "--stack" ? "stack" : "out"] = value;
     } else {
       throw new InputError("argument", flag, "--stack NAME or --out DIR");
@@ -132,8 +148,12 @@ function main(argv: string[]): number {
   fs.writeFileSync(manifestsFile, result.manifestsYaml);
   fs.writeFileSync(capabilitiesFile, result.capabilitiesMarkdown);
   const { workload } = result.config;
-  console.log(`Stack ${options.stack}: ${result.objects.length} objects → ${manifestsFile}; decisions → ${capabilitiesFile}`);
-  console.log(`Capabilities: drop ${workload.plan.drop.join(",") || "nothing"}, add ${workload.plan.add.map((g) => g.name).join(",")} (${workload.plan.profile})`);
+  console.log(
+    `Stack ${options.stack}: ${result.objects.length} objects → ${manifestsFile}; decisions → ${capabilitiesFile}`,
+  );
+  console.log(
+    `Capabilities: drop ${workload.plan.drop.join(",") || "nothing"}, add ${workload.plan.add.map((g) => g.name).join(",")} (${workload.plan.profile})`,
+  );
   console.log(
     workload.placement === "node"
       ? "Verification: skipped, render talks to no cluster (pulumi up waits for each node's self-test startupProbe)."

@@ -45,7 +45,9 @@ export interface ReviewArgs {
 export function parseReviewArgs(argv: readonly string[]): ReviewArgs | { error: string } | { help: true } {
   const args: ReviewArgs = { paths: [], format: "table" };
   const valueOf = (i: number, what: string): string | { error: string } =>
-    argv[i + 1] === undefined || (argv[i + 1].startsWith("--") && argv[i + 1] !== "-") ? { error: `${argv[i]} needs ${what}` } : argv[i + 1];
+    argv[i + 1] === undefined || (argv[i + 1].startsWith("--") && argv[i + 1] !== "-")
+      ? { error: `${argv[i]} needs ${what}` }
+      : argv[i + 1];
   const withValue: Record<string, [keyof ReviewArgs, string]> = {
     "--config": ["configFile", "a file"],
     "--output": ["output", "a file"],
@@ -65,12 +67,19 @@ export function parseReviewArgs(argv: readonly string[]): ReviewArgs | { error: 
       (args as unknown as Record<string, string>)[key] = v;
       i++;
     } else if (a.startsWith("-") && a !== "-") {
-      return { error: `unknown option ${a}; accepted: --format, --json, --config, --output, --stdin-name, --readme-url` };
+      return {
+        error: `unknown option ${a}; accepted: --format, --json, --config, --output, --stdin-name, --readme-url`,
+      };
     } else args.paths.push(a);
   }
-  if (!(FORMATS as readonly string[]).includes(args.format)) return { error: `--format: ${JSON.stringify(args.format)} is not accepted; expected one of: ${FORMATS.join(", ")}` };
+  if (!(FORMATS as readonly string[]).includes(args.format))
+    return {
+      error: `--format: ${JSON.stringify(args.format)} is not accepted; expected one of: ${FORMATS.join(", ")}`,
+    };
   if (args.readmeUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(args.readmeUrl)) {
-    return { error: `--readme-url: ${JSON.stringify(args.readmeUrl)} is not accepted; expected an absolute http(s) URL` };
+    return {
+      error: `--readme-url: ${JSON.stringify(args.readmeUrl)} is not accepted; expected an absolute http(s) URL`,
+    };
   }
   if (args.paths.length === 0) return { error: "no PATH given" };
   return args;
@@ -127,7 +136,12 @@ export function main(argv: string[]): number {
       console.error(`--output ${args.output}: cannot write: ${(e as Error).message}`);
       return 2;
     }
-    if (args.format !== "table") console.error(formatTable({ ...report, notes: [] }).split("\n").pop());
+    if (args.format !== "table")
+      console.error(
+        formatTable({ ...report, notes: [] })
+          .split("\n")
+          .pop(),
+      );
   } else {
     console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
   }

@@ -26,7 +26,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     kubeconfig = fs.readFileSync(file, "utf8");
   } catch (err) {
-    console.error(`verify: --kubeconfig: ${JSON.stringify(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable kubeconfig file`);
+    console.error(
+      `verify: --kubeconfig: ${JSON.stringify(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable kubeconfig file`,
+    );
     return 2;
   }
   let transport;

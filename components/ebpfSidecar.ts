@@ -1,7 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SidecarKind, SidecarOptions, SidecarReport, ebpfSidecarWorkload, resolveSidecarOptions } from "../core/sidecar";
+import {
+  SidecarKind,
+  SidecarOptions,
+  SidecarReport,
+  ebpfSidecarWorkload,
+  resolveSidecarOptions,
+} from "../core/sidecar";
 
-export { SIDECAR_OPT_IN_LABEL, SIDECAR_OPT_IN_VALUE, SIDECAR_KINDS, addEbpfSidecar, planEbpfSidecar } from "../core/sidecar";
+export {
+  SIDECAR_OPT_IN_LABEL,
+  SIDECAR_OPT_IN_VALUE,
+  SIDECAR_KINDS,
+  addEbpfSidecar,
+  planEbpfSidecar,
+} from "../core/sidecar";
 export type { SidecarOptions, SidecarReport } from "../core/sidecar";
 
 /** The Pulumi Kubernetes resource types the transform applies to, by kind. */
@@ -27,8 +39,15 @@ export interface EbpfSidecarTransformOptions extends SidecarOptions {
 
 /** The default report: shown to the person running `pulumi up`. */
 export function describeSidecarApplied(a: SidecarApplied): string {
-  const how = a.report.style === "native" ? "a native sidecar (init container, restartPolicy Always)" : "a container with __IS_SIDECAR__=true";
-  return [`${a.kind} ${a.name}: eBPF probe ${a.report.probeContainer} added as ${how}. ${a.report.billingChange}.`, ...a.report.namespaceNeeds, ...a.report.warnings].join(" ");
+  const how =
+    a.report.style === "native"
+      ? "a native sidecar (init container, restartPolicy Always)"
+      : "a container with __IS_SIDECAR__=true";
+  return [
+    `${a.kind} ${a.name}: eBPF probe ${a.report.probeContainer} added as ${how}. ${a.report.billingChange}.`,
+    ...a.report.namespaceNeeds,
+    ...a.report.warnings,
+  ].join(" ");
 }
 
 /**

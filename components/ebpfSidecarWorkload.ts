@@ -5,7 +5,12 @@ import { InputError, InputErrors } from "../core/errors";
 import type { Architecture } from "../core/kernel";
 import type { SidecarStyle } from "../core/placement";
 import type { ProbeMode } from "../core/probeContainer";
-import { SIDECAR_OPT_IN_LABEL, SIDECAR_OPT_IN_VALUE, ebpfSidecarWorkload, resolveSidecarOptions } from "../core/sidecar";
+import {
+  SIDECAR_OPT_IN_LABEL,
+  SIDECAR_OPT_IN_VALUE,
+  ebpfSidecarWorkload,
+  resolveSidecarOptions,
+} from "../core/sidecar";
 import { SIDECAR_RESOURCE_TYPES, SidecarApplied, describeSidecarApplied } from "./ebpfSidecar";
 
 /**
@@ -79,21 +84,38 @@ export class EbpfSidecarWorkload extends pulumi.ComponentResource {
     const accepted = `a Deployment, StatefulSet, Job or CronJob object labelled ${SIDECAR_OPT_IN_LABEL}: ${SIDECAR_OPT_IN_VALUE}`;
     if (!kind || !(kind in KIND_CLASSES)) throw new InputErrors([new InputError("workload.kind", kind, accepted)]);
     const changed = ebpfSidecarWorkload(workload, resolved);
-    if (!changed) throw new InputErrors([new InputError(`workload.metadata.labels["${SIDECAR_OPT_IN_LABEL}"]`, workload.metadata?.labels?.[SIDECAR_OPT_IN_LABEL], `"${SIDECAR_OPT_IN_VALUE}" (${accepted})`)]);
+    if (!changed)
+      throw new InputErrors([
+        new InputError(
+          `workload.metadata.labels["${SIDECAR_OPT_IN_LABEL}"]`,
+          workload.metadata?.labels?.[SIDECAR_OPT_IN_LABEL],
+          `"${SIDECAR_OPT_IN_VALUE}" (${accepted})`,
+        ),
+      ]);
 
     super("acs-ebpf:index:EbpfSidecarWorkload", name, {}, opts);
     const { report } = changed;
     const type = Object.keys(SIDECAR_RESOURCE_TYPES).find((t) => SIDECAR_RESOURCE_TYPES[t] === kind)!;
     const applied: SidecarApplied = { type, name, kind: kind as SidecarApplied["kind"], report };
     pulumi.log.warn(describeSidecarApplied(applied), this);
-    const Kind = KIND_CLASSES[kind as keyof typeof KIND_CLASSES] as new (n: string, a: object, o: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+    const Kind = KIND_CLASSES[kind as keyof typeof KIND_CLASSES] as new (
+      n: string,
+      a: object,
+      o: pulumi.CustomResourceOptions,
+    ) => pulumi.CustomResource;
     resources.set(this, new Kind(name, changed.object, { parent: this }));
     this.style = report.style;
     this.probeContainer = report.probeContainer;
     this.billingChange = report.billingChange;
     this.namespaceNeeds = report.namespaceNeeds;
     this.warnings = report.warnings;
-    this.registerOutputs({ style: this.style, probeContainer: this.probeContainer, billingChange: this.billingChange, namespaceNeeds: this.namespaceNeeds, warnings: this.warnings });
+    this.registerOutputs({
+      style: this.style,
+      probeContainer: this.probeContainer,
+      billingChange: this.billingChange,
+      namespaceNeeds: this.namespaceNeeds,
+      warnings: this.warnings,
+    });
   }
 
   /** The application's workload resource, with the probe. */

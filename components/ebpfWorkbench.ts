@@ -96,7 +96,10 @@ export interface EbpfWorkbenchArgs {
  * TypeScript reads them through getters, which the component provider's schema inference (it
  * takes every property as an output) leaves out.
  */
-const children = new WeakMap<EbpfWorkbench, { workload?: EbpfWorkload; verification?: TcpConnectVerification; sidecarTransform?: pulumi.ResourceTransform }>();
+const children = new WeakMap<
+  EbpfWorkbench,
+  { workload?: EbpfWorkload; verification?: TcpConnectVerification; sidecarTransform?: pulumi.ResourceTransform }
+>();
 
 /**
  * The eBPF workbench in one line: the image (built and pushed, or an existing digest), the probe in
@@ -118,7 +121,13 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     const placement = args.placement ?? "deployment";
     const errors: InputError[] = [...checkPlacement(placement)];
     if ((args.image === undefined) === (args.build === undefined)) {
-      errors.push(new InputError("image", args.image, "exactly one of image (an existing image by digest) and build (build and push the workbench)"));
+      errors.push(
+        new InputError(
+          "image",
+          args.image,
+          "exactly one of image (an existing image by digest) and build (build and push the workbench)",
+        ),
+      );
     }
     const collect = (f: () => void) => {
       try {
@@ -134,7 +143,17 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     let capabilities: CapabilityGrant[] = [];
     let warnings: string[] = [];
     // The workload's arguments are the workbench's own, minus what only the workbench knows.
-    const { placement: _placement, image: _image, build: _build, kubernetesVersion: _version, applyToStack: _applyToStack, kubeconfig: _kubeconfig, kubeconfigContext: _context, verifyTarget: _target, ...shared } = args;
+    const {
+      placement: _placement,
+      image: _image,
+      build: _build,
+      kubernetesVersion: _version,
+      applyToStack: _applyToStack,
+      kubeconfig: _kubeconfig,
+      kubeconfigContext: _context,
+      verifyTarget: _target,
+      ...shared
+    } = args;
     const workloadArgs = {
       ...shared,
       namespace: args.namespace ?? "ebpf-workbench",
@@ -155,10 +174,34 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
     };
     if (placement === "sidecar") {
-      const notForSidecar = (["namespace", "createNamespace", "workloadName", "replicas", "computeClass", "computeQos", "capabilityProfile", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget", "tolerations"] as const).filter((k) => args[k] !== undefined);
+      const notForSidecar = (
+        [
+          "namespace",
+          "createNamespace",
+          "workloadName",
+          "replicas",
+          "computeClass",
+          "computeQos",
+          "capabilityProfile",
+          "imagePullSecrets",
+          "registryCredentials",
+          "kubeconfig",
+          "verifyTarget",
+          "tolerations",
+        ] as const
+      ).filter((k) => args[k] !== undefined);
       // Credentials are never echoed in a message.
-      const shown = (k: (typeof notForSidecar)[number]) => (k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k]);
-      for (const k of notForSidecar) errors.push(new InputError(k, shown(k), "unset with placement sidecar", "the probe joins your application's pods: their namespace, replicas and labels are the application's"));
+      const shown = (k: (typeof notForSidecar)[number]) =>
+        k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k];
+      for (const k of notForSidecar)
+        errors.push(
+          new InputError(
+            k,
+            shown(k),
+            "unset with placement sidecar",
+            "the probe joins your application's pods: their namespace, replicas and labels are the application's",
+          ),
+        );
       collect(() => {
         const s = resolveSidecarOptions(sidecarOptions);
         capabilities = s.plan.add;
@@ -172,9 +215,25 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       });
       // The image and the pod template come from the workload (not known yet: deferred, like an Output).
       const fromWorkload = new Promise<string>(() => undefined);
-      if (placement === "deployment") collect(() => validateVerificationArgs({ namespace: workloadArgs.namespace, deployment: workloadArgs.workloadName, image: fromWorkload, podTemplate: fromWorkload, target: args.verifyTarget }));
+      if (placement === "deployment")
+        collect(() =>
+          validateVerificationArgs({
+            namespace: workloadArgs.namespace,
+            deployment: workloadArgs.workloadName,
+            image: fromWorkload,
+            podTemplate: fromWorkload,
+            target: args.verifyTarget,
+          }),
+        );
       else if (args.kubeconfig !== undefined || args.verifyTarget !== undefined) {
-        errors.push(new InputError(args.kubeconfig !== undefined ? "kubeconfig" : "verifyTarget", "(set)", "unset with placement node", "the exec verification checks a Deployment; the node placement verifies itself with selfTest (the startupProbe)"));
+        errors.push(
+          new InputError(
+            args.kubeconfig !== undefined ? "kubeconfig" : "verifyTarget",
+            "(set)",
+            "unset with placement node",
+            "the exec verification checks a Deployment; the node placement verifies itself with selfTest (the startupProbe)",
+          ),
+        );
       }
     }
     if (errors.length > 0) throw new InputErrors(errors);
@@ -184,7 +243,8 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     this.capabilities = capabilities;
     this.warnings = warnings;
     this.imageRef = args.build
-      ? new WorkbenchImage(`${name}-image`, { ...args.build, architecture: args.architecture }, { parent: this }).imageRef
+      ? new WorkbenchImage(`${name}-image`, { ...args.build, architecture: args.architecture }, { parent: this })
+          .imageRef
       : pulumi.output(args.image as pulumi.Input<string>);
 
     if (placement === "sidecar") {

@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CapabilityGrant, HostPathGrant } from "../core/capabilities";
-import { daemonSetManifest, deploymentManifest, namespaceManifest, pullPolicyFor, pullSecretName, selectorLabels } from "../core/manifests";
+import {
+  daemonSetManifest,
+  deploymentManifest,
+  namespaceManifest,
+  pullPolicyFor,
+  pullSecretName,
+  selectorLabels,
+} from "../core/manifests";
 import { PROBE_MODES } from "../core/probeContainer";
 import type { Toleration } from "../core/tolerations";
 import { COMPONENT_TYPES } from "../core/workload";
@@ -84,7 +91,8 @@ function withInputErrors<T>(run: () => T, rename: (e: InputError) => string, mor
     if (!(e instanceof InputErrors)) throw e;
     errors.unshift(...e.errors);
   }
-  if (errors.length > 0) throw new InputErrors(errors.map((e) => new InputError(rename(e), e.value, e.accepted, e.detail)));
+  if (errors.length > 0)
+    throw new InputErrors(errors.map((e) => new InputError(rename(e), e.value, e.accepted, e.detail)));
   return value as T;
 }
 
@@ -94,11 +102,26 @@ function withInputErrors<T>(run: () => T, rename: (e: InputError) => string, mor
  * credentials) and resolves the workload; throws InputErrors before anything is registered, each
  * named as the caller wrote it. EbpfWorkbench calls it too (without `image`), before its own super().
  */
-export function validateEbpfWorkloadArgs(name: string, args: Omit<EbpfWorkloadArgs, "image"> & { image?: EbpfWorkloadArgs["image"] }): ResolvedWorkload {
-  const { workloadName, mode, selfTest, registryCredentials, imagePullSecrets: _pullSecrets, image: _image, ...rest } = args;
+export function validateEbpfWorkloadArgs(
+  name: string,
+  args: Omit<EbpfWorkloadArgs, "image"> & { image?: EbpfWorkloadArgs["image"] },
+): ResolvedWorkload {
+  const {
+    workloadName,
+    mode,
+    selfTest,
+    registryCredentials,
+    imagePullSecrets: _pullSecrets,
+    image: _image,
+    ...rest
+  } = args;
   const errors = [
-    ...(mode !== undefined && !(PROBE_MODES as readonly string[]).includes(mode) ? [new InputError("mode", mode, oneOf(PROBE_MODES))] : []),
-    ...(selfTest !== undefined && typeof selfTest !== "boolean" ? [new InputError("selfTest", selfTest, "true or false")] : []),
+    ...(mode !== undefined && !(PROBE_MODES as readonly string[]).includes(mode)
+      ? [new InputError("mode", mode, oneOf(PROBE_MODES))]
+      : []),
+    ...(selfTest !== undefined && typeof selfTest !== "boolean"
+      ? [new InputError("selfTest", selfTest, "true or false")]
+      : []),
     ...checkDeploymentInputs(args),
   ];
   const options: WorkloadOptions = { ...rest, name: workloadName ?? name };
@@ -110,7 +133,10 @@ export function validateEbpfWorkloadArgs(name: string, args: Omit<EbpfWorkloadAr
   );
   if (registryCredentials) {
     const secretName = pullSecretName(resolved);
-    withInputErrors(() => validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName }), (e) => `registryCredentials.${e.input}`);
+    withInputErrors(
+      () => validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName }),
+      (e) => `registryCredentials.${e.input}`,
+    );
   }
   return resolved;
 }
@@ -155,7 +181,11 @@ export class EbpfWorkload extends pulumi.ComponentResource {
     const pullSecret = args.registryCredentials
       ? new ImagePullSecret(
           `${name}-registry`,
-          { ...args.registryCredentials, namespace: namespace ? namespace.metadata.name : resolved.namespace, secretName },
+          {
+            ...args.registryCredentials,
+            namespace: namespace ? namespace.metadata.name : resolved.namespace,
+            secretName,
+          },
           { parent: this },
         )
       : undefined;
@@ -165,11 +195,18 @@ export class EbpfWorkload extends pulumi.ComponentResource {
       imagePullPolicy: image.apply(pullPolicyFor),
       imagePullSecrets: [...(args.imagePullSecrets ?? []), ...(pullSecret ? [secretName] : [])],
     };
-    const childOpts = { parent: this, dependsOn: [...(namespace ? [namespace] : []), ...(pullSecret ? [pullSecret] : [])] };
+    const childOpts = {
+      parent: this,
+      dependsOn: [...(namespace ? [namespace] : []), ...(pullSecret ? [pullSecret] : [])],
+    };
     this.workload =
       resolved.placement === "node"
         ? new k8s.apps.v1.DaemonSet(`${name}-daemonset`, daemonSetManifest(resolved, podImage, podOptions), childOpts)
-        : new k8s.apps.v1.Deployment(`${name}-deployment`, deploymentManifest(resolved, podImage, podOptions), childOpts);
+        : new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            deploymentManifest(resolved, podImage, podOptions),
+            childOpts,
+          );
 
     this.namespace = namespace ? namespace.metadata.name : pulumi.output(resolved.namespace);
     this.deploymentName = this.workload.metadata.name;

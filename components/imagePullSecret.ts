@@ -21,7 +21,6 @@ export interface ImagePullSecretArgs {
   secretName?: string;
 }
 
-
 /** Validates the plain inputs; throws InputErrors listing every bad one. */
 export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
   const errors: InputError[] = [];
@@ -32,10 +31,18 @@ export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
     else throw e;
   }
   if (typeof args.namespace === "string" && !isDnsLabel(args.namespace)) {
-    errors.push(new InputError("namespace", args.namespace, "a DNS-1123 label (lowercase letters, digits and -, at most 63)"));
+    errors.push(
+      new InputError("namespace", args.namespace, "a DNS-1123 label (lowercase letters, digits and -, at most 63)"),
+    );
   }
   if (args.secretName !== undefined && !isDnsSubdomain(args.secretName)) {
-    errors.push(new InputError("secretName", args.secretName, "a DNS-1123 subdomain (lowercase letters, digits, - and ., at most 253)"));
+    errors.push(
+      new InputError(
+        "secretName",
+        args.secretName,
+        "a DNS-1123 subdomain (lowercase letters, digits, - and ., at most 253)",
+      ),
+    );
   }
   errors.push(...checkRegistryCredentials(args.username, args.password));
   if (errors.length > 0) throw new InputErrors(errors);

@@ -53,7 +53,15 @@ export {
   NOT_NEEDED_REASONS,
   VENDOR_DEMO_CAPABILITIES,
 } from "../core/capabilities";
-export type { CapabilityPlan, CapabilityRequest, CapabilityGrant, HostPathGrant, ProbeKind, CapabilityProfile, SeccompProfile } from "../core/capabilities";
+export type {
+  CapabilityPlan,
+  CapabilityRequest,
+  CapabilityGrant,
+  HostPathGrant,
+  ProbeKind,
+  CapabilityProfile,
+  SeccompProfile,
+} from "../core/capabilities";
 export { parseKernelRelease, compareKernel } from "../core/kernel";
 export type { Kernel, KernelVersion, Architecture } from "../core/kernel";
 export { billedPodSize, billedPodSizeOf, podRequests, describePodSize } from "../core/acs";

@@ -50,7 +50,9 @@ export interface TcpConnectVerificationArgs {
 }
 
 /** The arguments that point the check at an EbpfWorkload's Deployment and pods. */
-export function workloadUnderTest(workload: EbpfWorkload): Pick<TcpConnectVerificationArgs, "namespace" | "deployment" | "image" | "podTemplate" | "selector"> {
+export function workloadUnderTest(
+  workload: EbpfWorkload,
+): Pick<TcpConnectVerificationArgs, "namespace" | "deployment" | "image" | "podTemplate" | "selector"> {
   return {
     namespace: workload.namespace,
     deployment: workload.deploymentName,
@@ -75,7 +77,10 @@ export function stableHash(value: unknown): string {
     }
     return v;
   };
-  return crypto.createHash("sha256").update(JSON.stringify(canonical(value ?? null))).digest("hex");
+  return crypto
+    .createHash("sha256")
+    .update(JSON.stringify(canonical(value ?? null)))
+    .digest("hex");
 }
 
 function selectorString(labels: Record<string, string>): string {
@@ -111,14 +116,19 @@ const EVIDENCE_OUTPUTS = [
 
 /** The dynamic resource; `check: "tcp_connect-fentry"` marks it for the policy pack. */
 class TcpConnectCheck extends pulumi.dynamic.Resource {
-  constructor(name: string, inputs: Record<string, pulumi.Input<unknown> | undefined>, opts: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    inputs: Record<string, pulumi.Input<unknown> | undefined>,
+    opts: pulumi.CustomResourceOptions,
+  ) {
     const props: Record<string, pulumi.Input<unknown> | undefined> = { ...inputs };
     for (const k of EVIDENCE_OUTPUTS) props[k] = undefined;
     super(tcpConnectVerificationProvider, name, props, { ...opts, additionalSecretOutputs: SECRET_OUTPUTS });
   }
 }
 
-const seconds = (v: pulumi.Input<number> | undefined) => (v === undefined ? undefined : pulumi.output(v).apply((s) => Math.round(s * 1000)));
+const seconds = (v: pulumi.Input<number> | undefined) =>
+  v === undefined ? undefined : pulumi.output(v).apply((s) => Math.round(s * 1000));
 
 /**
  * Proves that eBPF works in the deployed pod: runs the prebuilt cilium/ebpf fentry tcp_connect

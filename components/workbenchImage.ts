@@ -1,6 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage, pullReferenceFromRepoDigest } from "../core/imagePlan";
+import {
+  WorkbenchImageArgs,
+  WorkbenchImagePlan,
+  planWorkbenchImage,
+  pullReferenceFromRepoDigest,
+} from "../core/imagePlan";
 import { COMPONENT_TYPES } from "../core/workload";
 import { PINNED, WORKBENCH_CONTEXT, WORKBENCH_DOCKERFILE } from "../images/ebpf-workbench/versions";
 

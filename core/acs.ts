@@ -16,7 +16,12 @@ export const COMPUTE_QOS_LABEL = "alibabacloud.com/compute-qos";
 export const ACS_LABELS = [COMPUTE_CLASS_LABEL, COMPUTE_QOS_LABEL] as const;
 
 /** ACS compute classes (`as const` objects: the schema inference sees enums). */
-export const ComputeClass = { generalPurpose: "general-purpose", performance: "performance", gpu: "gpu", gpuHpn: "gpu-hpn" } as const;
+export const ComputeClass = {
+  generalPurpose: "general-purpose",
+  performance: "performance",
+  gpu: "gpu",
+  gpuHpn: "gpu-hpn",
+} as const;
 export type ComputeClass = (typeof ComputeClass)[keyof typeof ComputeClass];
 /** ACS compute QoS levels (gpu-hpn: default only). */
 export const ComputeQos = { default: "default", bestEffort: "best-effort" } as const;
@@ -38,7 +43,12 @@ export function checkComputeLabels(computeClass: string | undefined, computeQos:
     const allowed = allowedQos((computeClass ?? "general-purpose") as ComputeClass);
     if (!(allowed as readonly string[]).includes(computeQos)) {
       errors.push(
-        new InputError("computeQos", computeQos, oneOf(allowed), computeClass === "gpu-hpn" ? "gpu-hpn runs only with qos default" : undefined),
+        new InputError(
+          "computeQos",
+          computeQos,
+          oneOf(allowed),
+          computeClass === "gpu-hpn" ? "gpu-hpn runs only with qos default" : undefined,
+        ),
       );
     }
   }
@@ -47,7 +57,15 @@ export function checkComputeLabels(computeClass: string | undefined, computeQos:
 
 const GIB = 1024 ** 3;
 const MEMORY_UNITS: Record<string, number> = {
-  "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: GIB, Ti: 1024 ** 4,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: GIB,
+  Ti: 1024 ** 4,
 };
 
 /** Parses a Kubernetes CPU quantity (`500m`, `0.5`, `2`) into vCPUs; undefined when malformed. */
@@ -87,7 +105,8 @@ export function billedPodSize(cpu: number, memoryBytes: number): PodSize {
   if (cpuSize === undefined) {
     // Name the request that is out of range: memory fits no size only when it exceeds 8 GiB x 16 vCPU.
     const accepted = `at most ${MAX_CPU} vCPU and ${MAX_CPU * 8} GiB memory (8 GiB per vCPU)`;
-    if (cpu > MAX_CPU + 1e-9) throw new InputError("cpu", cpu, accepted, `no ACS pod size has more than ${MAX_CPU} vCPU`);
+    if (cpu > MAX_CPU + 1e-9)
+      throw new InputError("cpu", cpu, accepted, `no ACS pod size has more than ${MAX_CPU} vCPU`);
     throw new InputError("memory", memoryBytes, accepted, `no ACS pod size has more than ${MAX_CPU * 8} GiB`);
   }
   return { cpu: cpuSize, memoryGiB: Math.max(memoryGiBAsked, Math.ceil(cpuSize)) };
@@ -107,7 +126,11 @@ export interface PodRequests {
   unreadable: string[];
 }
 
-type ContainerLike = { name?: unknown; restartPolicy?: unknown; resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } };
+type ContainerLike = {
+  name?: unknown;
+  restartPolicy?: unknown;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+};
 
 /**
  * The pod's effective requests (Kubernetes, with native sidecars): the larger of
@@ -123,7 +146,8 @@ export function podRequests(spec: { containers?: unknown; initContainers?: unkno
     result.anySet = true;
     const text = typeof raw === "number" ? String(raw) : raw;
     const value = typeof text === "string" ? (resource === "cpu" ? parseCpu(text) : parseMemory(text)) : undefined;
-    if (value === undefined) result.unreadable.push(`${String(c.name ?? "?")}.${resource}=${JSON.stringify(raw) ?? String(raw)}`);
+    if (value === undefined)
+      result.unreadable.push(`${String(c.name ?? "?")}.${resource}=${JSON.stringify(raw) ?? String(raw)}`);
     return value ?? 0;
   };
   const list = (v: unknown) => (Array.isArray(v) ? (v as ContainerLike[]) : []);

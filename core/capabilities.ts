@@ -260,7 +260,8 @@ export function minimumKernelFor(kinds: readonly ProbeKind[], arch: Architecture
 }
 
 function validateProbeKinds(kinds: readonly string[]): ProbeKind[] {
-  if (kinds.length === 0) throw new InputError("probeKinds", kinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
+  if (kinds.length === 0)
+    throw new InputError("probeKinds", kinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
   for (const k of kinds) {
     if (!(PROBE_KIND_NAMES as string[]).includes(k)) {
       throw new InputError("probeKinds", k, oneOf(PROBE_KIND_NAMES));
@@ -284,11 +285,16 @@ export interface RequirementOptions {
 }
 
 /** The capabilities the probe kinds need on this kernel (no reasons, no checks), sorted. */
-export function requiredCapabilities(probeKinds: readonly ProbeKind[], kernel: Kernel, options: RequirementOptions = {}): string[] {
+export function requiredCapabilities(
+  probeKinds: readonly ProbeKind[],
+  kernel: Kernel,
+  options: RequirementOptions = {},
+): string[] {
   const names = new Set(probeKinds.flatMap((k) => PROBE_KINDS[k].capabilities));
   for (const k of probeKinds) {
     const older = PROBE_KINDS[k].olderKernels;
-    if (older && (kernel === "unknown" || compareKernel(kernel, parseKernelRelease(older.kernel)!) < 0)) older.capabilities.forEach((c) => names.add(c));
+    if (older && (kernel === "unknown" || compareKernel(kernel, parseKernelRelease(older.kernel)!) < 0))
+      older.capabilities.forEach((c) => names.add(c));
   }
   if (needsMemlockRaise(kernel)) names.add("SYS_RESOURCE");
   if (options.minimizeCapabilities) names.add("SETPCAP");
@@ -313,14 +319,28 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
         ? "kernels before 5.8 have no BPF ring buffer (the tcp_connect trace's event channel) and no CAP_BPF/CAP_PERFMON, so eBPF there needs SYS_ADMIN"
         : `fentry on ${architecture} needs ${minimumKernel}: earlier kernels fail with "create raw tracepoint: not supported"`;
     const article = /^[aeiou]/i.test(architecture) ? "an" : "a";
-    throw new InputError("kernel", kernel.release, `${article} ${architecture} kernel >= ${minimumKernel} for probe kinds ${probeKinds.join(", ")}`, why);
+    throw new InputError(
+      "kernel",
+      kernel.release,
+      `${article} ${architecture} kernel >= ${minimumKernel} for probe kinds ${probeKinds.join(", ")}`,
+      why,
+    );
   }
   if (kernel === "unknown" && minimumKernel !== "5.8") {
-    warnings.push(`Kernel unknown: probe kinds ${probeKinds.join(", ")} need ${architecture} kernel >= ${minimumKernel}; the verification reports the real kernel.`);
+    warnings.push(
+      `Kernel unknown: probe kinds ${probeKinds.join(", ")} need ${architecture} kernel >= ${minimumKernel}; the verification reports the real kernel.`,
+    );
   }
 
   const hostPaths: HostPathGrant[] = probeKinds.some((k) => PROBE_KINDS[k].needsTracefs)
-    ? [{ path: TRACEFS_PATH, readOnly: true, reason: "tracefs: kprobe_events and tracepoint IDs (read-only: the perf_kprobe PMU creates probes without writing)" }]
+    ? [
+        {
+          path: TRACEFS_PATH,
+          readOnly: true,
+          reason:
+            "tracefs: kprobe_events and tracepoint IDs (read-only: the perf_kprobe PMU creates probes without writing)",
+        },
+      ]
     : [];
 
   if (profile === "vendor-demo") {
@@ -337,7 +357,13 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
       add,
       drop: [],
       notNeeded: [],
-      hostPaths: [{ path: DEBUGFS_PATH, readOnly: true, reason: "debugfs, as in the vendor document (legacy kprobes, tracepoint IDs, trace_pipe)" }],
+      hostPaths: [
+        {
+          path: DEBUGFS_PATH,
+          readOnly: true,
+          reason: "debugfs, as in the vendor document (legacy kprobes, tracepoint IDs, trace_pipe)",
+        },
+      ],
       seccompProfile: undefined,
       minimumKernel,
       podSecurityLevel: "privileged",
@@ -345,19 +371,25 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
       warnings: [
         "HIGH RISK: the vendor-demo profile adds SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_RESOURCE, SYS_PTRACE, IPC_LOCK and SYSLOG, drops nothing and mounts debugfs; use it only to compare against least-privilege.",
         ...VENDOR_DEMO_CAPABILITIES.filter((c) => !required.has(c)).map(
-          (c) => `${c} is not needed on kernel ${kernelLabel(kernel)} for ${probeKinds.join(", ")}: ${NOT_NEEDED_REASONS[c]}.`,
+          (c) =>
+            `${c} is not needed on kernel ${kernelLabel(kernel)} for ${probeKinds.join(", ")}: ${NOT_NEEDED_REASONS[c]}.`,
         ),
         "The vendor demo sets no seccomp profile: Kubernetes runs the pod Unconfined.",
       ],
     };
   }
 
-  const add = requiredCapabilities(probeKinds, kernel, { minimizeCapabilities: request.minimizeCapabilities }).map((name) => ({
-    name,
-    reason: CAPABILITY_REASONS[name],
-  }));
+  const add = requiredCapabilities(probeKinds, kernel, { minimizeCapabilities: request.minimizeCapabilities }).map(
+    (name) => ({
+      name,
+      reason: CAPABILITY_REASONS[name],
+    }),
+  );
   const granted = new Set(add.map((g) => g.name));
-  const notNeeded = VENDOR_DEMO_CAPABILITIES.filter((c) => !granted.has(c)).map((name) => ({ name, reason: NOT_NEEDED_REASONS[name] }));
+  const notNeeded = VENDOR_DEMO_CAPABILITIES.filter((c) => !granted.has(c)).map((name) => ({
+    name,
+    reason: NOT_NEEDED_REASONS[name],
+  }));
 
   if (request.minimizeCapabilities) {
     warnings.push(
@@ -382,15 +414,17 @@ export function planCapabilities(request: CapabilityRequest = {}): CapabilityPla
   const seccompProfile = request.seccompProfile ?? "RuntimeDefault";
   if (seccompProfile === "RuntimeDefault") {
     warnings.push(
-      "seccomp RuntimeDefault allows bpf() and perf_event_open() with CAP_BPF/CAP_PERFMON only from containerd 1.6.9, Docker 23.0 and CRI-O 1.31; older runtimes require SYS_ADMIN and the trace fails with \"operation not permitted\".",
+      'seccomp RuntimeDefault allows bpf() and perf_event_open() with CAP_BPF/CAP_PERFMON only from containerd 1.6.9, Docker 23.0 and CRI-O 1.31; older runtimes require SYS_ADMIN and the trace fails with "operation not permitted".',
     );
   } else {
-    warnings.push("seccomp Unconfined: every syscall is allowed; prefer RuntimeDefault on current runtimes (containerd >= 1.6.9, CRI-O >= 1.31).");
+    warnings.push(
+      "seccomp Unconfined: every syscall is allowed; prefer RuntimeDefault on current runtimes (containerd >= 1.6.9, CRI-O >= 1.31).",
+    );
   }
   warnings.push(
     "Capability names BPF and PERFMON: Docker 20.10 rejects them, runc >= 1.0.0-rc94 ignores unknown names with a warning, CRI-O fails the pod on kernels before 5.8.",
     "Pod Security: BPF and PERFMON are outside the baseline capability list, so the namespace must enforce `privileged` (label pod-security.kubernetes.io/enforce=privileged) or exempt this workload.",
-    "ACS admits added capabilities only with privileged mode enabled for the account (a support ticket, as in the vendor document); without it the pod is rejected or the trace fails with \"operation not permitted\".",
+    'ACS admits added capabilities only with privileged mode enabled for the account (a support ticket, as in the vendor document); without it the pod is rejected or the trace fails with "operation not permitted".',
     "The container runs as UID 0: added capabilities reach only root's effective set; a user namespace (hostUsers: false) would make them useless for bpf().",
   );
 
@@ -417,12 +451,47 @@ function byName(a: CapabilityGrant, b: CapabilityGrant): number {
 
 /** Linux capability numbers (include/uapi/linux/capability.h), for decoding CapEff masks. */
 export const CAPABILITY_BITS: readonly string[] = [
-  "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-  "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-  "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-  "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-  "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-  "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "DAC_READ_SEARCH",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "SETGID",
+  "SETUID",
+  "SETPCAP",
+  "LINUX_IMMUTABLE",
+  "NET_BIND_SERVICE",
+  "NET_BROADCAST",
+  "NET_ADMIN",
+  "NET_RAW",
+  "IPC_LOCK",
+  "IPC_OWNER",
+  "SYS_MODULE",
+  "SYS_RAWIO",
+  "SYS_CHROOT",
+  "SYS_PTRACE",
+  "SYS_PACCT",
+  "SYS_ADMIN",
+  "SYS_BOOT",
+  "SYS_NICE",
+  "SYS_RESOURCE",
+  "SYS_TIME",
+  "SYS_TTY_CONFIG",
+  "MKNOD",
+  "LEASE",
+  "AUDIT_WRITE",
+  "AUDIT_CONTROL",
+  "SETFCAP",
+  "MAC_OVERRIDE",
+  "MAC_ADMIN",
+  "SYSLOG",
+  "WAKE_ALARM",
+  "BLOCK_SUSPEND",
+  "AUDIT_READ",
+  "PERFMON",
+  "BPF",
+  "CHECKPOINT_RESTORE",
 ];
 
 /** Every capability name the kernel knows, for validating user-given names. */

@@ -29,46 +29,93 @@ export interface ConfigKey {
 
 export const CONFIG_KEYS = {
   name: { type: "string", default: "ebpf-workbench", description: "Name of the Deployment (a DNS-1123 label)." },
-  namespace: { type: "string", default: "ebpf-workbench", description: "Namespace of the workload (a DNS-1123 label)." },
+  namespace: {
+    type: "string",
+    default: "ebpf-workbench",
+    description: "Namespace of the workload (a DNS-1123 label).",
+  },
   createNamespace: {
     type: "boolean",
     default: WORKLOAD_DEFAULTS.createNamespace,
-    description: "Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already admit privileged pods.",
+    description:
+      "Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already admit privileged pods.",
   },
   image: {
     type: "string",
-    description: "Use this image, no build: a reference by digest (repo@sha256:...) or by a tag other than latest. Set either image or imageRepository.",
+    description:
+      "Use this image, no build: a reference by digest (repo@sha256:...) or by a tag other than latest. Set either image or imageRepository.",
   },
   imageRepository: {
     type: "string",
-    description: "Build the workbench image and push it here (host/path, no tag), e.g. registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench. Needs the registry keys and a Docker engine.",
+    description:
+      "Build the workbench image and push it here (host/path, no tag), e.g. registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench. Needs the registry keys and a Docker engine.",
   },
   registryServer: {
     type: "string",
-    description: "ACR endpoint to push to and pull from: registry[-intl][-vpc].<region>.aliyuncs.com, crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com or <instance>-registry[-vpc].<region>.cr.aliyuncs.com.",
+    description:
+      "ACR endpoint to push to and pull from: registry[-intl][-vpc].<region>.aliyuncs.com, crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com or <instance>-registry[-vpc].<region>.cr.aliyuncs.com.",
   },
-  registryUsername: { type: "string", description: "Registry user name. With registryPassword, also creates the imagePullSecret the Deployment uses." },
-  registryPassword: { type: "string", secret: true, description: "Registry password: set it with `pulumi config set --secret registryPassword`." },
-  pullRegistryServer: { type: "string", description: "Endpoint the pods pull from when it differs from registryServer, typically its -vpc variant." },
-  goDownloadBaseUrl: { type: "string", description: "Mirror of the Go tarballs for the image build, e.g. https://mirrors.aliyun.com/golang/ (default: upstream)." },
-  goproxy: { type: "string", description: "GOPROXY for the image build, e.g. https://mirrors.aliyun.com/goproxy/ (default: upstream)." },
+  registryUsername: {
+    type: "string",
+    description: "Registry user name. With registryPassword, also creates the imagePullSecret the Deployment uses.",
+  },
+  registryPassword: {
+    type: "string",
+    secret: true,
+    description: "Registry password: set it with `pulumi config set --secret registryPassword`.",
+  },
+  pullRegistryServer: {
+    type: "string",
+    description: "Endpoint the pods pull from when it differs from registryServer, typically its -vpc variant.",
+  },
+  goDownloadBaseUrl: {
+    type: "string",
+    description:
+      "Mirror of the Go tarballs for the image build, e.g. https://mirrors.aliyun.com/golang/ (default: upstream).",
+  },
+  goproxy: {
+    type: "string",
+    description: "GOPROXY for the image build, e.g. https://mirrors.aliyun.com/goproxy/ (default: upstream).",
+  },
   ciliumEbpfGitUrl: { type: "string", description: "Git URL of cilium/ebpf for the image build (default: upstream)." },
-  yumUpdate: { type: "boolean", default: false, description: "Run a blanket yum update in the image build (default off: the pinned base image's packages)." },
+  yumUpdate: {
+    type: "boolean",
+    default: false,
+    description: "Run a blanket yum update in the image build (default off: the pinned base image's packages).",
+  },
   imageCacheFrom: { type: "array", description: "Image references whose layers seed the build cache." },
   verify: {
     type: "boolean",
     default: true,
-    description: "Run the tcp_connect fentry trace in the pod during pulumi up (needs a cluster: kubernetes:kubeconfig, KUBECONFIG or ~/.kube/config).",
+    description:
+      "Run the tcp_connect fentry trace in the pod during pulumi up (needs a cluster: kubernetes:kubeconfig, KUBECONFIG or ~/.kube/config).",
   },
-  verifyTarget: { type: "string", description: "host:port the pod connects to during the check (IPv4); default a loopback port, which needs no network." },
+  verifyTarget: {
+    type: "string",
+    description:
+      "host:port the pod connects to during the check (IPv4); default a loopback port, which needs no network.",
+  },
   minimizeCapabilities: {
     type: "boolean",
     default: false,
-    description: "Re-run the trace once per capability with it removed, to report which are necessary; grants SETPCAP while on.",
+    description:
+      "Re-run the trace once per capability with it removed, to report which are necessary; grants SETPCAP while on.",
   },
-  verifyReadyTimeoutSeconds: { type: "integer", default: 300, description: "Seconds to wait for a Ready pod, 1 to 3600." },
-  verifyAttachTimeoutSeconds: { type: "integer", default: 30, description: "Seconds the tracer may take to attach, 1 to 3600." },
-  verifyEventTimeoutSeconds: { type: "integer", default: 15, description: "Seconds to wait for the connection's trace event, 1 to 3600." },
+  verifyReadyTimeoutSeconds: {
+    type: "integer",
+    default: 300,
+    description: "Seconds to wait for a Ready pod, 1 to 3600.",
+  },
+  verifyAttachTimeoutSeconds: {
+    type: "integer",
+    default: 30,
+    description: "Seconds the tracer may take to attach, 1 to 3600.",
+  },
+  verifyEventTimeoutSeconds: {
+    type: "integer",
+    default: 15,
+    description: "Seconds to wait for the connection's trace event, 1 to 3600.",
+  },
   replicas: { type: "integer", default: WORKLOAD_DEFAULTS.replicas, description: "Number of pods, 0 to 100." },
   computeClass: {
     type: "string",
@@ -80,8 +127,17 @@ export const CONFIG_KEYS = {
     default: WORKLOAD_DEFAULTS.computeQos,
     description: `ACS compute QoS, ${oneOf(COMPUTE_QOS)} (gpu-hpn: default only).`,
   },
-  cpu: { type: "string", default: WORKLOAD_DEFAULTS.cpu, description: "CPU request and limit (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps to 16." },
-  memory: { type: "string", default: WORKLOAD_DEFAULTS.memory, description: "Memory request and limit (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and 8 x vCPU." },
+  cpu: {
+    type: "string",
+    default: WORKLOAD_DEFAULTS.cpu,
+    description: "CPU request and limit (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps to 16.",
+  },
+  memory: {
+    type: "string",
+    default: WORKLOAD_DEFAULTS.memory,
+    description:
+      "Memory request and limit (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and 8 x vCPU.",
+  },
   probeKinds: {
     type: "array",
     default: ["fentry"],
@@ -90,9 +146,14 @@ export const CONFIG_KEYS = {
   kernel: {
     type: "string",
     default: WORKLOAD_DEFAULTS.kernel,
-    description: "Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.",
+    description:
+      "Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.",
   },
-  architecture: { type: "string", default: WORKLOAD_DEFAULTS.architecture, description: `CPU architecture, ${oneOf(ARCHITECTURES)}.` },
+  architecture: {
+    type: "string",
+    default: WORKLOAD_DEFAULTS.architecture,
+    description: `CPU architecture, ${oneOf(ARCHITECTURES)}.`,
+  },
   capabilityProfile: {
     type: "string",
     default: WORKLOAD_DEFAULTS.capabilityProfile,
@@ -112,15 +173,26 @@ export const CONFIG_KEYS = {
     type: "array",
     items: "object",
     default: [],
-    description: "Node placement: tolerations of the DaemonSet, Kubernetes Toleration objects (key, operator Exists or Equal, value, effect, tolerationSeconds). Default none: only untainted nodes; [{operator: Exists}] tolerates every taint.",
+    description:
+      "Node placement: tolerations of the DaemonSet, Kubernetes Toleration objects (key, operator Exists or Equal, value, effect, tolerationSeconds). Default none: only untainted nodes; [{operator: Exists}] tolerates every taint.",
   },
 } satisfies Record<string, ConfigKey>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
 
 /** The TypeScript type of each key's value, from its declared config type. */
-type ValueOf<T extends ConfigType> = T extends "boolean" ? boolean : T extends "integer" ? number : T extends "array" ? string[] : string;
-export type ConfigValues = { [K in ConfigKeyName]: (typeof CONFIG_KEYS)[K] extends { items: "object" } ? Record<string, unknown>[] : ValueOf<(typeof CONFIG_KEYS)[K]["type"]> };
+type ValueOf<T extends ConfigType> = T extends "boolean"
+  ? boolean
+  : T extends "integer"
+    ? number
+    : T extends "array"
+      ? string[]
+      : string;
+export type ConfigValues = {
+  [K in ConfigKeyName]: (typeof CONFIG_KEYS)[K] extends { items: "object" }
+    ? Record<string, unknown>[]
+    : ValueOf<(typeof CONFIG_KEYS)[K]["type"]>;
+};
 /** A key's value, or its default (undefined for keys without one). */
 export type ConfigGetter = <K extends ConfigKeyName>(key: K) => ConfigValues[K];
 
@@ -153,7 +225,8 @@ const isMapping = (v: unknown) => typeof v === "object" && v !== null && !Array.
  */
 export function coerce(type: ConfigType, raw: unknown, secret = false, items?: ConfigKey["items"]): unknown {
   if (secret) {
-    const present = (typeof raw === "string" && raw !== "") || (typeof raw === "object" && raw !== null && "secure" in raw);
+    const present =
+      (typeof raw === "string" && raw !== "") || (typeof raw === "object" && raw !== null && "secure" in raw);
     return present ? SECRET_PRESENT : undefined;
   }
   switch (type) {
@@ -162,7 +235,8 @@ export function coerce(type: ConfigType, raw: unknown, secret = false, items?: C
     case "boolean":
       return raw === true || raw === "true" ? true : raw === false || raw === "false" ? false : undefined;
     case "integer": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       return Number.isInteger(n) ? n : undefined;
     }
     case "array": {
@@ -174,7 +248,9 @@ export function coerce(type: ConfigType, raw: unknown, secret = false, items?: C
           return undefined;
         }
       }
-      return Array.isArray(value) && value.every((v) => (items === "object" ? isMapping(v) : typeof v === "string")) ? value : undefined;
+      return Array.isArray(value) && value.every((v) => (items === "object" ? isMapping(v) : typeof v === "string"))
+        ? value
+        : undefined;
     }
   }
 }

@@ -15,9 +15,11 @@ export function isIPv4(text: string): boolean {
 /** Parses `host:port` (IPv4 literal or host name). */
 export function parseTarget(target: string): { host: string; port: number } {
   const m = /^([^:\s]+):(\d{1,5})$/.exec(target.trim());
-  const accepted = "host:port with an IPv4 address or host name and a port 1-65535 (the trace sees IPv4 only), e.g. 127.0.0.1:8080";
+  const accepted =
+    "host:port with an IPv4 address or host name and a port 1-65535 (the trace sees IPv4 only), e.g. 127.0.0.1:8080";
   if (!m) throw new InputError("target", target, accepted);
   const port = Number(m[2]);
-  if (port < 1 || port > 65535 || !(isIPv4(m[1]) || HOSTNAME.test(m[1]))) throw new InputError("target", target, accepted);
+  if (port < 1 || port > 65535 || !(isIPv4(m[1]) || HOSTNAME.test(m[1])))
+    throw new InputError("target", target, accepted);
   return { host: m[1], port };
 }

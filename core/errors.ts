@@ -13,9 +13,7 @@ export class InputError extends Error {
     /** Optional extra explanation (why the value is wrong beyond its form). */
     readonly detail?: string,
   ) {
-    super(
-      `${input}: ${describeValue(value)} is not accepted${detail ? ` (${detail})` : ""}; expected ${accepted}`,
-    );
+    super(`${input}: ${describeValue(value)} is not accepted${detail ? ` (${detail})` : ""}; expected ${accepted}`);
     this.name = "InputError";
   }
 }

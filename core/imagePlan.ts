@@ -100,9 +100,9 @@ export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan
 
   if (args.existingImage !== undefined) {
     const ref = attempt(() => requireDigestReference(args.existingImage, "existingImage"));
-    const buildOnly = (["repository", "registry", "tag", "mirrors", "cacheFrom", "yumUpdate", "pullRegistryServer"] as const).filter(
-      (k) => args[k] !== undefined,
-    );
+    const buildOnly = (
+      ["repository", "registry", "tag", "mirrors", "cacheFrom", "yumUpdate", "pullRegistryServer"] as const
+    ).filter((k) => args[k] !== undefined);
     if (buildOnly.length > 0) {
       errors.push(
         new InputError(
@@ -123,42 +123,110 @@ export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan
   }
   let endpoint: AcrEndpoint | undefined;
   if (args.registry === undefined) {
-    errors.push(new InputError("registry", undefined, "{ server, username, password } of the registry to push to", "required to build (or set existingImage)"));
+    errors.push(
+      new InputError(
+        "registry",
+        undefined,
+        "{ server, username, password } of the registry to push to",
+        "required to build (or set existingImage)",
+      ),
+    );
   } else {
     endpoint = attempt(() => validateRegistryServer(args.registry!.server, "registry.server"));
     errors.push(...checkRegistryCredentials(args.registry.username, args.registry.password, "registry."));
   }
-  const repository = args.repository === undefined
-    ? (errors.push(new InputError("repository", undefined, "a repository such as registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench", "required to build (or set existingImage)")), undefined)
-    : attempt(() => parseRepository(args.repository, "repository"));
+  const repository =
+    args.repository === undefined
+      ? (errors.push(
+          new InputError(
+            "repository",
+            undefined,
+            "a repository such as registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
+            "required to build (or set existingImage)",
+          ),
+        ),
+        undefined)
+      : attempt(() => parseRepository(args.repository, "repository"));
   if (repository && endpoint && repository.registry !== endpoint.server) {
-    errors.push(new InputError("repository", args.repository, `a repository on registry.server ${endpoint.server}`, `its host ${repository.registry} is not the registry the credentials are for`));
+    errors.push(
+      new InputError(
+        "repository",
+        args.repository,
+        `a repository on registry.server ${endpoint.server}`,
+        `its host ${repository.registry} is not the registry the credentials are for`,
+      ),
+    );
   }
   let pullServer = endpoint?.server;
   if (args.pullRegistryServer !== undefined) {
     const pull = attempt(() => validateRegistryServer(args.pullRegistryServer, "pullRegistryServer"));
     if (pull && endpoint && !sameRegistry(pull, endpoint)) {
-      errors.push(new InputError("pullRegistryServer", args.pullRegistryServer, `an endpoint of the same registry as ${endpoint.server} (e.g. its -vpc variant)`, "the pods would pull from a registry the image was never pushed to"));
+      errors.push(
+        new InputError(
+          "pullRegistryServer",
+          args.pullRegistryServer,
+          `an endpoint of the same registry as ${endpoint.server} (e.g. its -vpc variant)`,
+          "the pods would pull from a registry the image was never pushed to",
+        ),
+      );
     }
     pullServer = pull?.server;
   }
-  const tag = args.tag === undefined ? defaultImageTag(architecture as Architecture) : attempt(() => validateTag(args.tag, "tag"));
+  const tag =
+    args.tag === undefined
+      ? defaultImageTag(architecture as Architecture)
+      : attempt(() => validateTag(args.tag, "tag"));
   const mirrorKeys = ["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"];
-  if (args.mirrors !== undefined && (typeof args.mirrors !== "object" || args.mirrors === null || Array.isArray(args.mirrors) || Object.keys(args.mirrors).length === 0)) {
-    errors.push(new InputError("mirrors", args.mirrors, `an object with ${oneOf(mirrorKeys).replace("one of", "some of")} (leave it unset for upstream)`));
+  if (
+    args.mirrors !== undefined &&
+    (typeof args.mirrors !== "object" ||
+      args.mirrors === null ||
+      Array.isArray(args.mirrors) ||
+      Object.keys(args.mirrors).length === 0)
+  ) {
+    errors.push(
+      new InputError(
+        "mirrors",
+        args.mirrors,
+        `an object with ${oneOf(mirrorKeys).replace("one of", "some of")} (leave it unset for upstream)`,
+      ),
+    );
   }
-  if (args.yumUpdate !== undefined && typeof args.yumUpdate !== "boolean") errors.push(new InputError("yumUpdate", args.yumUpdate, "true or false"));
-  for (const [key, value] of Object.entries(typeof args.mirrors === "object" && args.mirrors !== null ? args.mirrors : {})) {
+  if (args.yumUpdate !== undefined && typeof args.yumUpdate !== "boolean")
+    errors.push(new InputError("yumUpdate", args.yumUpdate, "true or false"));
+  for (const [key, value] of Object.entries(
+    typeof args.mirrors === "object" && args.mirrors !== null ? args.mirrors : {},
+  )) {
     if (!["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"].includes(key)) {
-      errors.push(new InputError(`mirrors.${key}`, value, oneOf(["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"]).replace("one of", "a key among")));
+      errors.push(
+        new InputError(
+          `mirrors.${key}`,
+          value,
+          oneOf(["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"]).replace("one of", "a key among"),
+        ),
+      );
     } else if (typeof value !== "string" || !validMirror(key, value)) {
-      errors.push(new InputError(`mirrors.${key}`, value, key === "goproxy" ? "a GOPROXY list of http(s) URLs, `direct` or `off`, separated by , or |" : URL_FORM));
+      errors.push(
+        new InputError(
+          `mirrors.${key}`,
+          value,
+          key === "goproxy" ? "a GOPROXY list of http(s) URLs, `direct` or `off`, separated by , or |" : URL_FORM,
+        ),
+      );
     }
   }
   if (args.cacheFrom !== undefined && (!Array.isArray(args.cacheFrom) || args.cacheFrom.length === 0)) {
-    errors.push(new InputError("cacheFrom", args.cacheFrom, "a non-empty list of image references (leave it unset for no cache seed)"));
+    errors.push(
+      new InputError(
+        "cacheFrom",
+        args.cacheFrom,
+        "a non-empty list of image references (leave it unset for no cache seed)",
+      ),
+    );
   }
-  const cacheFrom = (Array.isArray(args.cacheFrom) ? args.cacheFrom : []).map((ref, i) => attempt(() => parseImageReference(ref, `cacheFrom[${i}]`)));
+  const cacheFrom = (Array.isArray(args.cacheFrom) ? args.cacheFrom : []).map((ref, i) =>
+    attempt(() => parseImageReference(ref, `cacheFrom[${i}]`)),
+  );
   if (errors.length > 0) throw new InputErrors(errors);
 
   return {
@@ -190,10 +258,17 @@ function validMirror(key: string, value: string): boolean {
  * `repoDigest` as reported after the push → the reference the pods pull: by digest, on the pull
  * host. Throws when the build did not produce a digest (e.g. the push was skipped).
  */
-export function pullReferenceFromRepoDigest(repoDigest: string | undefined, pushServer: string, pullServer: string): string {
+export function pullReferenceFromRepoDigest(
+  repoDigest: string | undefined,
+  pushServer: string,
+  pullServer: string,
+): string {
   if (!repoDigest) throw new Error("the image build reported no repoDigest: was the image pushed?");
   const parsed = parseImageReference(repoDigest, "repoDigest");
-  if (!parsed.digest) throw new Error(`the image build reported ${JSON.stringify(repoDigest)}, not a reference by digest: was the image pushed?`);
+  if (!parsed.digest)
+    throw new Error(
+      `the image build reported ${JSON.stringify(repoDigest)}, not a reference by digest: was the image pushed?`,
+    );
   const registry = parsed.registry === pushServer || parsed.registry === undefined ? pullServer : parsed.registry;
   return formatImageReference({ registry, path: parsed.path, digest: parsed.digest });
 }

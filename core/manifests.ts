@@ -9,7 +9,6 @@ import { COMPUTE_CLASS_LABEL, COMPUTE_QOS_LABEL } from "./acs";
 import { ProbeMode, probeAnnotations, probeContainer } from "./probeContainer";
 import type { ResolvedWorkload } from "./workloadOptions";
 
-
 export const CONTAINER_NAME = "workbench";
 const DIGEST_REF = /@sha256:[0-9a-f]{64}$/;
 
@@ -53,7 +52,11 @@ export interface DeploymentImage {
 }
 
 /** The workbench pod template: the probe container (core/probeContainer.ts) alone in its pod. */
-function workbenchPodTemplate(w: ResolvedWorkload, image: DeploymentImage, options: WorkbenchPodOptions): k8s.core.v1.PodTemplateSpec {
+function workbenchPodTemplate(
+  w: ResolvedWorkload,
+  image: DeploymentImage,
+  options: WorkbenchPodOptions,
+): k8s.core.v1.PodTemplateSpec {
   const { plan } = w;
   const probe = probeContainer({
     name: CONTAINER_NAME,
@@ -71,7 +74,9 @@ function workbenchPodTemplate(w: ResolvedWorkload, image: DeploymentImage, optio
       labels: {
         ...selectorLabels(w),
         // ACS labels on the template only (ACS may rewrite them); a node-based cluster has none.
-        ...(w.placement === "deployment" ? { [COMPUTE_CLASS_LABEL]: w.computeClass, [COMPUTE_QOS_LABEL]: w.computeQos } : {}),
+        ...(w.placement === "deployment"
+          ? { [COMPUTE_CLASS_LABEL]: w.computeClass, [COMPUTE_QOS_LABEL]: w.computeQos }
+          : {}),
       },
       annotations: probeAnnotations(plan),
     },
@@ -98,10 +103,18 @@ export interface WorkbenchPodOptions {
 }
 
 function workloadMetadata(w: ResolvedWorkload) {
-  return { name: w.name, namespace: w.namespace, labels: { ...selectorLabels(w), "app.kubernetes.io/part-of": "acs-ebpf" } };
+  return {
+    name: w.name,
+    namespace: w.namespace,
+    labels: { ...selectorLabels(w), "app.kubernetes.io/part-of": "acs-ebpf" },
+  };
 }
 
-export function deploymentManifest(w: ResolvedWorkload, image: DeploymentImage, options: WorkbenchPodOptions = {}): k8s.apps.v1.Deployment {
+export function deploymentManifest(
+  w: ResolvedWorkload,
+  image: DeploymentImage,
+  options: WorkbenchPodOptions = {},
+): k8s.apps.v1.Deployment {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -115,7 +128,11 @@ export function deploymentManifest(w: ResolvedWorkload, image: DeploymentImage, 
 }
 
 /** The node placement: one probe per node of a node-based cluster (ACK and others; never ACS). */
-export function daemonSetManifest(w: ResolvedWorkload, image: DeploymentImage, options: WorkbenchPodOptions = {}): k8s.apps.v1.DaemonSet {
+export function daemonSetManifest(
+  w: ResolvedWorkload,
+  image: DeploymentImage,
+  options: WorkbenchPodOptions = {},
+): k8s.apps.v1.DaemonSet {
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
@@ -133,6 +150,7 @@ export function buildWorkloadManifests(
   image: DeploymentImage,
   options: WorkbenchPodOptions = {},
 ): (k8s.core.v1.Namespace | k8s.apps.v1.Deployment | k8s.apps.v1.DaemonSet)[] {
-  const workload = w.placement === "node" ? daemonSetManifest(w, image, options) : deploymentManifest(w, image, options);
+  const workload =
+    w.placement === "node" ? daemonSetManifest(w, image, options) : deploymentManifest(w, image, options);
   return [...(w.createNamespace ? [namespaceManifest(w)] : []), workload];
 }

@@ -45,7 +45,8 @@ export interface KubernetesVersion {
 }
 
 const VERSION = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?$/;
-export const KUBERNETES_VERSION_FORM = 'a Kubernetes version such as "1.30", "v1.31.1" or "1.28.3-aliyun.1" (kubectl version: Server Version)';
+export const KUBERNETES_VERSION_FORM =
+  'a Kubernetes version such as "1.30", "v1.31.1" or "1.28.3-aliyun.1" (kubectl version: Server Version)';
 
 export function parseKubernetesVersion(text: unknown): KubernetesVersion | undefined {
   if (typeof text !== "string") return undefined;
@@ -83,19 +84,28 @@ export interface NodePlacementTarget {
  * kernel, so a per-node probe would observe nothing there. The error says what to use instead.
  */
 export function refuseNodeOnAcs(target: NodePlacementTarget): InputError[] {
-  const accepted = "a node-based cluster (ACK or another cluster with nodes): on ACS use placement sidecar (the probe in the application's pod) or deployment";
-  const detail = "ACS runs no DaemonSets and gives every pod its own sandbox kernel, so a per-node probe cannot run or observe anything there";
+  const accepted =
+    "a node-based cluster (ACK or another cluster with nodes): on ACS use placement sidecar (the probe in the application's pod) or deployment";
+  const detail =
+    "ACS runs no DaemonSets and gives every pod its own sandbox kernel, so a per-node probe cannot run or observe anything there";
   const errors: InputError[] = [];
   if (target.acs === true) errors.push(new InputError("acs", true, accepted, detail));
-  if (target.computeClass !== undefined) errors.push(new InputError("computeClass", target.computeClass, accepted, `${detail}; compute-class is an ACS label`));
-  if (target.computeQos !== undefined) errors.push(new InputError("computeQos", target.computeQos, accepted, `${detail}; compute-qos is an ACS label`));
+  if (target.computeClass !== undefined)
+    errors.push(
+      new InputError("computeClass", target.computeClass, accepted, `${detail}; compute-class is an ACS label`),
+    );
+  if (target.computeQos !== undefined)
+    errors.push(new InputError("computeQos", target.computeQos, accepted, `${detail}; compute-qos is an ACS label`));
   for (const label of ACS_LABELS) {
     const value = target.labels?.[label];
-    if (value !== undefined) errors.push(new InputError(`labels["${label}"]`, value, accepted, `${detail}; ${label} is an ACS label`));
+    if (value !== undefined)
+      errors.push(new InputError(`labels["${label}"]`, value, accepted, `${detail}; ${label} is an ACS label`));
   }
   return errors;
 }
 
 export function checkPlacement(placement: unknown, allowed: readonly Placement[] = PLACEMENTS): InputError[] {
-  return (allowed as readonly unknown[]).includes(placement) ? [] : [new InputError("placement", placement, oneOf(allowed))];
+  return (allowed as readonly unknown[]).includes(placement)
+    ? []
+    : [new InputError("placement", placement, oneOf(allowed))];
 }

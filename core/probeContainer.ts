@@ -79,7 +79,9 @@ export function probeContainer(spec: ProbeContainerSpec): ProbeContainer {
       // Limits equal to requests: on >= 5.11 the ring buffer is charged to this memory cgroup.
       limits: { cpu: spec.cpu, memory: spec.memory },
     },
-    ...(spec.selfTest ? { startupProbe: { ...SELFTEST_STARTUP_PROBE, exec: { command: [...SELFTEST_STARTUP_PROBE.exec.command] } } } : {}),
+    ...(spec.selfTest
+      ? { startupProbe: { ...SELFTEST_STARTUP_PROBE, exec: { command: [...SELFTEST_STARTUP_PROBE.exec.command] } } }
+      : {}),
     securityContext: {
       privileged: false,
       allowPrivilegeEscalation: false,
@@ -93,7 +95,9 @@ export function probeContainer(spec: ProbeContainerSpec): ProbeContainer {
       },
       ...(plan.seccompProfile ? { seccompProfile: { type: plan.seccompProfile } } : {}),
     },
-    ...(mounts.length ? { volumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })) } : {}),
+    ...(mounts.length
+      ? { volumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, readOnly: true })) }
+      : {}),
   };
   const volumes = mounts.map((m) => ({ name: m.name, hostPath: { path: m.path, type: "Directory" } }));
   return { container, volumes };
@@ -109,7 +113,9 @@ export function probeAnnotations(plan: CapabilityPlan, probeContainers?: readonl
     [ANNOTATIONS.kernel]: plan.kernel === "unknown" ? "unknown" : plan.kernel.release,
     [ANNOTATIONS.architecture]: plan.architecture,
     [ANNOTATIONS.capabilityProfile]: plan.profile,
-    ...(plan.add.some((g) => g.name === "SETPCAP") && plan.profile === "least-privilege" ? { [ANNOTATIONS.minimizeCapabilities]: "true" } : {}),
+    ...(plan.add.some((g) => g.name === "SETPCAP") && plan.profile === "least-privilege"
+      ? { [ANNOTATIONS.minimizeCapabilities]: "true" }
+      : {}),
     ...(probeContainers?.length ? { [ANNOTATIONS.probeContainers]: probeContainers.join(",") } : {}),
   };
 }

@@ -65,7 +65,8 @@ function diagnoseServer(server: string): string | undefined {
   if (/(^|\.)docker\.io$|ghcr\.io$|gcr\.io$|quay\.io$/.test(server)) {
     return "acs-ebpf pushes to Alibaba Cloud Container Registry; other registries are not supported";
   }
-  if (server.endsWith("aliyuncs.com")) return "not one of the ACR endpoint forms (check the edition, region and -vpc suffix)";
+  if (server.endsWith("aliyuncs.com"))
+    return "not one of the ACR endpoint forms (check the edition, region and -vpc suffix)";
   return undefined;
 }
 
@@ -93,13 +94,16 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$/;
 
-export const IMAGE_REFERENCE_FORM = "an image reference [host/]repository[:tag][@sha256:<64 hex>] with a lowercase repository path";
-export const DIGEST_REFERENCE_FORM = "an image reference by digest, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:<64 hex>";
+export const IMAGE_REFERENCE_FORM =
+  "an image reference [host/]repository[:tag][@sha256:<64 hex>] with a lowercase repository path";
+export const DIGEST_REFERENCE_FORM =
+  "an image reference by digest, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:<64 hex>";
 
 // An Alibaba Cloud account or RAM user name (`dev@1234567890123456`, `ci@team.onaliyun.com`):
 // nothing a shell, a YAML file or a docker config would read as more than a name.
 const REGISTRY_USERNAME = /^[A-Za-z0-9][A-Za-z0-9@._+-]{0,254}$/;
-const REGISTRY_USERNAME_FORM = "a registry user name: 1-255 letters, digits and @ . _ + - (an Alibaba Cloud account or RAM user name)";
+const REGISTRY_USERNAME_FORM =
+  "a registry user name: 1-255 letters, digits and @ . _ + - (an Alibaba Cloud account or RAM user name)";
 /** distribution/reference: a repository name is at most 255 characters. */
 const MAX_NAME_LENGTH = 255;
 
@@ -110,16 +114,22 @@ const MAX_NAME_LENGTH = 255;
  */
 export function checkRegistryCredentials(username: unknown, password: unknown, prefix = ""): InputError[] {
   const errors: InputError[] = [];
-  if (username === undefined || username === "") errors.push(new InputError(`${prefix}username`, username, "the registry user name"));
-  else if (typeof username === "string" && !REGISTRY_USERNAME.test(username)) errors.push(new InputError(`${prefix}username`, username, REGISTRY_USERNAME_FORM));
-  if (password === undefined || password === "") errors.push(new InputError(`${prefix}password`, "(empty)", "the registry password, e.g. from `pulumi config set --secret`"));
+  if (username === undefined || username === "")
+    errors.push(new InputError(`${prefix}username`, username, "the registry user name"));
+  else if (typeof username === "string" && !REGISTRY_USERNAME.test(username))
+    errors.push(new InputError(`${prefix}username`, username, REGISTRY_USERNAME_FORM));
+  if (password === undefined || password === "")
+    errors.push(
+      new InputError(`${prefix}password`, "(empty)", "the registry password, e.g. from `pulumi config set --secret`"),
+    );
   return errors;
 }
 
 /** Parses an image reference; throws an InputError naming `input` when it is not one. */
 export function parseImageReference(ref: unknown, input: string): ImageReference {
   if (typeof ref !== "string" || ref.trim() === "") throw new InputError(input, ref, IMAGE_REFERENCE_FORM);
-  if (ref !== ref.trim() || /\s/.test(ref)) throw new InputError(input, ref, IMAGE_REFERENCE_FORM, "contains whitespace");
+  if (ref !== ref.trim() || /\s/.test(ref))
+    throw new InputError(input, ref, IMAGE_REFERENCE_FORM, "contains whitespace");
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf("@");
@@ -127,15 +137,30 @@ export function parseImageReference(ref: unknown, input: string): ImageReference
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) {
-      throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `the digest ${JSON.stringify(digest)} is not sha256: followed by 64 lowercase hex characters`);
+      throw new InputError(
+        input,
+        ref,
+        IMAGE_REFERENCE_FORM,
+        `the digest ${JSON.stringify(digest)} is not sha256: followed by 64 lowercase hex characters`,
+      );
     }
   }
-  if (rest.length > MAX_NAME_LENGTH) throw new InputError(input, `${ref.slice(0, 40)}… (${ref.length} characters)`, IMAGE_REFERENCE_FORM, `the name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (rest.length > MAX_NAME_LENGTH)
+    throw new InputError(
+      input,
+      `${ref.slice(0, 40)}… (${ref.length} characters)`,
+      IMAGE_REFERENCE_FORM,
+      `the name is longer than ${MAX_NAME_LENGTH} characters`,
+    );
   const components = rest.split("/");
   let registry: string | undefined;
-  if (components.length > 1 && (components[0].includes(".") || components[0].includes(":") || components[0] === "localhost")) {
+  if (
+    components.length > 1 &&
+    (components[0].includes(".") || components[0].includes(":") || components[0] === "localhost")
+  ) {
     registry = components.shift();
-    if (!HOST.test(registry ?? "")) throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `${JSON.stringify(registry)} is not a registry host`);
+    if (!HOST.test(registry ?? ""))
+      throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `${JSON.stringify(registry)} is not a registry host`);
   }
   let tag: string | undefined;
   const last = components[components.length - 1];
@@ -143,11 +168,17 @@ export function parseImageReference(ref: unknown, input: string): ImageReference
   if (colon >= 0) {
     tag = last.slice(colon + 1);
     components[components.length - 1] = last.slice(0, colon);
-    if (!TAG.test(tag)) throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `the tag ${JSON.stringify(tag)} is not a valid tag`);
+    if (!TAG.test(tag))
+      throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `the tag ${JSON.stringify(tag)} is not a valid tag`);
   }
   for (const c of components) {
     if (!PATH_COMPONENT.test(c)) {
-      throw new InputError(input, ref, IMAGE_REFERENCE_FORM, `the repository component ${JSON.stringify(c)} is not lowercase letters, digits and separators`);
+      throw new InputError(
+        input,
+        ref,
+        IMAGE_REFERENCE_FORM,
+        `the repository component ${JSON.stringify(c)} is not lowercase letters, digits and separators`,
+      );
     }
   }
   return { registry, path: components.join("/"), tag, digest };
@@ -175,9 +206,17 @@ export function requireDigestReference(ref: unknown, input: string): ImageRefere
 /** A repository to push to: a host and a path, no tag or digest (the tag is a separate input). */
 export function parseRepository(ref: unknown, input: string): ImageReference & { registry: string } {
   const parsed = parseImageReference(ref, input);
-  const accepted = "a repository with its registry host and no tag, e.g. registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench";
-  if (parsed.tag || parsed.digest) throw new InputError(input, ref, accepted, "give the tag separately (or leave it to the default); the digest is an output of the build");
-  if (!parsed.registry) throw new InputError(input, ref, accepted, "the registry host is missing, so the push would go to Docker Hub");
+  const accepted =
+    "a repository with its registry host and no tag, e.g. registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench";
+  if (parsed.tag || parsed.digest)
+    throw new InputError(
+      input,
+      ref,
+      accepted,
+      "give the tag separately (or leave it to the default); the digest is an output of the build",
+    );
+  if (!parsed.registry)
+    throw new InputError(input, ref, accepted, "the registry host is missing, so the push would go to Docker Hub");
   return parsed as ImageReference & { registry: string };
 }
 
@@ -185,7 +224,8 @@ export function parseRepository(ref: unknown, input: string): ImageReference & {
 export function validateTag(tag: unknown, input: string): string {
   const accepted = "a tag of letters, digits, `_`, `.` and `-` (at most 128), other than latest";
   if (typeof tag !== "string" || !TAG.test(tag)) throw new InputError(input, tag, accepted);
-  if (tag.toLowerCase() === "latest") throw new InputError(input, tag, accepted, "`latest` moves; name what the image holds");
+  if (tag.toLowerCase() === "latest")
+    throw new InputError(input, tag, accepted, "`latest` moves; name what the image holds");
   return tag;
 }
 

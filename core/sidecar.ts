@@ -13,7 +13,14 @@ import type { CapabilityPlan } from "./capabilities";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { isDnsLabel } from "./kubernetesNames";
 import { pullPolicyFor } from "./manifests";
-import { ACS_SIDECAR_ENV, KUBERNETES_VERSION_FORM, KubernetesVersion, SidecarStyle, parseKubernetesVersion, sidecarStyle } from "./placement";
+import {
+  ACS_SIDECAR_ENV,
+  KUBERNETES_VERSION_FORM,
+  KubernetesVersion,
+  SidecarStyle,
+  parseKubernetesVersion,
+  sidecarStyle,
+} from "./placement";
 import { PROBE_MODES, ProbeMode, probeAnnotations, probeContainer } from "./probeContainer";
 import { POD_TEMPLATE_PATHS } from "./podTemplates";
 import { ProbeOptions, checkQuantities, resolveProbePlan } from "./workloadOptions";
@@ -74,15 +81,19 @@ export interface ResolvedSidecar {
 /** Validates every option at once (InputErrors), before anything is changed or registered. */
 export function resolveSidecarOptions(options: SidecarOptions): ResolvedSidecar {
   const errors: InputError[] = [];
-  const fail = (input: string, value: unknown, accepted: string, detail?: string) => errors.push(new InputError(input, value, accepted, detail));
-  if (options.image === undefined || options.image === "") fail("image", options.image, "the workbench image, by digest (repo@sha256:...)");
+  const fail = (input: string, value: unknown, accepted: string, detail?: string) =>
+    errors.push(new InputError(input, value, accepted, detail));
+  if (options.image === undefined || options.image === "")
+    fail("image", options.image, "the workbench image, by digest (repo@sha256:...)");
   const version = parseKubernetesVersion(options.kubernetesVersion);
   if (!version) fail("kubernetesVersion", options.kubernetesVersion, KUBERNETES_VERSION_FORM);
   const mode = options.mode ?? SIDECAR_DEFAULTS.mode;
   if (!(PROBE_MODES as readonly string[]).includes(mode)) fail("mode", mode, oneOf(PROBE_MODES));
-  if (options.selfTest !== undefined && typeof options.selfTest !== "boolean") fail("selfTest", options.selfTest, "true or false");
+  if (options.selfTest !== undefined && typeof options.selfTest !== "boolean")
+    fail("selfTest", options.selfTest, "true or false");
   const containerName = options.containerName ?? SIDECAR_DEFAULTS.containerName;
-  if (!isDnsLabel(containerName)) fail("containerName", containerName, "a DNS-1123 label (lowercase letters, digits and '-', at most 63)");
+  if (!isDnsLabel(containerName))
+    fail("containerName", containerName, "a DNS-1123 label (lowercase letters, digits and '-', at most 63)");
   const cpu = options.cpu ?? SIDECAR_DEFAULTS.cpu;
   const memory = options.memory ?? SIDECAR_DEFAULTS.memory;
   checkQuantities(cpu, memory, fail);
@@ -135,16 +146,34 @@ function signed(n: number, unit: string): string {
  * The new pod spec (of the input's type: a plain object, or @pulumi/kubernetes' PodSpec input) and
  * the report. Throws InputErrors for a pod the probe cannot join.
  */
-export function planEbpfSidecar<T extends object>(input: T, options: SidecarOptions | ResolvedSidecar, namespace?: string): { podSpec: WithProbe<T>; report: SidecarReport } {
+export function planEbpfSidecar<T extends object>(
+  input: T,
+  options: SidecarOptions | ResolvedSidecar,
+  namespace?: string,
+): { podSpec: WithProbe<T>; report: SidecarReport } {
   const podSpec = input as PodSpec;
   const s = "plan" in options ? options : resolveSidecarOptions(options);
   const errors: InputError[] = [];
   const taken = [...names(podSpec.containers), ...names(podSpec.initContainers)];
   if (taken.includes(s.containerName)) {
-    errors.push(new InputError("containerName", s.containerName, "a name no container of the pod has", `the pod already has a container ${s.containerName} (the probe was added already, or pick another containerName)`));
+    errors.push(
+      new InputError(
+        "containerName",
+        s.containerName,
+        "a name no container of the pod has",
+        `the pod already has a container ${s.containerName} (the probe was added already, or pick another containerName)`,
+      ),
+    );
   }
   if (podSpec.hostUsers === false) {
-    errors.push(new InputError("podSpec.hostUsers", false, "unset or true", "capabilities in a pod user namespace do not count for bpf() and perf_event_open(): the probe could not load its program"));
+    errors.push(
+      new InputError(
+        "podSpec.hostUsers",
+        false,
+        "unset or true",
+        "capabilities in a pod user namespace do not count for bpf() and perf_event_open(): the probe could not load its program",
+      ),
+    );
   }
   if (errors.length > 0) throw new InputErrors(errors);
 
@@ -177,7 +206,8 @@ export function planEbpfSidecar<T extends object>(input: T, options: SidecarOpti
     );
   }
   const unreadable = podRequests(next).unreadable;
-  if (unreadable.length > 0) warnings.push(`Requests that could not be read were counted as 0: ${unreadable.join(", ")}.`);
+  if (unreadable.length > 0)
+    warnings.push(`Requests that could not be read were counted as 0: ${unreadable.join(", ")}.`);
   if (s.style === "acs-env") {
     warnings.push(
       `Kubernetes ${s.kubernetesVersion.text} has no native sidecars (1.29+): the probe is a regular container with ${ACS_SIDECAR_ENV.name}=${ACS_SIDECAR_ENV.value}, which ACS honours; on other clusters a Job with it never completes.`,
@@ -194,7 +224,7 @@ export function planEbpfSidecar<T extends object>(input: T, options: SidecarOpti
       podSecurityLevel: s.plan.podSecurityLevel,
       namespaceNeeds: [
         `${ns} must enforce Pod Security ${s.plan.podSecurityLevel} (label pod-security.kubernetes.io/enforce=${s.plan.podSecurityLevel}, or exempt this workload): the probe adds ${s.plan.add.map((g) => g.name).join(", ")}, outside "baseline".`,
-        "ACS privileged mode must be enabled for the account (a support ticket): without it the pod is rejected or the probe fails with \"operation not permitted\".",
+        'ACS privileged mode must be enabled for the account (a support ticket): without it the pod is rejected or the probe fails with "operation not permitted".',
       ],
       warnings,
     },
@@ -222,12 +252,16 @@ export function optsIntoSidecar(input: object): boolean {
  * The workload with the probe in its pod template (and the template annotated for the policy), or
  * undefined when it did not opt in. Only the pod template changes; the object is copied, not changed.
  */
-export function ebpfSidecarWorkload<T extends object>(input: T, options: SidecarOptions | ResolvedSidecar): { object: T; report: SidecarReport } | undefined {
+export function ebpfSidecarWorkload<T extends object>(
+  input: T,
+  options: SidecarOptions | ResolvedSidecar,
+): { object: T; report: SidecarReport } | undefined {
   if (!optsIntoSidecar(input)) return undefined;
   const obj = input as Record<string, unknown>;
   const s = "plan" in options ? options : resolveSidecarOptions(options);
   const path = POD_TEMPLATE_PATHS[String(obj.kind)];
-  const namespace = isRecord(obj.metadata) && typeof obj.metadata.namespace === "string" ? obj.metadata.namespace : undefined;
+  const namespace =
+    isRecord(obj.metadata) && typeof obj.metadata.namespace === "string" ? obj.metadata.namespace : undefined;
   // Copy each object on the way down to the template; everything else is shared, unchanged.
   const rebuild = (node: unknown, depth: number): { value: Record<string, unknown>; report: SidecarReport } => {
     const here = isRecord(node) ? node : {};
@@ -237,13 +271,24 @@ export function ebpfSidecarWorkload<T extends object>(input: T, options: Sidecar
     }
     // Never build a pod spec from nothing: that would replace the application's containers.
     if (!isRecord(here.spec) || !Array.isArray(here.spec.containers)) {
-      throw new InputErrors([new InputError(`${String(obj.kind)}.${[...path, "spec", "containers"].join(".")}`, here.spec === undefined ? undefined : "(not a list)", "the pod template's containers, as plain values", "the probe is added beside the application's containers, which must be known")]);
+      throw new InputErrors([
+        new InputError(
+          `${String(obj.kind)}.${[...path, "spec", "containers"].join(".")}`,
+          here.spec === undefined ? undefined : "(not a list)",
+          "the pod template's containers, as plain values",
+          "the probe is added beside the application's containers, which must be known",
+        ),
+      ]);
     }
     const metadata = isRecord(here.metadata) ? here.metadata : {};
     const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
     const planned = planEbpfSidecar(here.spec, s, namespace);
     return {
-      value: { ...here, metadata: { ...metadata, annotations: { ...annotations, ...probeAnnotations(s.plan, [s.containerName]) } }, spec: planned.podSpec },
+      value: {
+        ...here,
+        metadata: { ...metadata, annotations: { ...annotations, ...probeAnnotations(s.plan, [s.containerName]) } },
+        spec: planned.podSpec,
+      },
       report: planned.report,
     };
   };

@@ -3,7 +3,19 @@
  * stack program and `render` share. Every key is checked up front; a bad value fails with the
  * key, the value and what is accepted, before any resource is registered.
  */
-import { CONFIG_KEYS, ConfigGetter, ConfigKey, ConfigKeyName, ConfigValues, PROJECT, SECRET_PRESENT, STACK_PLACEMENTS, coerce, describeType, qualified } from "./configKeys";
+import {
+  CONFIG_KEYS,
+  ConfigGetter,
+  ConfigKey,
+  ConfigKeyName,
+  ConfigValues,
+  PROJECT,
+  SECRET_PRESENT,
+  STACK_PLACEMENTS,
+  coerce,
+  describeType,
+  qualified,
+} from "./configKeys";
 import { parseTarget } from "./connectTarget";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
@@ -108,11 +120,13 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
     }
   }
 
-  const get: ConfigGetter = (key) => (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as ConfigValues[typeof key];
+  const get: ConfigGetter = (key) =>
+    (typed[key] ?? (CONFIG_KEYS[key] as ConfigKey).default) as ConfigValues[typeof key];
 
   const placement = get("placement");
   const node = placement === "node";
-  if (placement === "sidecar") errors.push(new InputError(qualified("placement"), placement, oneOf(STACK_PLACEMENTS), SIDECAR_REFUSAL));
+  if (placement === "sidecar")
+    errors.push(new InputError(qualified("placement"), placement, oneOf(STACK_PLACEMENTS), SIDECAR_REFUSAL));
   // The engine fills in every declared default, so with the node placement an ACS key at its
   // default is nobody's choice; only another value is the user's, and resolveWorkload refuses it.
   const unlessDefault = <K extends "replicas" | "computeClass" | "computeQos">(key: K): ConfigValues[K] | undefined =>
@@ -149,7 +163,12 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
   const pullCredentials = parsePullCredentials(typed, errors);
   if (pullCredentials && renderOnly) {
     errors.push(
-      new InputError(qualified("registryPassword"), SECRET_PRESENT, "no registry credentials on a stack that sets kubernetes:renderYamlToDirectory", "that option writes Secret data to disk in plain text"),
+      new InputError(
+        qualified("registryPassword"),
+        SECRET_PRESENT,
+        "no registry credentials on a stack that sets kubernetes:renderYamlToDirectory",
+        "that option writes Secret data to disk in plain text",
+      ),
     );
   }
   const verification = parseVerification(typed, get, renderOnly, options.replicas ?? 1, node, errors);
@@ -173,9 +192,12 @@ function parseVerification(
 ): VerificationConfig {
   if (node) {
     // The exec verification checks a Deployment's pod; the node placement checks itself (selfTest).
-    const why = "the node placement verifies itself with the self-test startupProbe; the exec verification checks a Deployment";
-    if (typed.verifyTarget !== undefined) errors.push(new InputError(qualified("verifyTarget"), typed.verifyTarget, "unset with placement node", why));
-    if (get("minimizeCapabilities")) errors.push(new InputError(qualified("minimizeCapabilities"), true, "false with placement node", why));
+    const why =
+      "the node placement verifies itself with the self-test startupProbe; the exec verification checks a Deployment";
+    if (typed.verifyTarget !== undefined)
+      errors.push(new InputError(qualified("verifyTarget"), typed.verifyTarget, "unset with placement node", why));
+    if (get("minimizeCapabilities"))
+      errors.push(new InputError(qualified("minimizeCapabilities"), true, "false with placement node", why));
   }
   const target = typed.verifyTarget;
   if (target !== undefined) {
@@ -186,20 +208,23 @@ function parseVerification(
       errors.push(new InputError(qualified("verifyTarget"), target, e.accepted));
     }
   }
-  const seconds = (key: "verifyReadyTimeoutSeconds" | "verifyAttachTimeoutSeconds" | "verifyEventTimeoutSeconds"): number => {
+  const seconds = (
+    key: "verifyReadyTimeoutSeconds" | "verifyAttachTimeoutSeconds" | "verifyEventTimeoutSeconds",
+  ): number => {
     const value = get(key);
-    if (value < 1 || value > MAX_TIMEOUT_SECONDS) errors.push(new InputError(qualified(key), value, `an integer from 1 to ${MAX_TIMEOUT_SECONDS}`));
+    if (value < 1 || value > MAX_TIMEOUT_SECONDS)
+      errors.push(new InputError(qualified(key), value, `an integer from 1 to ${MAX_TIMEOUT_SECONDS}`));
     return value;
   };
   const skipReason = node
     ? "acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe, and the rollout waits for it"
     : !get("verify")
-    ? "acs-ebpf:verify is false"
-    : renderOnly
-      ? "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"
-      : replicas === 0
-        ? "acs-ebpf:replicas is 0: there is no pod to run the trace in"
-        : undefined;
+      ? "acs-ebpf:verify is false"
+      : renderOnly
+        ? "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"
+        : replicas === 0
+          ? "acs-ebpf:replicas is 0: there is no pod to run the trace in"
+          : undefined;
   return {
     enabled: skipReason === undefined,
     skipReason,
@@ -219,9 +244,17 @@ function parseImageSource(
 ): ImageSource | undefined {
   const image = typed.image;
   const repository = typed.imageRepository;
-  const buildKeys = (["imageRepository", "goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl", "imageCacheFrom"] as const).filter((k) => typed[k] !== undefined);
+  const buildKeys = (
+    ["imageRepository", "goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl", "imageCacheFrom"] as const
+  ).filter((k) => typed[k] !== undefined);
   if (image !== undefined && buildKeys.length > 0) {
-    errors.push(new InputError(qualified("image"), image, `either image (no build) or imageRepository (build), not both with ${buildKeys.map(qualified).join(", ")}`));
+    errors.push(
+      new InputError(
+        qualified("image"),
+        image,
+        `either image (no build) or imageRepository (build), not both with ${buildKeys.map(qualified).join(", ")}`,
+      ),
+    );
     return undefined;
   }
   if (image !== undefined) {
@@ -229,9 +262,16 @@ function parseImageSource(
       const ref = parseImageReference(image, qualified("image"));
       if (!ref.digest) {
         if (!ref.tag || ref.tag === "latest") {
-          throw new InputError(qualified("image"), image, "a reference by digest (repo@sha256:<64 hex>) or by a fixed tag", "`latest` or no tag moves under the Deployment");
+          throw new InputError(
+            qualified("image"),
+            image,
+            "a reference by digest (repo@sha256:<64 hex>) or by a fixed tag",
+            "`latest` or no tag moves under the Deployment",
+          );
         }
-        warnings.push(`Image ${image} is pinned by tag, not digest: it is pulled on every start (imagePullPolicy Always) and a re-pushed tag does not roll out. Prefer repo@sha256:<digest>.`);
+        warnings.push(
+          `Image ${image} is pinned by tag, not digest: it is pulled on every start (imagePullPolicy Always) and a re-pushed tag does not roll out. Prefer repo@sha256:<digest>.`,
+        );
       }
       return { mode: "existing", ref: image };
     } catch (e) {
@@ -241,7 +281,13 @@ function parseImageSource(
     }
   }
   if (repository === undefined) {
-    errors.push(new InputError(qualified("image"), undefined, "an image reference (image), or imageRepository with the registry keys to build one"));
+    errors.push(
+      new InputError(
+        qualified("image"),
+        undefined,
+        "an image reference (image), or imageRepository with the registry keys to build one",
+      ),
+    );
     return undefined;
   }
   const args = {
@@ -254,7 +300,10 @@ function parseImageSource(
     yumUpdate: typed.yumUpdate,
   };
   try {
-    const plan = planWorkbenchImage({ ...args, registry: { ...args.registry, password: typed.registryPassword as string } });
+    const plan = planWorkbenchImage({
+      ...args,
+      registry: { ...args.registry, password: typed.registryPassword as string },
+    });
     if (plan.mode !== "build") throw new Error("unreachable: no existingImage given");
     return { mode: "build", args, plan };
   } catch (e) {
@@ -280,9 +329,17 @@ function parsePullCredentials(typed: Partial<ConfigValues>, errors: InputError[]
   const username = typed.registryUsername;
   if (username === undefined && typed.registryPassword === undefined) return undefined;
   const server = typed.pullRegistryServer ?? typed.registryServer;
-  const missing = (["registryServer", "registryUsername", "registryPassword"] as const).filter((k) => typed[k] === undefined);
+  const missing = (["registryServer", "registryUsername", "registryPassword"] as const).filter(
+    (k) => typed[k] === undefined,
+  );
   for (const key of missing) {
-    errors.push(new InputError(qualified(key), undefined, "a value: registryServer, registryUsername and registryPassword go together"));
+    errors.push(
+      new InputError(
+        qualified(key),
+        undefined,
+        "a value: registryServer, registryUsername and registryPassword go together",
+      ),
+    );
   }
   if (missing.length > 0 || !server || !username) return undefined;
   try {

@@ -61,7 +61,8 @@ export interface Toleration {
 export const DEFAULT_TOLERATIONS: readonly Toleration[] = [];
 
 const FIELDS = ["key", "operator", "value", "effect", "tolerationSeconds"] as const;
-const EXAMPLE = '[{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }], or [{ operator: "Exists" }] for every node';
+const EXAMPLE =
+  '[{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }], or [{ operator: "Exists" }] for every node';
 const EFFECTS_SHOWN = oneOf(TAINT_EFFECTS.map((e) => (e === "" ? '"" (every effect)' : e)));
 
 /**
@@ -78,29 +79,57 @@ function checkToleration(t: unknown, at: string): InputError[] {
     return [new InputError(at, t, `a toleration { key, operator, value, effect, tolerationSeconds }, e.g. ${EXAMPLE}`)];
   }
   const errors: InputError[] = [];
-  const fail = (field: string, value: unknown, accepted: string, detail?: string) => errors.push(new InputError(`${at}.${field}`, value, accepted, detail));
+  const fail = (field: string, value: unknown, accepted: string, detail?: string) =>
+    errors.push(new InputError(`${at}.${field}`, value, accepted, detail));
   const { key, operator, value, effect, tolerationSeconds } = t as Record<string, unknown>;
   for (const field of Object.keys(t)) {
-    if (!(FIELDS as readonly string[]).includes(field)) fail(field, (t as Record<string, unknown>)[field], `only the fields ${FIELDS.join(", ")}`, "unknown toleration field");
+    if (!(FIELDS as readonly string[]).includes(field))
+      fail(
+        field,
+        (t as Record<string, unknown>)[field],
+        `only the fields ${FIELDS.join(", ")}`,
+        "unknown toleration field",
+      );
   }
   if (key !== undefined && key !== "" && !isLabelKey(key)) {
-    fail("key", key, "a label key: an optional DNS subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric");
+    fail(
+      "key",
+      key,
+      "a label key: an optional DNS subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric",
+    );
   }
   const exists = operator === "Exists";
   const keyless = key === undefined || key === "";
-  if (operator !== undefined && !(TOLERATION_OPERATORS as readonly unknown[]).includes(operator)) fail("operator", operator, oneOf(TOLERATION_OPERATORS));
+  if (operator !== undefined && !(TOLERATION_OPERATORS as readonly unknown[]).includes(operator))
+    fail("operator", operator, oneOf(TOLERATION_OPERATORS));
   else if (keyless && !exists) {
     // Kubernetes: an empty key matches every taint, which only Exists expresses.
-    fail(operator === undefined ? "key" : "operator", operator === undefined ? key : operator, "a taint key, or operator Exists without a key to tolerate every taint");
+    fail(
+      operator === undefined ? "key" : "operator",
+      operator === undefined ? key : operator,
+      "a taint key, or operator Exists without a key to tolerate every taint",
+    );
   }
-  if (exists && value !== undefined && value !== "") fail("value", value, "unset with operator Exists", "Exists matches any value of the key");
-  else if (!exists && value !== undefined && !isLabelValue(value)) fail("value", value, "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric");
-  if (effect !== undefined && !(TAINT_EFFECTS as readonly unknown[]).includes(effect)) fail("effect", effect, EFFECTS_SHOWN);
+  if (exists && value !== undefined && value !== "")
+    fail("value", value, "unset with operator Exists", "Exists matches any value of the key");
+  else if (!exists && value !== undefined && !isLabelValue(value))
+    fail(
+      "value",
+      value,
+      "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric",
+    );
+  if (effect !== undefined && !(TAINT_EFFECTS as readonly unknown[]).includes(effect))
+    fail("effect", effect, EFFECTS_SHOWN);
   if (tolerationSeconds !== undefined) {
     if (typeof tolerationSeconds !== "number" || !Number.isSafeInteger(tolerationSeconds) || tolerationSeconds < 0) {
       fail("tolerationSeconds", tolerationSeconds, "a whole number of seconds, 0 or more");
     } else if (effect !== "NoExecute") {
-      fail("tolerationSeconds", tolerationSeconds, "unset unless effect is NoExecute", "only NoExecute taints evict running pods; the seconds say how long the probe stays");
+      fail(
+        "tolerationSeconds",
+        tolerationSeconds,
+        "unset unless effect is NoExecute",
+        "only NoExecute taints evict running pods; the seconds say how long the probe stays",
+      );
     }
   }
   return errors;

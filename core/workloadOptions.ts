@@ -95,7 +95,10 @@ export interface ResolvedWorkload {
 const MAX_REPLICAS = 100;
 
 /** What decides the probe's capabilities; shared by every placement. */
-export type ProbeOptions = Pick<WorkloadOptions, "probeKinds" | "kernel" | "architecture" | "capabilityProfile" | "seccompProfile" | "minimizeCapabilities">;
+export type ProbeOptions = Pick<
+  WorkloadOptions,
+  "probeKinds" | "kernel" | "architecture" | "capabilityProfile" | "seccompProfile" | "minimizeCapabilities"
+>;
 
 type Fail = (input: string, value: unknown, accepted: string, detail?: string) => void;
 
@@ -104,7 +107,8 @@ export function checkQuantities(cpu: string, memory: string, fail: Fail): { cpuV
   const cpuValue = typeof cpu === "string" ? parseCpu(cpu) : undefined;
   const memoryValue = typeof memory === "string" ? parseMemory(memory) : undefined;
   if (cpuValue === undefined) fail("cpu", cpu, 'a positive Kubernetes CPU quantity such as "500m", "1" or "2"');
-  if (memoryValue === undefined) fail("memory", memory, 'a positive Kubernetes memory quantity such as "512Mi" or "2Gi"');
+  if (memoryValue === undefined)
+    fail("memory", memory, 'a positive Kubernetes memory quantity such as "512Mi" or "2Gi"');
   return { cpuValue, memoryValue };
 }
 
@@ -112,29 +116,48 @@ export function checkQuantities(cpu: string, memory: string, fail: Fail): { cpuV
  * Validates the probe options and plans the capabilities (core/capabilities.ts). Bad inputs are
  * pushed onto `errors` (named with `inputPrefix`); the plan is undefined when any of them is bad.
  */
-export function resolveProbePlan(options: ProbeOptions, errors: InputError[], inputPrefix = ""): CapabilityPlan | undefined {
+export function resolveProbePlan(
+  options: ProbeOptions,
+  errors: InputError[],
+  inputPrefix = "",
+): CapabilityPlan | undefined {
   const named = (input: string) => `${inputPrefix}${input}`;
-  const fail: Fail = (input, value, accepted, detail) => errors.push(new InputError(named(input), value, accepted, detail));
+  const fail: Fail = (input, value, accepted, detail) =>
+    errors.push(new InputError(named(input), value, accepted, detail));
   const architecture = options.architecture ?? WORKLOAD_DEFAULTS.architecture;
-  if (!(ARCHITECTURES as readonly string[]).includes(architecture)) fail("architecture", architecture, oneOf(ARCHITECTURES));
+  if (!(ARCHITECTURES as readonly string[]).includes(architecture))
+    fail("architecture", architecture, oneOf(ARCHITECTURES));
 
   const profile = options.capabilityProfile ?? WORKLOAD_DEFAULTS.capabilityProfile;
-  if (!(CAPABILITY_PROFILES as readonly string[]).includes(profile)) fail("capabilityProfile", profile, oneOf(CAPABILITY_PROFILES));
+  if (!(CAPABILITY_PROFILES as readonly string[]).includes(profile))
+    fail("capabilityProfile", profile, oneOf(CAPABILITY_PROFILES));
 
   const seccomp = options.seccompProfile ?? WORKLOAD_DEFAULTS.seccompProfile;
-  if (!(SECCOMP_PROFILES as readonly string[]).includes(seccomp)) fail("seccompProfile", seccomp, oneOf(SECCOMP_PROFILES));
+  if (!(SECCOMP_PROFILES as readonly string[]).includes(seccomp))
+    fail("seccompProfile", seccomp, oneOf(SECCOMP_PROFILES));
 
   const kernelText = options.kernel ?? WORKLOAD_DEFAULTS.kernel;
   let kernel: Kernel | undefined = "unknown";
   if (kernelText !== "unknown") {
     kernel = typeof kernelText === "string" ? parseKernelRelease(kernelText) : undefined;
-    if (!kernel) fail("kernel", kernelText, 'a kernel release as printed by `uname -r` (e.g. "5.10.134-16.3.al8.x86_64") or "unknown"');
+    if (!kernel)
+      fail(
+        "kernel",
+        kernelText,
+        'a kernel release as printed by `uname -r` (e.g. "5.10.134-16.3.al8.x86_64") or "unknown"',
+      );
   }
 
   const probeKinds = options.probeKinds ?? DEFAULT_PROBE_KINDS;
-  const badKinds = Array.isArray(probeKinds) ? probeKinds.filter((k) => !(PROBE_KIND_NAMES as readonly string[]).includes(k)) : [probeKinds];
+  const badKinds = Array.isArray(probeKinds)
+    ? probeKinds.filter((k) => !(PROBE_KIND_NAMES as readonly string[]).includes(k))
+    : [probeKinds];
   if (!Array.isArray(probeKinds) || probeKinds.length === 0 || badKinds.length > 0) {
-    fail("probeKinds", badKinds.length > 0 ? badKinds : probeKinds, `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`);
+    fail(
+      "probeKinds",
+      badKinds.length > 0 ? badKinds : probeKinds,
+      `a non-empty list, each ${oneOf(PROBE_KIND_NAMES)}`,
+    );
   }
 
   const blocking = [named("architecture"), named("probeKinds"), named("capabilityProfile"), named("seccompProfile")];
@@ -159,14 +182,26 @@ export function resolveProbePlan(options: ProbeOptions, errors: InputError[], in
  * Validates and resolves workload options. Throws InputErrors naming every bad input at once;
  * `inputPrefix` turns `kernel` into e.g. `acs-ebpf:kernel` for config-driven callers.
  */
-const STRING_OPTIONS = ["computeClass", "computeQos", "cpu", "memory", "kernel", "architecture", "capabilityProfile", "seccompProfile"] as const;
+const STRING_OPTIONS = [
+  "computeClass",
+  "computeQos",
+  "cpu",
+  "memory",
+  "kernel",
+  "architecture",
+  "capabilityProfile",
+  "seccompProfile",
+] as const;
 const BOOLEAN_OPTIONS = ["createNamespace", "minimizeCapabilities"] as const;
 
 /**
  * Options from TypeScript callers are typed; from JavaScript, YAML or other languages they may not
  * be. A value of the wrong type is reported and left out, so the checks below see only its type.
  */
-function checkTypes(options: WorkloadOptions, fail: (input: string, value: unknown, accepted: string) => void): WorkloadOptions {
+function checkTypes(
+  options: WorkloadOptions,
+  fail: (input: string, value: unknown, accepted: string) => void,
+): WorkloadOptions {
   const out: Record<string, unknown> = { ...options };
   for (const key of STRING_OPTIONS) {
     if (out[key] !== undefined && typeof out[key] !== "string") {
@@ -198,7 +233,11 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
   for (const key of ["name", "namespace"] as const) {
     const value = options[key];
     if (!isDnsLabel(value)) {
-      fail(key, value, "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, starting and ending alphanumeric");
+      fail(
+        key,
+        value,
+        "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, starting and ending alphanumeric",
+      );
     }
   }
   const replicas = options.replicas ?? WORKLOAD_DEFAULTS.replicas;
@@ -211,12 +250,18 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
   for (const e of checkPlacement(placement, ["deployment", "node"])) fail(e.input, e.value, e.accepted);
   if (placement === "node") {
     for (const e of refuseNodeOnAcs(options)) fail(e.input, e.value, e.accepted, e.detail);
-    if (options.replicas !== undefined) fail("replicas", options.replicas, "unset with placement node", "a DaemonSet runs one pod per node");
+    if (options.replicas !== undefined)
+      fail("replicas", options.replicas, "unset with placement node", "a DaemonSet runs one pod per node");
   }
   const tolerations = options.tolerations ?? DEFAULT_TOLERATIONS;
   if (placement === "node") for (const e of checkTolerations(tolerations)) fail(e.input, e.value, e.accepted, e.detail);
   else if (placement === "deployment" && (!Array.isArray(tolerations) || tolerations.length > 0)) {
-    fail("tolerations", tolerations, "unset with placement deployment", "tolerations choose the tainted nodes the node placement's DaemonSet runs on; ACS schedules the workbench Deployment itself");
+    fail(
+      "tolerations",
+      tolerations,
+      "unset with placement deployment",
+      "tolerations choose the tainted nodes the node placement's DaemonSet runs on; ACS schedules the workbench Deployment itself",
+    );
   }
   const computeClass = options.computeClass ?? WORKLOAD_DEFAULTS.computeClass;
   const computeQos = options.computeQos ?? WORKLOAD_DEFAULTS.computeQos;
@@ -243,9 +288,14 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
 
   const warnings = [...plan.warnings];
   if (onAcs && computeClass.startsWith("gpu")) {
-    warnings.push(`Compute class ${computeClass}: pod sizes depend on the GPU model; the billed size below is not checked for GPU classes.`);
+    warnings.push(
+      `Compute class ${computeClass}: pod sizes depend on the GPU model; the billed size below is not checked for GPU classes.`,
+    );
   }
-  if (podSize) warnings.push(`ACS bills each pod as ${describePodSize(podSize)} (requests cpu ${cpu}, memory ${memory}, rounded up to a supported size).`);
+  if (podSize)
+    warnings.push(
+      `ACS bills each pod as ${describePodSize(podSize)} (requests cpu ${cpu}, memory ${memory}, rounded up to a supported size).`,
+    );
   if (!(options.createNamespace ?? WORKLOAD_DEFAULTS.createNamespace)) {
     warnings.push(
       `Namespace ${options.namespace} is not created by this stack: it must allow privileged pods (label pod-security.kubernetes.io/enforce=privileged, or a Pod Security exemption), or the pod is rejected.`,
@@ -280,7 +330,11 @@ export function isDeferred(value: unknown): boolean {
  * registry credentials (their fields are checked with the pull Secret). The image is checked when
  * the key is present: EbpfWorkbench decides its image itself (built or given) and leaves it out.
  */
-export function checkDeploymentInputs(inputs: { image?: unknown; imagePullSecrets?: unknown; registryCredentials?: unknown }): InputError[] {
+export function checkDeploymentInputs(inputs: {
+  image?: unknown;
+  imagePullSecrets?: unknown;
+  registryCredentials?: unknown;
+}): InputError[] {
   const errors: InputError[] = [];
   const { image, imagePullSecrets, registryCredentials } = inputs;
   if (!("image" in inputs)) {
@@ -299,11 +353,26 @@ export function checkDeploymentInputs(inputs: { image?: unknown; imagePullSecret
     const names = Array.isArray(imagePullSecrets) ? imagePullSecrets : undefined;
     const bad = names?.filter((n) => !isDeferred(n) && !isDnsSubdomain(n));
     if (!names || names.length === 0 || (bad && bad.length > 0)) {
-      errors.push(new InputError("imagePullSecrets", imagePullSecrets, "a non-empty list of Secret names (DNS-1123 subdomains), or leave it unset"));
+      errors.push(
+        new InputError(
+          "imagePullSecrets",
+          imagePullSecrets,
+          "a non-empty list of Secret names (DNS-1123 subdomains), or leave it unset",
+        ),
+      );
     }
   }
-  if (registryCredentials !== undefined && (typeof registryCredentials !== "object" || registryCredentials === null || Array.isArray(registryCredentials))) {
-    errors.push(new InputError("registryCredentials", registryCredentials, "{ server, username, password } of the registry the pods pull from"));
+  if (
+    registryCredentials !== undefined &&
+    (typeof registryCredentials !== "object" || registryCredentials === null || Array.isArray(registryCredentials))
+  ) {
+    errors.push(
+      new InputError(
+        "registryCredentials",
+        registryCredentials,
+        "{ server, username, password } of the registry the pods pull from",
+      ),
+    );
   }
   return errors;
 }

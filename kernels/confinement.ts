@@ -13,8 +13,20 @@ import { normalizeCapability } from "../core/capabilities";
 
 /** containerd's default capabilities for a container (pkg/oci, defaultUnixCaps), without CAP_. */
 export const CONTAINERD_DEFAULT_CAPABILITIES: readonly string[] = [
-  "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
-  "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FSETID",
+  "FOWNER",
+  "MKNOD",
+  "NET_RAW",
+  "SETGID",
+  "SETUID",
+  "SETFCAP",
+  "SETPCAP",
+  "NET_BIND_SERVICE",
+  "SYS_CHROOT",
+  "KILL",
+  "AUDIT_WRITE",
 ];
 
 /** The seccomp profiles the matrix loads: containerd's current default, containerd 1.6.8's, none. */
@@ -42,16 +54,23 @@ export interface ContainerSecurity {
 /** Throws for what the guest cannot reproduce (privileged, non-root, Localhost profiles), naming the field. */
 export function confinementOf(container: ContainerSecurity): Confinement {
   const sc = container.securityContext ?? {};
-  if (sc.privileged) throw new Error("securityContext.privileged: true is not a confinement the kernel matrix reproduces; expected false or unset");
+  if (sc.privileged)
+    throw new Error(
+      "securityContext.privileged: true is not a confinement the kernel matrix reproduces; expected false or unset",
+    );
   if (sc.runAsUser !== undefined && sc.runAsUser !== 0) {
-    throw new Error(`securityContext.runAsUser: ${sc.runAsUser} is not reproduced; expected 0 (the workbench runs as root)`);
+    throw new Error(
+      `securityContext.runAsUser: ${sc.runAsUser} is not reproduced; expected 0 (the workbench runs as root)`,
+    );
   }
   const drop = (sc.capabilities?.drop ?? []).map(normalizeCapability);
   const add = (sc.capabilities?.add ?? []).map(normalizeCapability);
   const base = drop.includes("ALL") ? [] : CONTAINERD_DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c));
   const type = sc.seccompProfile?.type;
   if (type !== undefined && type !== "RuntimeDefault" && type !== "Unconfined") {
-    throw new Error(`securityContext.seccompProfile.type: ${JSON.stringify(type)} is not reproduced; expected RuntimeDefault, Unconfined or unset`);
+    throw new Error(
+      `securityContext.seccompProfile.type: ${JSON.stringify(type)} is not reproduced; expected RuntimeDefault, Unconfined or unset`,
+    );
   }
   return {
     capabilities: [...new Set([...base, ...add])].sort(),

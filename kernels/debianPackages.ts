@@ -56,7 +56,13 @@ export function debianArchiveUri(sourceFiles: readonly { name: string; text: str
 function machineSourceFiles(): { name: string; text: string }[] {
   const files = ["/etc/apt/sources.list"];
   const dir = "/etc/apt/sources.list.d";
-  if (fs.existsSync(dir)) files.push(...fs.readdirSync(dir).filter((f) => /\.(list|sources)$/.test(f)).map((f) => path.join(dir, f)));
+  if (fs.existsSync(dir))
+    files.push(
+      ...fs
+        .readdirSync(dir)
+        .filter((f) => /\.(list|sources)$/.test(f))
+        .map((f) => path.join(dir, f)),
+    );
   return files.filter((f) => fs.existsSync(f)).map((f) => ({ name: f, text: fs.readFileSync(f, "utf8") }));
 }
 
@@ -65,35 +71,55 @@ export function sha256File(file: string): string {
 }
 
 /** The .deb file of a package in the cache, downloaded (and checked) when missing. */
-export function fetchPackages(cacheDir: string, packages: readonly DebianPackage[], log: (line: string) => void): Map<DebianPackage, string> {
+export function fetchPackages(
+  cacheDir: string,
+  packages: readonly DebianPackage[],
+  log: (line: string) => void,
+): Map<DebianPackage, string> {
   const debs = path.join(cacheDir, "debs");
   fs.mkdirSync(debs, { recursive: true });
   const fileOf = (p: DebianPackage) => path.join(debs, `${p.package}_${p.version.replace(/^\d+:/, "")}_${p.arch}.deb`);
   const missing = packages.filter((p) => !(fs.existsSync(fileOf(p)) && sha256File(fileOf(p)) === p.sha256));
   if (missing.length > 0) {
     const uri = debianArchiveUri(machineSourceFiles());
-    if (!uri) throw new Error("apt sources: no Debian archive URI found in /etc/apt/sources.list or /etc/apt/sources.list.d; expected a `deb` source of a Debian suite");
+    if (!uri)
+      throw new Error(
+        "apt sources: no Debian archive URI found in /etc/apt/sources.list or /etc/apt/sources.list.d; expected a `deb` source of a Debian suite",
+      );
     const aptDir = path.join(cacheDir, "apt");
-    for (const d of ["lists/partial", "cache/archives/partial"]) fs.mkdirSync(path.join(aptDir, d), { recursive: true });
+    for (const d of ["lists/partial", "cache/archives/partial"])
+      fs.mkdirSync(path.join(aptDir, d), { recursive: true });
     const suites = [...new Set(missing.map((p) => p.suite))];
     const sourcesList = path.join(aptDir, "sources.list");
     const arches = [...new Set(missing.map((p) => p.arch))];
-    fs.writeFileSync(sourcesList, suites.map((s) => `deb [arch=${arches.join(",")} signed-by=${KEYRING}] ${uri} ${s} main\n`).join(""));
+    fs.writeFileSync(
+      sourcesList,
+      suites.map((s) => `deb [arch=${arches.join(",")} signed-by=${KEYRING}] ${uri} ${s} main\n`).join(""),
+    );
     const aptOptions = [
-      "-o", `Dir::Etc::SourceList=${sourcesList}`,
-      "-o", "Dir::Etc::SourceParts=/dev/null",
-      "-o", `Dir::State::Lists=${path.join(aptDir, "lists")}`,
-      "-o", `Dir::Cache=${path.join(aptDir, "cache")}`,
-      "-o", `APT::Architectures=${arches.join(",")}`,
+      "-o",
+      `Dir::Etc::SourceList=${sourcesList}`,
+      "-o",
+      "Dir::Etc::SourceParts=/dev/null",
+      "-o",
+      `Dir::State::Lists=${path.join(aptDir, "lists")}`,
+      "-o",
+      `Dir::Cache=${path.join(aptDir, "cache")}`,
+      "-o",
+      `APT::Architectures=${arches.join(",")}`,
       // The private lists live in a root-owned cache that apt's _apt user cannot write.
-      "-o", "APT::Sandbox::User=root",
+      "-o",
+      "APT::Sandbox::User=root",
     ];
     log(`apt-get update (private list: ${suites.join(", ")} from ${uri})`);
     execFileSync("apt-get", [...aptOptions, "-q", "update"], { stdio: ["ignore", "ignore", "inherit"] });
     for (const p of missing) {
       log(`apt-get download ${p.package}:${p.arch}=${p.version}`);
       try {
-        execFileSync("apt-get", [...aptOptions, "-q", "download", `${p.package}:${p.arch}=${p.version}`], { cwd: debs, stdio: ["ignore", "ignore", "pipe"] });
+        execFileSync("apt-get", [...aptOptions, "-q", "download", `${p.package}:${p.arch}=${p.version}`], {
+          cwd: debs,
+          stdio: ["ignore", "ignore", "pipe"],
+        });
       } catch (err) {
         throw new Error(
           `kernels/packages.json: ${p.package} ${p.version} (suite ${p.suite}) could not be downloaded: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}; ` +
@@ -102,7 +128,13 @@ export function fetchPackages(cacheDir: string, packages: readonly DebianPackage
       }
       const downloaded = fs
         .readdirSync(debs)
-        .find((f) => f.startsWith(`${p.package}_`) && f.includes(p.version.replace(/^\d+:/, "")) && f.endsWith(`_${p.arch}.deb`) && f !== path.basename(fileOf(p)));
+        .find(
+          (f) =>
+            f.startsWith(`${p.package}_`) &&
+            f.includes(p.version.replace(/^\d+:/, "")) &&
+            f.endsWith(`_${p.arch}.deb`) &&
+            f !== path.basename(fileOf(p)),
+        );
       if (downloaded) fs.renameSync(path.join(debs, downloaded), fileOf(p));
       const actual = sha256File(fileOf(p));
       if (actual !== p.sha256) {

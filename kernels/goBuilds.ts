@@ -24,7 +24,9 @@ export const SECCOMP_GENERATORS: Readonly<Record<Exclude<SeccompChoice, "unconfi
 };
 
 function sourceHash(dirs: string[], goArch: string): string {
-  const h = createHash("sha256").update(execFileSync("go", ["version"]).toString()).update(goArch);
+  const h = createHash("sha256")
+    .update(execFileSync("go", ["version"]).toString())
+    .update(goArch);
   const walk = (root: string, dir: string) => {
     for (const f of fs.readdirSync(dir).sort()) {
       const p = path.join(dir, f);
@@ -40,7 +42,14 @@ function sourceHash(dirs: string[], goArch: string): string {
 function go(cwd: string, goArch: string, args: string[]): void {
   execFileSync("go", args, {
     cwd,
-    env: { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false", GOOS: "linux", GOARCH: goArch },
+    env: {
+      ...process.env,
+      CGO_ENABLED: "0",
+      GOTOOLCHAIN: "local",
+      GOFLAGS: "-mod=readonly -buildvcs=false",
+      GOOS: "linux",
+      GOARCH: goArch,
+    },
     // stdout too goes to stderr: `npm run kernels -- --json` keeps stdout for the JSON.
     stdio: ["ignore", process.stderr, "inherit"],
   });
@@ -67,17 +76,24 @@ export function guestGeneratorPath(choice: Exclude<SeccompChoice, "unconfined">)
   return `/usr/local/bin/seccomp-${choice}`;
 }
 
-export function buildGuestBinaries(cacheDir: string, goArch: "amd64" | "arm64", log: (line: string) => void): GuestBinaries {
+export function buildGuestBinaries(
+  cacheDir: string,
+  goArch: "amd64" | "arm64",
+  log: (line: string) => void,
+): GuestBinaries {
   const dir = path.join(cacheDir, "bin", `${goArch}-${sourceHash([TRACERS_MODULE, SECCOMP_MODULE], goArch)}`);
   const done = path.join(dir, ".built");
   if (!fs.existsSync(done)) {
     fs.mkdirSync(dir, { recursive: true });
-    log(`go test ./cmd/confine (the seccomp filter compiler), go build: cilium/ebpf examples, confine, seccomp generators -> ${dir}`);
+    log(
+      `go test ./cmd/confine (the seccomp filter compiler), go build: cilium/ebpf examples, confine, seccomp generators -> ${dir}`,
+    );
     go(TRACERS_MODULE, hostGoArch(), ["test", "./cmd/confine"]);
     const build = (cwd: string, args: string[]) => go(cwd, goArch, ["build", "-trimpath", ...args]);
     for (const e of EXAMPLES) build(TRACERS_MODULE, ["-o", path.join(dir, e), `github.com/cilium/ebpf/examples/${e}`]);
     build(TRACERS_MODULE, ["-o", path.join(dir, "confine"), "./cmd/confine"]);
-    for (const [choice, modfile] of Object.entries(SECCOMP_GENERATORS)) build(SECCOMP_MODULE, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
+    for (const [choice, modfile] of Object.entries(SECCOMP_GENERATORS))
+      build(SECCOMP_MODULE, [`-modfile=${modfile}`, "-o", path.join(dir, `seccomp-${choice}`), "."]);
     fs.writeFileSync(done, "");
   }
   return {

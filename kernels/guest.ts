@@ -26,16 +26,26 @@ export interface PreparedKernel {
 }
 
 /** Fetches, checks and unpacks the kernel and busybox-static packages (cached). */
-export function prepareKernels(cacheDir: string, kernels: readonly KernelPackage[], log: (line: string) => void): PreparedKernel[] {
+export function prepareKernels(
+  cacheDir: string,
+  kernels: readonly KernelPackage[],
+  log: (line: string) => void,
+): PreparedKernel[] {
   const busyboxes = BUSYBOX_PACKAGES.filter((b) => kernels.some((k) => k.arch === b.arch));
   const debs = fetchPackages(cacheDir, [...kernels, ...busyboxes], log);
   const baseInitramfs = new Map(
     busyboxes.map((b) => {
-      const root = unpackDeb(debs.get(b)!, path.join(cacheDir, "unpacked", `busybox-${b.arch}-${b.sha256.slice(0, 12)}`));
+      const root = unpackDeb(
+        debs.get(b)!,
+        path.join(cacheDir, "unpacked", `busybox-${b.arch}-${b.sha256.slice(0, 12)}`),
+      );
       const cpio = buildCpio([
         { path: "/bin/busybox", type: "file", data: fs.readFileSync(path.join(root, "bin/busybox")), mode: 0o755 },
         { path: "/init", type: "file", data: fs.readFileSync(INIT_SCRIPT), mode: 0o755 },
-        ...["/usr/bin", "/usr/local/bin", "/sbin", "/guest", "/sys/kernel/tracing", "/sys/fs/bpf"].map((p) => ({ path: p, type: "dir" as const })),
+        ...["/usr/bin", "/usr/local/bin", "/sbin", "/guest", "/sys/kernel/tracing", "/sys/fs/bpf"].map((p) => ({
+          path: p,
+          type: "dir" as const,
+        })),
       ]);
       return [b.arch, cpio];
     }),
@@ -43,7 +53,8 @@ export function prepareKernels(cacheDir: string, kernels: readonly KernelPackage
   return kernels.map((k) => {
     const root = unpackDeb(debs.get(k)!, path.join(cacheDir, "unpacked", `${k.release}-${k.sha256.slice(0, 12)}`));
     const base = baseInitramfs.get(k.arch);
-    if (!base) throw new Error(`kernels/packages.json: no busybox-static for ${k.arch}; expected one per kernel architecture`);
+    if (!base)
+      throw new Error(`kernels/packages.json: no busybox-static for ${k.arch}; expected one per kernel architecture`);
     return { package: k, vmlinuz: path.join(root, "boot", `vmlinuz-${k.release}`), root, baseInitramfs: base };
   });
 }
@@ -53,7 +64,10 @@ export function moduleDependencies(ko: Buffer): string[] {
   const at = ko.indexOf("\0depends=");
   if (at < 0) return [];
   const end = ko.indexOf(0, at + 1);
-  return ko.toString("latin1", at + "\0depends=".length, end).split(",").filter((d) => d !== "");
+  return ko
+    .toString("latin1", at + "\0depends=".length, end)
+    .split(",")
+    .filter((d) => d !== "");
 }
 
 /**
@@ -62,8 +76,11 @@ export function moduleDependencies(ko: Buffer): string[] {
  */
 export function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
   // trixie's packages ship /usr/lib/modules (merged /usr); older suites /lib/modules.
-  const modules = ["usr/lib", "lib"].map((d) => path.join(kernel.root, d, "modules", kernel.package.release, "kernel")).find((d) => fs.existsSync(d));
-  if (!modules) throw new Error(`kernel package ${kernel.package.package}: no lib/modules/${kernel.package.release} in it`);
+  const modules = ["usr/lib", "lib"]
+    .map((d) => path.join(kernel.root, d, "modules", kernel.package.release, "kernel"))
+    .find((d) => fs.existsSync(d));
+  if (!modules)
+    throw new Error(`kernel package ${kernel.package.package}: no lib/modules/${kernel.package.release} in it`);
   const files = new Map<string, string>();
   const walk = (dir: string) => {
     for (const f of fs.readdirSync(dir)) {
@@ -73,7 +90,12 @@ export function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
     }
   };
   walk(modules);
-  const read = (file: string) => (file.endsWith(".xz") ? execFileSync("xz", ["-dc", file]) : file.endsWith(".zst") ? execFileSync("zstd", ["-dc", file]) : fs.readFileSync(file));
+  const read = (file: string) =>
+    file.endsWith(".xz")
+      ? execFileSync("xz", ["-dc", file])
+      : file.endsWith(".zst")
+        ? execFileSync("zstd", ["-dc", file])
+        : fs.readFileSync(file);
   const order: { name: string; data: Buffer }[] = [];
   const visit = (name: string) => {
     const file = files.get(name);
@@ -84,7 +106,11 @@ export function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
   };
   visit(NIC_DRIVER);
   visit("virtio_pci");
-  return order.map((m, i) => ({ path: `/guest/modules/${String(i).padStart(2, "0")}-${m.name}.ko`, type: "file" as const, data: m.data }));
+  return order.map((m, i) => ({
+    path: `/guest/modules/${String(i).padStart(2, "0")}-${m.name}.ko`,
+    type: "file" as const,
+    data: m.data,
+  }));
 }
 
 export interface BootOptions {
@@ -121,7 +147,10 @@ const QEMU: Record<string, { binary: string; machine: string[]; append: string; 
 
 function qemuFor(arch: string) {
   const q = QEMU[arch];
-  if (!q) throw new Error(`kernel architecture ${JSON.stringify(arch)} is not booted; expected one of ${Object.keys(QEMU).join(", ")}`);
+  if (!q)
+    throw new Error(
+      `kernel architecture ${JSON.stringify(arch)} is not booted; expected one of ${Object.keys(QEMU).join(", ")}`,
+    );
   return q;
 }
 
@@ -146,11 +175,28 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
     : ["-nic", "none"];
   const qemu = qemuFor(o.kernel.package.arch);
   const args = [
-    ...qemu.machine, "-accel", "tcg", "-cpu", "max", "-m", String(o.memoryMiB ?? 1024),
-    "-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+    ...qemu.machine,
+    "-accel",
+    "tcg",
+    "-cpu",
+    "max",
+    "-m",
+    String(o.memoryMiB ?? 1024),
+    "-nodefaults",
+    "-display",
+    "none",
+    "-serial",
+    "stdio",
+    "-monitor",
+    "none",
+    "-no-reboot",
     ...net,
-    "-kernel", o.kernel.vmlinuz, "-initrd", initrd,
-    "-append", `${qemu.append} panic=-1 quiet loglevel=3`,
+    "-kernel",
+    o.kernel.vmlinuz,
+    "-initrd",
+    initrd,
+    "-append",
+    `${qemu.append} panic=-1 quiet loglevel=3`,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(qemu.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -211,6 +257,13 @@ export function withLibraries(file: string, at = file): InitramfsEntry[] {
  * guest with their libraries: what the workbench image has where busybox's applets differ.
  */
 export function hostTools(names: readonly string[]): InitramfsEntry[] {
-  const entries = names.flatMap((name) => withLibraries(execFileSync("sh", ["-c", `command -v ${name}`]).toString().trim(), `/usr/bin/${name}`));
+  const entries = names.flatMap((name) =>
+    withLibraries(
+      execFileSync("sh", ["-c", `command -v ${name}`])
+        .toString()
+        .trim(),
+      `/usr/bin/${name}`,
+    ),
+  );
   return entries.filter((e, i) => entries.findIndex((o) => o.path === e.path) === i);
 }

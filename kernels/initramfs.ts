@@ -24,8 +24,7 @@ function pad4(length: number): Buffer {
 function record(ino: number, name: string, mode: number, data: Buffer): Buffer {
   const nameBytes = Buffer.from(`${name}\0`, "utf8");
   const header = Buffer.from(
-    "070701" +
-      [ino, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBytes.length, 0].map(hex8).join(""),
+    "070701" + [ino, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBytes.length, 0].map(hex8).join(""),
     "ascii",
   );
   const head = Buffer.concat([header, nameBytes]);
@@ -43,7 +42,8 @@ export function buildCpio(entries: readonly InitramfsEntry[]): Buffer {
   };
   for (const e of entries) {
     const name = e.path.replace(/^\/+/, "");
-    if (name === "" || name.split("/").includes("..")) throw new Error(`initramfs path ${JSON.stringify(e.path)}: expected an absolute path without ..`);
+    if (name === "" || name.split("/").includes(".."))
+      throw new Error(`initramfs path ${JSON.stringify(e.path)}: expected an absolute path without ..`);
     const dirs = name.split("/").slice(0, -1);
     for (let i = 1; i <= dirs.length; i++) {
       const dir = dirs.slice(0, i).join("/");

@@ -4,7 +4,13 @@
  * own rendered Deployment (core/manifests.ts through kernels/confinement.ts); the expectation is
  * the model's claim (core/capabilities.ts). Pure module.
  */
-import { ProbeKind, minimumKernelFor, needsMemlockRaise, normalizeCapability, requiredCapabilities } from "../core/capabilities";
+import {
+  ProbeKind,
+  minimumKernelFor,
+  needsMemlockRaise,
+  normalizeCapability,
+  requiredCapabilities,
+} from "../core/capabilities";
 import { Architecture, KernelVersion, kernelAtLeast, parseKernelRelease } from "../core/kernel";
 import { deploymentManifest } from "../core/manifests";
 import { resolveWorkload } from "../core/workloadOptions";
@@ -172,14 +178,28 @@ export function matrixRows(probe: ProbeName, release: string, arch: Architecture
     noNewPrivs: c.noNewPrivs,
     seccomp: c.seccomp,
     memlock,
-    expected: modelExpects(kind, kernel, arch, { grant: c.capabilities, seccomp: c.seccomp, memlock }, PROBES[probe].raisesMemlock),
+    expected: modelExpects(
+      kind,
+      kernel,
+      arch,
+      { grant: c.capabilities, seccomp: c.seccomp, memlock },
+      PROBES[probe].raisesMemlock,
+    ),
   });
   if (!kernelAtLeast(kernel, minimumKernelFor([kind], arch))) {
-    return [row("kernel-unsupported", confinementOf(renderedContainer(kind, kernel, arch, "least-privilege", { kernel: "unknown" })))];
+    return [
+      row(
+        "kernel-unsupported",
+        confinementOf(renderedContainer(kind, kernel, arch, "least-privilege", { kernel: "unknown" })),
+      ),
+    ];
   }
   const model = confinementOf(renderedContainer(kind, kernel, arch));
   const vendor = confinementOf(renderedContainer(kind, kernel, arch, "vendor-demo"));
-  const without = (cap: string): Confinement => ({ ...model, capabilities: model.capabilities.filter((c) => c !== cap) });
+  const without = (cap: string): Confinement => ({
+    ...model,
+    capabilities: model.capabilities.filter((c) => c !== cap),
+  });
   return [
     row("model", model),
     ...model.capabilities.map((cap) => row(`minus-${cap}`, without(cap))),

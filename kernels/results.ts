@@ -40,7 +40,11 @@ export function parseRowOutputs(lines: readonly string[]): RowOutput[] {
       continue;
     }
     if (current && line.trim() === `@@end ${current.id}`) {
-      out.push({ id: current.id, exitCode: current.exitCode, stderr: Buffer.from(current.b64.join(""), "base64").toString("utf8") });
+      out.push({
+        id: current.id,
+        exitCode: current.exitCode,
+        stderr: Buffer.from(current.b64.join(""), "base64").toString("utf8"),
+      });
       current = undefined;
       continue;
     }
@@ -55,7 +59,12 @@ export function lastLine(stderr: string): string {
   return (lines[lines.length - 1] ?? "").replace(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} /, "").trim();
 }
 
-export function resultOf(kernel: string, arch: Architecture, row: MatrixRow, output: RowOutput | undefined): MatrixResult {
+export function resultOf(
+  kernel: string,
+  arch: Architecture,
+  row: MatrixRow,
+  output: RowOutput | undefined,
+): MatrixResult {
   const stderr = output?.stderr ?? "";
   const outcome: Outcome = output && PROBES[row.probe].sawEvent(stderr) ? "event" : "failure";
   return {
@@ -67,7 +76,8 @@ export function resultOf(kernel: string, arch: Architecture, row: MatrixRow, out
     memlock: row.memlock,
     expected: row.expected,
     outcome,
-    failureKind: outcome === "failure" ? classifyTracerExit({ stderr: stderr.split("\n"), exitCode: output?.exitCode }) : null,
+    failureKind:
+      outcome === "failure" ? classifyTracerExit({ stderr: stderr.split("\n"), exitCode: output?.exitCode }) : null,
     stderr: output ? lastLine(stderr) : "(the guest reported no result for this row)",
   };
 }
@@ -81,7 +91,9 @@ export function formatTable(results: readonly MatrixResult[]): string {
   const rows = results.map((r) => [
     r.kernel,
     r.probe,
-    r.grant.length > 8 ? `${r.grant.length} caps incl. ${r.grant.filter((c) => ["SYS_ADMIN", "BPF", "PERFMON"].includes(c)).join(",")}` : r.grant.join(",") || "(none)",
+    r.grant.length > 8
+      ? `${r.grant.length} caps incl. ${r.grant.filter((c) => ["SYS_ADMIN", "BPF", "PERFMON"].includes(c)).join(",")}`
+      : r.grant.join(",") || "(none)",
     r.seccomp,
     r.memlock,
     r.expected,
@@ -90,7 +102,11 @@ export function formatTable(results: readonly MatrixResult[]): string {
     r.expected === r.outcome ? "yes" : "NO",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [fmt(header), ...rows.map(fmt)].join("\n");
 }
 

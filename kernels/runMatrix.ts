@@ -27,12 +27,29 @@ export function matrixCommand(rows: readonly MatrixRow[]): string {
   const calls = rows.map((r) => {
     const p = PROBES[r.probe];
     return [
-      "row", r.id, r.grant.join(","), r.noNewPrivs ? "1" : "0", r.seccomp === "unconfined" ? "" : r.seccomp, r.memlock, p.trigger, "--", `/usr/local/bin/${p.example}`, ...p.args,
-    ].map(shellQuote).join(" ").replace(/^'row'/, "row");
+      "row",
+      r.id,
+      r.grant.join(","),
+      r.noNewPrivs ? "1" : "0",
+      r.seccomp === "unconfined" ? "" : r.seccomp,
+      r.memlock,
+      p.trigger,
+      "--",
+      `/usr/local/bin/${p.example}`,
+      ...p.args,
+    ]
+      .map(shellQuote)
+      .join(" ")
+      .replace(/^'row'/, "row");
   });
   // The upstream default: Debian's kernels patch it to 3, where perf_event_open needs CAP_SYS_ADMIN
   // (README, capability model). The model covers nodes at the upstream default.
-  return [". /guest/matrix.sh", `echo ${PERF_EVENT_PARANOID} > /proc/sys/kernel/perf_event_paranoid`, ...calls, ""].join("\n");
+  return [
+    ". /guest/matrix.sh",
+    `echo ${PERF_EVENT_PARANOID} > /proc/sys/kernel/perf_event_paranoid`,
+    ...calls,
+    "",
+  ].join("\n");
 }
 
 export async function runKernelMatrix(
@@ -46,13 +63,23 @@ export async function runKernelMatrix(
   const command = matrixCommand(rows) + (selftests.length ? `${SELFTEST_SETUP}\n${selftestCommand(selftests)}\n` : "");
   const examples = [...new Set(rows.map((r) => PROBES[r.probe].example))];
   const overlay: InitramfsEntry[] = [
-    ...examples.map((e) => ({ path: `/usr/local/bin/${e}`, type: "file" as const, data: fs.readFileSync(bins.tracer(e)), mode: 0o755 })),
+    ...examples.map((e) => ({
+      path: `/usr/local/bin/${e}`,
+      type: "file" as const,
+      data: fs.readFileSync(bins.tracer(e)),
+      mode: 0o755,
+    })),
     { path: "/usr/local/bin/confine", type: "file", data: fs.readFileSync(bins.confine), mode: 0o755 },
     { path: "/guest/matrix.sh", type: "file", data: fs.readFileSync(MATRIX_SCRIPT) },
     ...(selftests.length ? selftestOverlay(bins) : []),
     ...[...new Set([...rows, ...selftests].map((r) => r.seccomp))]
       .filter((c): c is Exclude<SeccompChoice, "unconfined"> => c !== "unconfined")
-      .map((c) => ({ path: guestGeneratorPath(c), type: "file" as const, data: fs.readFileSync(bins.seccompGenerator(c)), mode: 0o755 })),
+      .map((c) => ({
+        path: guestGeneratorPath(c),
+        type: "file" as const,
+        data: fs.readFileSync(bins.seccompGenerator(c)),
+        mode: 0o755,
+      })),
   ];
   const started = Date.now();
   const boot = await bootGuest({
@@ -67,9 +94,12 @@ export async function runKernelMatrix(
     },
   });
   const bootLine = boot.lines.find((l) => l.startsWith("@@boot "));
-  if (!bootLine) throw new Error(`kernel ${kernel.package.release} did not boot to init:\n${boot.lines.slice(-30).join("\n")}`);
+  if (!bootLine)
+    throw new Error(`kernel ${kernel.package.release} did not boot to init:\n${boot.lines.slice(-30).join("\n")}`);
   const release = bootLine.split(" ")[1];
-  log(`  ${release}: ${rows.length} rows${selftests.length ? ` and ${selftests.length} self-test cases` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s${boot.timedOut ? " (timed out)" : ""}`);
+  log(
+    `  ${release}: ${rows.length} rows${selftests.length ? ` and ${selftests.length} self-test cases` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s${boot.timedOut ? " (timed out)" : ""}`,
+  );
   const outputs = new Map(parseRowOutputs(boot.lines).map((o) => [o.id, o]));
   const arch = kernel.package.arch as Architecture;
   return {

@@ -36,7 +36,14 @@ export const SELFTEST_GUEST_TOOLS = ["bash", "timeout", "seq", "sleep", "uname",
 export function renderedSelftestContainer(release: string, arch: Architecture): SelftestContainer {
   const pod = addEbpfSidecar(
     { containers: [{ name: "app", image: "registry.example/app:1" }] },
-    { image: "registry.example/ebpf-workbench@sha256:" + "0".repeat(64), kubernetesVersion: "1.31", kernel: release, architecture: arch, probeKinds: ["fentry"], selfTest: true },
+    {
+      image: "registry.example/ebpf-workbench@sha256:" + "0".repeat(64),
+      kubernetesVersion: "1.31",
+      kernel: release,
+      architecture: arch,
+      probeKinds: ["fentry"],
+      selfTest: true,
+    },
   );
   // Kubernetes >= 1.29: a native sidecar, the first init container.
   return (pod.initContainers as SelftestContainer[])[0];
@@ -72,18 +79,36 @@ export interface SelftestCase {
  * the grant minus each capability (the model's failure: a refused bpf() or perf_event_open(),
  * which the script must name operation-not-permitted), and the image without its tracer.
  */
-export function selftestCases(release: string, arch: Architecture, container: SelftestContainer = renderedSelftestContainer(release, arch)): SelftestCase[] {
+export function selftestCases(
+  release: string,
+  arch: Architecture,
+  container: SelftestContainer = renderedSelftestContainer(release, arch),
+): SelftestCase[] {
   const kernel = parseKernelRelease(release);
   if (!kernel) throw new Error(`kernel release ${JSON.stringify(release)} is not a uname -r release`);
   const command = container.startupProbe?.exec?.command;
-  if (!command?.length) throw new Error(`container ${container.name}: no startupProbe exec command; expected the self-test (selfTest: true)`);
+  if (!command?.length)
+    throw new Error(
+      `container ${container.name}: no startupProbe exec command; expected the self-test (selfTest: true)`,
+    );
   const model = confinementOf(container);
   const expectFor = (grant: string[]): SelftestExpectation =>
     modelExpects("fentry", kernel, arch, { grant, seccomp: model.seccomp, memlock: "default" }) === "event"
       ? { exit: "zero", failureKind: null }
       : { exit: "non-zero", failureKind: "operation-not-permitted" };
-  const base = { noNewPrivs: model.noNewPrivs, seccomp: model.seccomp, command: [...command], env: container.env ?? [], timeoutSeconds: container.startupProbe?.timeoutSeconds ?? 1 };
-  const one = (variant: SelftestVariant, grant: string[], tracerPresent: boolean, expected: SelftestExpectation): SelftestCase => ({
+  const base = {
+    noNewPrivs: model.noNewPrivs,
+    seccomp: model.seccomp,
+    command: [...command],
+    env: container.env ?? [],
+    timeoutSeconds: container.startupProbe?.timeoutSeconds ?? 1,
+  };
+  const one = (
+    variant: SelftestVariant,
+    grant: string[],
+    tracerPresent: boolean,
+    expected: SelftestExpectation,
+  ): SelftestCase => ({
     id: `selftest/${variant}`,
     variant,
     grant,
@@ -110,11 +135,33 @@ export function selftestCommand(cases: readonly SelftestCase[]): string {
   return cases
     .flatMap((c, i) => {
       const profile = `/tmp/selftest-seccomp-${i}.json`;
-      const confine = ["confine", "-caps", c.grant.join(","), ...(c.noNewPrivs ? ["-nnp"] : []), ...(c.seccomp === "unconfined" ? [] : ["-seccomp", profile]), "--"];
+      const confine = [
+        "confine",
+        "-caps",
+        c.grant.join(","),
+        ...(c.noNewPrivs ? ["-nnp"] : []),
+        ...(c.seccomp === "unconfined" ? [] : ["-seccomp", profile]),
+        "--",
+      ];
       const env = ["env", "-i", `PATH=${IMAGE_PATH}`, "HOME=/root", ...c.env.map((e) => `${e.name}=${e.value}`)];
       return [
-        ...(c.seccomp === "unconfined" ? [] : [`${shellQuote(guestGeneratorPath(c.seccomp))} ${shellQuote(c.grant.join(","))} > ${profile}`]),
-        ["selftest", c.id, TRACER_BINARY_PATH, c.tracerPresent ? "1" : "0", "--", "timeout", "-s", "KILL", String(c.timeoutSeconds), ...env, ...confine, ...c.command]
+        ...(c.seccomp === "unconfined"
+          ? []
+          : [`${shellQuote(guestGeneratorPath(c.seccomp))} ${shellQuote(c.grant.join(","))} > ${profile}`]),
+        [
+          "selftest",
+          c.id,
+          TRACER_BINARY_PATH,
+          c.tracerPresent ? "1" : "0",
+          "--",
+          "timeout",
+          "-s",
+          "KILL",
+          String(c.timeoutSeconds),
+          ...env,
+          ...confine,
+          ...c.command,
+        ]
           .map(shellQuote)
           .join(" ")
           .replace(/^'selftest'/, "selftest"),
@@ -124,8 +171,16 @@ export function selftestCommand(cases: readonly SelftestCase[]): string {
 }
 
 /** What the script's first line says: `acs-ebpf-selftest: OK ...` or `acs-ebpf-selftest: FAILED [<kind>] ...`. */
-export function parseSelftestReport(output: string): { status: "ok" | "failed" | "unrecognized"; failureKind: string | null; firstLine: string } {
-  const firstLine = output.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+export function parseSelftestReport(output: string): {
+  status: "ok" | "failed" | "unrecognized";
+  failureKind: string | null;
+  firstLine: string;
+} {
+  const firstLine =
+    output
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "";
   if (/^acs-ebpf-selftest: OK\b/.test(firstLine)) return { status: "ok", failureKind: null, firstLine };
   const failed = /^acs-ebpf-selftest: FAILED \[([a-z-]+)\]/.exec(firstLine);
   if (failed) return { status: "failed", failureKind: failed[1], firstLine };
@@ -150,14 +205,37 @@ export interface SelftestResult {
   ok: boolean;
 }
 
-export function selftestResultOf(kernel: string, arch: Architecture, c: SelftestCase, output: RowOutput | undefined): SelftestResult {
-  const report = output ? parseSelftestReport(output.stderr) : { status: "unrecognized" as const, failureKind: null, firstLine: "(the guest reported no result for this case)" };
+export function selftestResultOf(
+  kernel: string,
+  arch: Architecture,
+  c: SelftestCase,
+  output: RowOutput | undefined,
+): SelftestResult {
+  const report = output
+    ? parseSelftestReport(output.stderr)
+    : { status: "unrecognized" as const, failureKind: null, firstLine: "(the guest reported no result for this case)" };
   const exitCode = output ? output.exitCode : null;
   const ok =
     c.expected.exit === "zero"
       ? exitCode === 0 && report.status === "ok"
-      : exitCode !== null && exitCode !== 0 && report.status === "failed" && report.failureKind === c.expected.failureKind;
-  return { kernel, arch, variant: c.variant, grant: c.grant, seccomp: c.seccomp, tracerPresent: c.tracerPresent, command: c.command, expected: c.expected, exitCode, failureKind: report.failureKind, firstLine: report.firstLine, ok };
+      : exitCode !== null &&
+        exitCode !== 0 &&
+        report.status === "failed" &&
+        report.failureKind === c.expected.failureKind;
+  return {
+    kernel,
+    arch,
+    variant: c.variant,
+    grant: c.grant,
+    seccomp: c.seccomp,
+    tracerPresent: c.tracerPresent,
+    command: c.command,
+    expected: c.expected,
+    exitCode,
+    failureKind: report.failureKind,
+    firstLine: report.firstLine,
+    ok,
+  };
 }
 
 export function formatSelftest(results: readonly SelftestResult[]): string {

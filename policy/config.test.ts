@@ -18,20 +18,44 @@ describe("parseReviewConfig", () => {
     });
     expect(c.privileged.level).toBe("mandatory");
     expect(c.seccomp.level).toBe("advisory");
-    expect(c["host-path"]).toEqual({ level: "remediate", settings: { allowedHostPaths: [{ pathPrefix: "/data", readOnly: true }] } });
+    expect(c["host-path"]).toEqual({
+      level: "remediate",
+      settings: { allowedHostPaths: [{ pathPrefix: "/data", readOnly: true }] },
+    });
     expect(c["ebpf-least-privilege"].settings).toEqual({ kernel: "6.6.71" });
   });
 
   it.each([
     [[], /policy config: \[\] is not accepted; expected a mapping/],
-    [{ privilegd: "mandatory" }, /rule: "privilegd" is not accepted; expected one of: ebpf-least-privilege, ebpf-host-users, ebpf-tolerations, capabilities/],
-    [{ privileged: "strict" }, /privileged: "strict" is not accepted; expected one of: mandatory, advisory, remediate, disabled/],
+    [
+      { privilegd: "mandatory" },
+      /rule: "privilegd" is not accepted; expected one of: ebpf-least-privilege, ebpf-host-users, ebpf-tolerations, capabilities/,
+    ],
+    [
+      { privileged: "strict" },
+      /privileged: "strict" is not accepted; expected one of: mandatory, advisory, remediate, disabled/,
+    ],
     [{ privileged: { enforcementLevel: 1 } }, /privileged\.enforcementLevel: 1 is not accepted/],
-    [{ privileged: { exemptImages: [1] } }, /privileged\.exemptImages: \[1\] is not accepted; expected a list of strings/],
-    [{ "host-namespaces": { exemptImages: ["x"] } }, /host-namespaces\.exemptImages.*expected no settings \(host-namespaces takes only enforcementLevel\)/],
-    [{ seccomp: { allowedProfiles: ["runtime/default"] } }, /seccomp\.allowedProfiles: \["runtime\/default"\] is not accepted; expected a list, each one of: RuntimeDefault, Localhost, Unconfined/],
-    [{ seccomp: { allowUnsetProfile: "yes" } }, /seccomp\.allowUnsetProfile: "yes" is not accepted; expected true or false/],
-    [{ "host-path": { allowedHostPaths: [{ pathPrefix: "relative" }] } }, /host-path\.allowedHostPaths.*pathPrefix: "\/absolute\/path"/],
+    [
+      { privileged: { exemptImages: [1] } },
+      /privileged\.exemptImages: \[1\] is not accepted; expected a list of strings/,
+    ],
+    [
+      { "host-namespaces": { exemptImages: ["x"] } },
+      /host-namespaces\.exemptImages.*expected no settings \(host-namespaces takes only enforcementLevel\)/,
+    ],
+    [
+      { seccomp: { allowedProfiles: ["runtime/default"] } },
+      /seccomp\.allowedProfiles: \["runtime\/default"\] is not accepted; expected a list, each one of: RuntimeDefault, Localhost, Unconfined/,
+    ],
+    [
+      { seccomp: { allowUnsetProfile: "yes" } },
+      /seccomp\.allowUnsetProfile: "yes" is not accepted; expected true or false/,
+    ],
+    [
+      { "host-path": { allowedHostPaths: [{ pathPrefix: "relative" }] } },
+      /host-path\.allowedHostPaths.*pathPrefix: "\/absolute\/path"/,
+    ],
     [{ "ebpf-least-privilege": { kernel: "five" } }, /ebpf-least-privilege\.kernel: "five" is not accepted/],
   ])("rejects %j naming the key, the value and what is accepted", (raw, message) => {
     expect(() => parseReviewConfig(raw)).toThrow(message);

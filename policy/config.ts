@@ -25,22 +25,59 @@ const SECCOMP_TYPES = ["RuntimeDefault", "Localhost", "Unconfined"];
 
 /** JSON schema of each setting, for the pack's configSchema (and the README). */
 export const SETTING_SCHEMAS: Record<keyof RuleSettings, Record<string, unknown>> = {
-  exemptImages: { type: "array", items: { type: "string" }, description: "Images the container checks skip: exact, or a prefix ending in *." },
-  kernel: { type: "string", description: "Kernel (uname -r, or unknown) assumed for eBPF workloads without the acs-ebpf.io/kernel annotation." },
-  allowedCapabilities: { type: "array", items: { type: "string" }, description: "Capabilities non-eBPF workloads may add; * allows any." },
-  requiredDropCapabilities: { type: "array", items: { type: "string" }, description: "Capabilities every container must drop (ALL covers all)." },
+  exemptImages: {
+    type: "array",
+    items: { type: "string" },
+    description: "Images the container checks skip: exact, or a prefix ending in *.",
+  },
+  kernel: {
+    type: "string",
+    description: "Kernel (uname -r, or unknown) assumed for eBPF workloads without the acs-ebpf.io/kernel annotation.",
+  },
+  allowedCapabilities: {
+    type: "array",
+    items: { type: "string" },
+    description: "Capabilities non-eBPF workloads may add; * allows any.",
+  },
+  requiredDropCapabilities: {
+    type: "array",
+    items: { type: "string" },
+    description: "Capabilities every container must drop (ALL covers all).",
+  },
   allowedHostPaths: {
     type: "array",
-    items: { type: "object", properties: { pathPrefix: { type: "string" }, readOnly: { type: "boolean" } }, required: ["pathPrefix"], additionalProperties: false },
+    items: {
+      type: "object",
+      properties: { pathPrefix: { type: "string" }, readOnly: { type: "boolean" } },
+      required: ["pathPrefix"],
+      additionalProperties: false,
+    },
     description: "hostPath prefixes allowed besides the eBPF mounts the model grants.",
   },
-  allowedProfiles: { type: "array", items: { type: "string", enum: SECCOMP_TYPES }, description: "Seccomp profile types allowed." },
-  allowedLocalhostFiles: { type: "array", items: { type: "string" }, description: "Localhost seccomp profile files allowed; * allows any." },
-  allowUnsetProfile: { type: "boolean", description: "Allow containers with no seccomp profile (they run Unconfined)." },
+  allowedProfiles: {
+    type: "array",
+    items: { type: "string", enum: SECCOMP_TYPES },
+    description: "Seccomp profile types allowed.",
+  },
+  allowedLocalhostFiles: {
+    type: "array",
+    items: { type: "string" },
+    description: "Localhost seccomp profile files allowed; * allows any.",
+  },
+  allowUnsetProfile: {
+    type: "boolean",
+    description: "Allow containers with no seccomp profile (they run Unconfined).",
+  },
   exemptEbpfWorkloads: { type: "boolean", description: "Skip eBPF workloads (they need UID 0) in run-as-non-root." },
 };
 
-function stringList(rule: string, key: string, value: unknown, errors: InputError[], allowed?: string[]): string[] | undefined {
+function stringList(
+  rule: string,
+  key: string,
+  value: unknown,
+  errors: InputError[],
+  allowed?: string[],
+): string[] | undefined {
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
     errors.push(new InputError(`${rule}.${key}`, value, "a list of strings"));
     return undefined;
@@ -64,12 +101,24 @@ function boolean(rule: string, key: string, value: unknown, errors: InputError[]
 }
 
 /** Validates one rule's settings (the pack's getConfig() minus enforcementLevel). */
-export function parseRuleSettings(rule: Pick<Rule, "name" | "settings">, raw: Record<string, unknown>, errors: InputError[] = []): RuleSettings {
+export function parseRuleSettings(
+  rule: Pick<Rule, "name" | "settings">,
+  raw: Record<string, unknown>,
+  errors: InputError[] = [],
+): RuleSettings {
   const s: RuleSettings = {};
   for (const [key, value] of Object.entries(raw)) {
     if (key === "enforcementLevel") continue;
     if (!(rule.settings as readonly string[]).includes(key)) {
-      errors.push(new InputError(`${rule.name}.${key}`, value, rule.settings.length ? `a setting of ${rule.name}, ${oneOf([...rule.settings])}` : `no settings (${rule.name} takes only enforcementLevel)`));
+      errors.push(
+        new InputError(
+          `${rule.name}.${key}`,
+          value,
+          rule.settings.length
+            ? `a setting of ${rule.name}, ${oneOf([...rule.settings])}`
+            : `no settings (${rule.name} takes only enforcementLevel)`,
+        ),
+      );
       continue;
     }
     switch (key as keyof RuleSettings) {
@@ -88,15 +137,34 @@ export function parseRuleSettings(rule: Pick<Rule, "name" | "settings">, raw: Re
         break;
       case "kernel":
         if (typeof value !== "string" || (value.trim() !== "unknown" && !parseKernelRelease(value))) {
-          errors.push(new InputError(`${rule.name}.kernel`, value, "a `uname -r` release such as 5.10.134-16.3.al8.x86_64, or unknown"));
+          errors.push(
+            new InputError(
+              `${rule.name}.kernel`,
+              value,
+              "a `uname -r` release such as 5.10.134-16.3.al8.x86_64, or unknown",
+            ),
+          );
         } else s.kernel = value.trim();
         break;
       case "allowedHostPaths":
         if (
           !Array.isArray(value) ||
-          !value.every((v) => isRecord(v) && typeof v.pathPrefix === "string" && v.pathPrefix.startsWith("/") && (v.readOnly === undefined || typeof v.readOnly === "boolean") && Object.keys(v).every((k) => k === "pathPrefix" || k === "readOnly"))
+          !value.every(
+            (v) =>
+              isRecord(v) &&
+              typeof v.pathPrefix === "string" &&
+              v.pathPrefix.startsWith("/") &&
+              (v.readOnly === undefined || typeof v.readOnly === "boolean") &&
+              Object.keys(v).every((k) => k === "pathPrefix" || k === "readOnly"),
+          )
         ) {
-          errors.push(new InputError(`${rule.name}.allowedHostPaths`, value, 'a list of {pathPrefix: "/absolute/path", readOnly?: true|false}'));
+          errors.push(
+            new InputError(
+              `${rule.name}.allowedHostPaths`,
+              value,
+              'a list of {pathPrefix: "/absolute/path", readOnly?: true|false}',
+            ),
+          );
         } else s.allowedHostPaths = value as { pathPrefix: string; readOnly?: boolean }[];
         break;
     }
@@ -105,7 +173,8 @@ export function parseRuleSettings(rule: Pick<Rule, "name" | "settings">, raw: Re
 }
 
 function parseLevel(input: string, value: unknown, errors: InputError[]): EnforcementLevel | undefined {
-  if (typeof value === "string" && (ENFORCEMENT_LEVELS as readonly string[]).includes(value)) return value as EnforcementLevel;
+  if (typeof value === "string" && (ENFORCEMENT_LEVELS as readonly string[]).includes(value))
+    return value as EnforcementLevel;
   errors.push(new InputError(input, value, oneOf(ENFORCEMENT_LEVELS)));
   return undefined;
 }
@@ -122,7 +191,8 @@ export function defaultConfig(): ReviewConfig {
 export function parseReviewConfig(raw: unknown, source = "policy config"): ReviewConfig {
   const config = defaultConfig();
   if (raw === undefined || raw === null) return config;
-  if (!isRecord(raw)) throw new InputError(source, raw, 'a mapping of rule name → level or {enforcementLevel, settings…}');
+  if (!isRecord(raw))
+    throw new InputError(source, raw, "a mapping of rule name → level or {enforcementLevel, settings…}");
   const errors: InputError[] = [];
   const known = [...RULE_NAMES, ...STACK_RULES.map((r) => r.name), "all"];
   if (raw.all !== undefined) {
@@ -147,7 +217,13 @@ export function parseReviewConfig(raw: unknown, source = "policy config"): Revie
       const settings = parseRuleSettings(rule, value, errors);
       if (config[name]) config[name].settings = settings;
     } else {
-      errors.push(new InputError(`${source}: ${name}`, value, `a level (${ENFORCEMENT_LEVELS.join(", ")}) or {enforcementLevel, settings…}`));
+      errors.push(
+        new InputError(
+          `${source}: ${name}`,
+          value,
+          `a level (${ENFORCEMENT_LEVELS.join(", ")}) or {enforcementLevel, settings…}`,
+        ),
+      );
     }
   }
   if (errors.length) throw new InputErrors(errors);

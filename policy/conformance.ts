@@ -34,7 +34,9 @@ function list(value: unknown): string[] | undefined {
 }
 
 /** Gatekeeper seccomp (v1) profile names → our types and Localhost files. */
-function seccompV1(profiles: string[]): Pick<RuleSettings, "allowedProfiles" | "allowedLocalhostFiles" | "allowUnsetProfile"> {
+function seccompV1(
+  profiles: string[],
+): Pick<RuleSettings, "allowedProfiles" | "allowedLocalhostFiles" | "allowUnsetProfile"> {
   const types = new Set<string>();
   const files: string[] = [];
   let unset = false;
@@ -75,8 +77,20 @@ export function mapCase(source: string, policy: string, c: ConformanceCase): Map
       case "disallow-capabilities":
         return { rules: CAPABILITY_RULES, settings: { ...base, allowedCapabilities: list(p.allowedCapabilities) } };
       case "disallow-capabilities-strict": {
-        const rules = c.rule === "require-drop-all" ? ["drop-all"] : c.rule === "adding-capabilities-strict" ? CAPABILITY_RULES : [...CAPABILITY_RULES, "drop-all"];
-        return { rules, settings: { ...base, allowedCapabilities: list(p.allowedCapabilities), requiredDropCapabilities: list(p.requiredDropCapabilities) } };
+        const rules =
+          c.rule === "require-drop-all"
+            ? ["drop-all"]
+            : c.rule === "adding-capabilities-strict"
+              ? CAPABILITY_RULES
+              : [...CAPABILITY_RULES, "drop-all"];
+        return {
+          rules,
+          settings: {
+            ...base,
+            allowedCapabilities: list(p.allowedCapabilities),
+            requiredDropCapabilities: list(p.requiredDropCapabilities),
+          },
+        };
       }
       case "disallow-host-path":
         return { rules: ["host-path"], settings: base };
@@ -88,9 +102,15 @@ export function mapCase(source: string, policy: string, c: ConformanceCase): Map
         return { rules: ["privilege-escalation"], settings: base };
       case "restrict-seccomp":
         // Pod Security baseline: a profile, when set, must not be Unconfined; none at all is allowed.
-        return { rules: ["seccomp"], settings: { ...base, allowedProfiles: ["RuntimeDefault", "Localhost"], allowUnsetProfile: true } };
+        return {
+          rules: ["seccomp"],
+          settings: { ...base, allowedProfiles: ["RuntimeDefault", "Localhost"], allowUnsetProfile: true },
+        };
       case "restrict-seccomp-strict":
-        return { rules: ["seccomp"], settings: { ...base, allowedProfiles: ["RuntimeDefault", "Localhost"], allowUnsetProfile: false } };
+        return {
+          rules: ["seccomp"],
+          settings: { ...base, allowedProfiles: ["RuntimeDefault", "Localhost"], allowUnsetProfile: false },
+        };
       case "require-run-as-nonroot":
         return { rules: ["run-as-non-root"], settings: base };
     }
@@ -104,7 +124,10 @@ export function mapCase(source: string, policy: string, c: ConformanceCase): Map
         };
       }
       case "host-filesystem":
-        return { rules: ["host-path"], settings: { ...base, allowedHostPaths: (p.allowedHostPaths as RuleSettings["allowedHostPaths"]) ?? [] } };
+        return {
+          rules: ["host-path"],
+          settings: { ...base, allowedHostPaths: (p.allowedHostPaths as RuleSettings["allowedHostPaths"]) ?? [] },
+        };
       case "privileged-containers":
         return { rules: ["privileged"], settings: base };
       case "allow-privilege-escalation":
@@ -158,7 +181,14 @@ export function findObject(docs: unknown[], resource: string): KubeObject | unde
 }
 
 export function evaluateCase(source: string, policy: string, dir: string, c: ConformanceCase): CaseResult {
-  const result: CaseResult = { source, policy, file: path.join(source, policy, c.file), resource: c.resource, rule: c.rule, expect: c.expect };
+  const result: CaseResult = {
+    source,
+    policy,
+    file: path.join(source, policy, c.file),
+    resource: c.resource,
+    rule: c.rule,
+    expect: c.expect,
+  };
   const mapping = mapCase(source, policy, c);
   if ("outOfScope" in mapping) return { ...result, outOfScope: mapping.outOfScope };
   const text = fs.readFileSync(path.join(dir, c.file), "utf8");
@@ -176,7 +206,12 @@ export function evaluateCase(source: string, policy: string, dir: string, c: Con
 
 /** Every `<source>/<policy>/cases.json` under DIR, evaluated. Throws InputError when DIR has none. */
 export function runConformance(dir: string): CaseResult[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError("DIR", dir, "a directory with <source>/<policy>/cases.json files (e.g. ../shared/conformance)");
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError(
+      "DIR",
+      dir,
+      "a directory with <source>/<policy>/cases.json files (e.g. ../shared/conformance)",
+    );
   const results: CaseResult[] = [];
   for (const source of fs.readdirSync(dir).sort()) {
     const sourceDir = path.join(dir, source);
@@ -194,6 +229,11 @@ export function runConformance(dir: string): CaseResult[] {
       for (const c of cases) results.push(evaluateCase(source, policy, path.join(sourceDir, policy), c));
     }
   }
-  if (results.length === 0) throw new InputError("DIR", dir, "a directory with <source>/<policy>/cases.json files (e.g. ../shared/conformance)");
+  if (results.length === 0)
+    throw new InputError(
+      "DIR",
+      dir,
+      "a directory with <source>/<policy>/cases.json files (e.g. ../shared/conformance)",
+    );
   return results;
 }

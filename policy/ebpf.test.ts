@@ -33,7 +33,10 @@ describe("decisions kept on the template", () => {
       template: {
         spec: {
           containers: [{ name: "tracer", image: "x", securityContext: { capabilities: { add: ["BPF"] } } }],
-          volumes: [{ name: "debugfs", hostPath: { path: "/sys/kernel/debug/" } }, { name: "data", emptyDir: {} }],
+          volumes: [
+            { name: "debugfs", hostPath: { path: "/sys/kernel/debug/" } },
+            { name: "data", emptyDir: {} },
+          ],
         },
       },
     },
@@ -44,7 +47,9 @@ describe("decisions kept on the template", () => {
     expect(isEbpfWorkload(pod)).toBe(true);
     expect(pod.memo?.isEbpfWorkload).toBe(true);
     expect(hostPathVolumes(pod)).toBe(hostPathVolumes(pod));
-    expect(hostPathVolumes(pod)).toEqual([{ index: 0, name: "debugfs", path: "/sys/kernel/debug/", ebpfPath: "/sys/kernel/debug" }]);
+    expect(hostPathVolumes(pod)).toEqual([
+      { index: 0, name: "debugfs", path: "/sys/kernel/debug/", ebpfPath: "/sys/kernel/debug" },
+    ]);
   });
 
   it.each([
@@ -54,12 +59,22 @@ describe("decisions kept on the template", () => {
     ["a volume below /sys/fs/bpf", {}, { volumes: [{ name: "bpffs", hostPath: { path: "/sys/fs/bpf/maps" } }] }, true],
     ["a volume elsewhere on the host", {}, { volumes: [{ name: "logs", hostPath: { path: "/var/log" } }] }, false],
   ])("is an eBPF workload with %s: %s", (_name, containerFields, specFields, expected) => {
-    const obj: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "x", ...containerFields }], ...specFields } };
+    const obj: KubeObject = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [{ name: "c", image: "x", ...containerFields }], ...specFields },
+    };
     expect(isEbpfWorkload(podTemplateOf(obj)!)).toBe(expected);
   });
 
   it("is an eBPF workload with an acs-ebpf.io annotation alone", () => {
-    const obj: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { "acs-ebpf.io/kernel": "6.6.71" } }, spec: { containers: [{ name: "c", image: "x" }] } };
+    const obj: KubeObject = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", annotations: { "acs-ebpf.io/kernel": "6.6.71" } },
+      spec: { containers: [{ name: "c", image: "x" }] },
+    };
     expect(isEbpfWorkload(podTemplateOf(obj)!)).toBe(true);
   });
 });

@@ -128,7 +128,12 @@ function addsMarkerCapability(c: ContainerRef): boolean {
 /** The probe containers a pod declares (`acs-ebpf.io/probe-containers`), or undefined when it declares none. */
 export function declaredProbeContainers(pod: PodTemplate): string[] | undefined {
   const value = pod.metadata.annotations[ANNOTATIONS.probeContainers];
-  return value === undefined ? undefined : value.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  return value === undefined
+    ? undefined
+    : value
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== "");
 }
 
 /**
@@ -146,7 +151,12 @@ export function isProbeContainer(pod: PodTemplate, c: ContainerRef): boolean {
   return c.isProbe;
 }
 
-const PROFILE_ANNOTATIONS = [ANNOTATIONS.probeKinds, ANNOTATIONS.kernel, ANNOTATIONS.architecture, ANNOTATIONS.minimizeCapabilities];
+const PROFILE_ANNOTATIONS = [
+  ANNOTATIONS.probeKinds,
+  ANNOTATIONS.kernel,
+  ANNOTATIONS.architecture,
+  ANNOTATIONS.minimizeCapabilities,
+];
 
 // Templates that declare nothing in annotations (most) share one profile per kernel setting and
 // metadata path (the only parts of the template a profile can name).
@@ -155,7 +165,8 @@ const undeclaredProfiles = new Map<string, Map<string | undefined, EbpfProfile>>
 /** The eBPF profile of a pod template: what it declares and what the model requires for that. */
 export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   const memo = (pod.memo ??= {});
-  if (memo.ebpfProfile !== undefined && memo.ebpfProfile.kernelSetting === settings.kernel) return memo.ebpfProfile.profile;
+  if (memo.ebpfProfile !== undefined && memo.ebpfProfile.kernelSetting === settings.kernel)
+    return memo.ebpfProfile.profile;
   let profile: EbpfProfile | undefined;
   if (PROFILE_ANNOTATIONS.some((key) => key in pod.metadata.annotations)) {
     profile = buildProfile(pod, settings);
@@ -181,13 +192,25 @@ export interface Requirement {
 // The model's answer depends on four small values: plan once per combination.
 const requiredByRequest = new Map<string, Requirement>();
 
-function requiredFor(probeKinds: readonly ProbeKind[], kernel: Kernel, architecture: Architecture, minimizeCapabilities: boolean): Requirement {
+function requiredFor(
+  probeKinds: readonly ProbeKind[],
+  kernel: Kernel,
+  architecture: Architecture,
+  minimizeCapabilities: boolean,
+): Requirement {
   const kinds = probeKinds.join(",");
   const key = `${kinds}|${kernel === "unknown" ? kernel : kernel.release}|${architecture}|${minimizeCapabilities}`;
   let requirement = requiredByRequest.get(key);
   if (!requirement) {
-    const names = planCapabilities({ probeKinds: [...probeKinds], kernel, architecture, minimizeCapabilities }).add.map((g) => g.name);
-    requirement = { names, set: new Set(names), list: names.join(", "), scope: `probe kinds ${kinds} on ${kernelLabel(kernel)}` };
+    const names = planCapabilities({ probeKinds: [...probeKinds], kernel, architecture, minimizeCapabilities }).add.map(
+      (g) => g.name,
+    );
+    requirement = {
+      names,
+      set: new Set(names),
+      list: names.join(", "),
+      scope: `probe kinds ${kinds} on ${kernelLabel(kernel)}`,
+    };
     if (requiredByRequest.size > 1000) requiredByRequest.clear();
     requiredByRequest.set(key, requirement);
   }
@@ -202,7 +225,10 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   let probeKinds: readonly ProbeKind[] = DEFAULT_PROBE_KINDS;
   const kindsValue = annotations[ANNOTATIONS.probeKinds];
   if (kindsValue !== undefined) {
-    const kinds = kindsValue.split(",").map((k) => k.trim()).filter((k) => k !== "");
+    const kinds = kindsValue
+      .split(",")
+      .map((k) => k.trim())
+      .filter((k) => k !== "");
     const unknown = kinds.filter((k) => !(PROBE_KIND_NAMES as string[]).includes(k));
     if (kinds.length === 0 || unknown.length > 0) {
       problems.push({
@@ -221,8 +247,15 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
     if (parsed) kernel = parsed;
     else {
       problems.push({
-        field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : "(policy setting kernel)",
-        message: new InputError(ANNOTATIONS.kernel, kernelValue, "a `uname -r` release such as 5.10.134-16.3.al8.x86_64, or unknown").message,
+        field:
+          annotations[ANNOTATIONS.kernel] !== undefined
+            ? annotationPath(ANNOTATIONS.kernel)
+            : "(policy setting kernel)",
+        message: new InputError(
+          ANNOTATIONS.kernel,
+          kernelValue,
+          "a `uname -r` release such as 5.10.134-16.3.al8.x86_64, or unknown",
+        ).message,
       });
     }
   }
@@ -231,7 +264,11 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   const archValue = annotations[ANNOTATIONS.architecture];
   if (archValue !== undefined) {
     if ((ARCHITECTURES as readonly string[]).includes(archValue)) architecture = archValue as Architecture;
-    else problems.push({ field: annotationPath(ANNOTATIONS.architecture), message: new InputError(ANNOTATIONS.architecture, archValue, oneOf(ARCHITECTURES)).message });
+    else
+      problems.push({
+        field: annotationPath(ANNOTATIONS.architecture),
+        message: new InputError(ANNOTATIONS.architecture, archValue, oneOf(ARCHITECTURES)).message,
+      });
   }
 
   let requirement: Requirement | undefined;
@@ -241,7 +278,10 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
       requirement = requiredFor(probeKinds, kernel, architecture, minimizeCapabilities);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      problems.push({ field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath, message: `unsupported eBPF workload: ${e.message}` });
+      problems.push({
+        field: annotations[ANNOTATIONS.kernel] !== undefined ? annotationPath(ANNOTATIONS.kernel) : pod.metadataPath,
+        message: `unsupported eBPF workload: ${e.message}`,
+      });
     }
   }
   const needsTracefs = probeKinds.some((k) => PROBE_KINDS[k].needsTracefs);
@@ -270,7 +310,8 @@ export function kernelLabel(kernel: Kernel): string {
  */
 export function prefixedSpelling(raw: unknown): string | undefined {
   // Most names are written without it: no new string for them.
-  if (typeof raw === "string" && raw.length > 0 && raw.charCodeAt(0) > 32 && (raw.charCodeAt(0) | 32) !== 99) return undefined;
+  if (typeof raw === "string" && raw.length > 0 && raw.charCodeAt(0) > 32 && (raw.charCodeAt(0) | 32) !== 99)
+    return undefined;
   const name = String(raw).trim().toUpperCase();
   if (!name.startsWith("CAP_")) return undefined;
   const bare = name.slice(4);

@@ -47,7 +47,12 @@ export function expandLists(obj: KubeObject): KubeObject[] {
 
 export function resourceName(obj: KubeObject): string {
   const meta = isRecord(obj.metadata) ? obj.metadata : {};
-  const name = typeof meta.name === "string" ? meta.name : typeof meta.generateName === "string" ? `${meta.generateName}*` : "(unnamed)";
+  const name =
+    typeof meta.name === "string"
+      ? meta.name
+      : typeof meta.generateName === "string"
+        ? `${meta.generateName}*`
+        : "(unnamed)";
   return `${String(obj.kind)}/${name}`;
 }
 
@@ -70,7 +75,11 @@ const templatePaths = new Map<string, { spec: string; metadata: string }>();
 
 function pathsOf(kind: string, segments: readonly string[]): { spec: string; metadata: string } {
   let paths = templatePaths.get(kind);
-  if (paths === undefined) templatePaths.set(kind, (paths = { spec: fieldPath("", ...segments, "spec"), metadata: fieldPath("", ...segments, "metadata") }));
+  if (paths === undefined)
+    templatePaths.set(
+      kind,
+      (paths = { spec: fieldPath("", ...segments, "spec"), metadata: fieldPath("", ...segments, "metadata") }),
+    );
   return paths;
 }
 

@@ -148,7 +148,11 @@ export function stackPolicies(): StackValidationPolicy[] {
       enforcementLevel: ebpfVerification.defaultLevel,
       validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
         settingsFor(ebpfVerification, args.getConfig());
-        const resources = args.resources.map((r) => ({ type: r.type, urn: r.urn, props: r.props as Record<string, unknown> }));
+        const resources = args.resources.map((r) => ({
+          type: r.type,
+          urn: r.urn,
+          props: r.props as Record<string, unknown>,
+        }));
         for (const f of checkVerifications(resources)) reportViolation(f.message, f.urn);
       },
     },

@@ -74,7 +74,9 @@ function locatedTemplates(obj: KubeObject, objectPath: FieldSegments = []): Loca
     const pod = podTemplateOf(obj);
     return pod ? [{ pod, objectPath }] : [];
   }
-  return (obj.items as unknown[]).flatMap((item, i) => (isRecord(item) ? locatedTemplates(item as KubeObject, [...objectPath, "items", i]) : []));
+  return (obj.items as unknown[]).flatMap((item, i) =>
+    isRecord(item) ? locatedTemplates(item as KubeObject, [...objectPath, "items", i]) : [],
+  );
 }
 
 /** The pod templates of one object (List items included); [] for objects without one. */
@@ -84,20 +86,39 @@ export function podTemplatesOf(obj: KubeObject): PodTemplate[] {
 
 /** Runs one rule on one object (List items included); [] for objects without a pod template. */
 export function runRule(rule: Rule, obj: KubeObject, config: ReviewConfig, level: ViolationLevel): Violation[] {
-  return reviewTemplates(podTemplatesOf(obj), { ...config, [rule.name]: { level, settings: config[rule.name]?.settings ?? {} } }, [rule]);
+  return reviewTemplates(
+    podTemplatesOf(obj),
+    { ...config, [rule.name]: { level, settings: config[rule.name]?.settings ?? {} } },
+    [rule],
+  );
 }
 
 /** Every enabled rule on pod templates already extracted. */
-export function reviewTemplates(pods: readonly PodTemplate[], config: ReviewConfig = defaultConfig(), rules: readonly Rule[] = RULES): Violation[] {
+export function reviewTemplates(
+  pods: readonly PodTemplate[],
+  config: ReviewConfig = defaultConfig(),
+  rules: readonly Rule[] = RULES,
+): Violation[] {
   const out: Violation[] = [];
   forEachFinding(pods, enabledRules(config, rules), (f, rule, level, i) =>
-    out.push({ resource: pods[i].resource, container: f.container ?? null, rule, level, field: violationField(f), message: violationMessage(f) }),
+    out.push({
+      resource: pods[i].resource,
+      container: f.container ?? null,
+      rule,
+      level,
+      field: violationField(f),
+      message: violationMessage(f),
+    }),
   );
   return out;
 }
 
 /** Every enabled rule on one object. */
-export function reviewObject(obj: KubeObject, config: ReviewConfig = defaultConfig(), rules: readonly Rule[] = RULES): Violation[] {
+export function reviewObject(
+  obj: KubeObject,
+  config: ReviewConfig = defaultConfig(),
+  rules: readonly Rule[] = RULES,
+): Violation[] {
   return reviewTemplates(podTemplatesOf(obj), config, rules);
 }
 
@@ -153,7 +174,15 @@ export function violationMessage(f: Finding, field = violationField(f)): string 
 export interface DocumentsSink {
   workload(resource: string, document: number): void;
   /** Positional arguments: this runs once per finding (120,000 times in the bench). */
-  finding(f: Finding, rule: string, level: ViolationLevel, resource: string, document: number, objectPath: FieldSegments, workload: number): void;
+  finding(
+    f: Finding,
+    rule: string,
+    level: ViolationLevel,
+    resource: string,
+    document: number,
+    objectPath: FieldSegments,
+    workload: number,
+  ): void;
   note(text: string): void;
 }
 
@@ -165,7 +194,9 @@ export function reviewDocumentsInto(docs: readonly unknown[], config: ReviewConf
     const doc = docs[document];
     if (doc === null || doc === undefined) continue; // empty document (a stray `---`)
     if (!isKubeObject(doc)) {
-      const what = isRecord(doc) ? `a mapping without apiVersion/kind (keys: ${Object.keys(doc).slice(0, 5).join(", ") || "none"})` : `a ${Array.isArray(doc) ? "sequence" : typeof doc}`;
+      const what = isRecord(doc)
+        ? `a mapping without apiVersion/kind (keys: ${Object.keys(doc).slice(0, 5).join(", ") || "none"})`
+        : `a ${Array.isArray(doc) ? "sequence" : typeof doc}`;
       sink.note(`document ${document + 1}: skipped, not a Kubernetes object (${what})`);
       continue;
     }
@@ -181,7 +212,9 @@ export function reviewDocumentsInto(docs: readonly unknown[], config: ReviewConf
       pods.push(t.pod);
       workloads++;
     }
-    forEachFinding(pods, rules, (f, rule, level, i) => sink.finding(f, rule, level, pods[i].resource, document, located[i].objectPath, first + i));
+    forEachFinding(pods, rules, (f, rule, level, i) =>
+      sink.finding(f, rule, level, pods[i].resource, document, located[i].objectPath, first + i),
+    );
   }
   return workloads;
 }
@@ -193,7 +226,17 @@ export function reviewDocuments(docs: readonly unknown[], config: ReviewConfig =
     workload: (resource, document) => result.workloads.push({ resource, document }),
     note: (text) => result.notes.push(text),
     finding: (f, rule, level, resource, document, objectPath, workload) =>
-      result.violations.push({ resource, container: f.container ?? null, rule, level, field: violationField(f), message: violationMessage(f), document, objectPath, workload }),
+      result.violations.push({
+        resource,
+        container: f.container ?? null,
+        rule,
+        level,
+        field: violationField(f),
+        message: violationMessage(f),
+        document,
+        objectPath,
+        workload,
+      }),
   });
   return result;
 }

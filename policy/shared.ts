@@ -96,7 +96,8 @@ export function fieldPath(base: string, ...parts: (string | number)[]): string {
     node.next ??= new Map();
     let child: PathNode | undefined = node.next.get(part);
     if (child === undefined) {
-      const path: string = typeof part === "number" ? `${node.path}[${part}]` : node.path === "" ? part : `${node.path}.${part}`;
+      const path: string =
+        typeof part === "number" ? `${node.path}[${part}]` : node.path === "" ? part : `${node.path}.${part}`;
       node.next.set(part, (child = { path: shared(path) }));
       pathCount++;
     }

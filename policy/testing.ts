@@ -11,12 +11,21 @@ import type { Finding, KubeObject, Rule, RuleSettings } from "./types";
 export type Container = Record<string, unknown>;
 
 /** A Pod with these containers and extra spec fields. */
-export function pod(containers: Container[], spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): KubeObject {
+export function pod(
+  containers: Container[],
+  spec: Record<string, unknown> = {},
+  metadata: Record<string, unknown> = {},
+): KubeObject {
   return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", ...metadata }, spec: { containers, ...spec } };
 }
 
 /** A Deployment whose pod template has these containers, spec fields and template metadata. */
-export function deployment(containers: Container[], spec: Record<string, unknown> = {}, templateMetadata: Record<string, unknown> = {}, selector?: Record<string, unknown>): KubeObject {
+export function deployment(
+  containers: Container[],
+  spec: Record<string, unknown> = {},
+  templateMetadata: Record<string, unknown> = {},
+  selector?: Record<string, unknown>,
+): KubeObject {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",

@@ -131,7 +131,14 @@ function stepInto(source: Source, reach: Reach, segment: string | number): void 
 }
 
 /** The reach of a field's first `count` segments from `from`, resuming from its longest prefix already walked. */
-function walkPrefix(source: Source, walks: Map<string, PrefixWalk>, document: number, from: Reach, split: SplitField, count: number): Reach {
+function walkPrefix(
+  source: Source,
+  walks: Map<string, PrefixWalk>,
+  document: number,
+  from: Reach,
+  split: SplitField,
+  count: number,
+): Reach {
   let k = count;
   let known: PrefixWalk | undefined;
   for (; k > 0; k--) {
@@ -139,12 +146,15 @@ function walkPrefix(source: Source, walks: Map<string, PrefixWalk>, document: nu
     if (known !== undefined && known.document === document && known.from === from.node) break;
     known = undefined;
   }
-  const reach: Reach = known ? { best: known.best, node: known.node, complete: known.complete } : { best: from.best, node: from.node, complete: true };
+  const reach: Reach = known
+    ? { best: known.best, node: known.node, complete: known.complete }
+    : { best: from.best, node: from.node, complete: true };
   for (; k < count && reach.complete; k++) {
     stepInto(source, reach, split.segments[k]);
     const prefix = split.prefixes[k + 1];
     let entry = walks.get(prefix);
-    if (entry === undefined) walks.set(prefix, (entry = { document, from: from.node, best: 0, node: 0, complete: true }));
+    if (entry === undefined)
+      walks.set(prefix, (entry = { document, from: from.node, best: 0, node: 0, complete: true }));
     entry.document = document;
     entry.from = from.node;
     entry.best = reach.best;
@@ -174,7 +184,7 @@ function findChild(source: Source, node: number, segment: string | number): numb
   const { events, text } = source;
   const e = events[node];
   if (typeof segment === "string" && e.type === MAPPING) {
-    for (let j = node + 1; events[j].type !== POP; ) {
+    for (let j = node + 1; events[j].type !== POP;) {
       const key = events[j];
       if (key.type === SCALAR && keyIs(text, key, segment)) return j;
       j = skipNode(source, skipNode(source, j));

@@ -29,8 +29,10 @@ export const PACKAGE_NAME = manifest.name;
 export const COMPONENTS = [EbpfWorkbench, EbpfSidecarWorkload];
 
 if (require.main === module) {
-  componentProviderHost({ dirname: path.resolve(__dirname), name: PACKAGE_NAME, components: COMPONENTS }).catch((err: Error) => {
-    console.error(`acs-ebpf component provider: ${err.message}`);
-    process.exit(1);
-  });
+  componentProviderHost({ dirname: path.resolve(__dirname), name: PACKAGE_NAME, components: COMPONENTS }).catch(
+    (err: Error) => {
+      console.error(`acs-ebpf component provider: ${err.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -67,7 +67,14 @@ export interface CheckResult {
 }
 
 function emptyTimings(start: number): TraceTimings {
-  return { podReadyMs: null, attachMs: null, eventMs: null, readyToAttachedMs: null, attachedToEventMs: null, totalMs: Date.now() - start };
+  return {
+    podReadyMs: null,
+    attachMs: null,
+    eventMs: null,
+    readyToAttachedMs: null,
+    attachedToEventMs: null,
+    totalMs: Date.now() - start,
+  };
 }
 
 function selectorFromOptions(options: CheckOptions): string | undefined {
@@ -100,7 +107,13 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
     minimization: null,
     failure: null,
   };
-  const ctx: FailureContext = { namespace: r.namespace, deployment: r.deployment, target: result.target, tracerPath: r.tracerPath, btfPath: r.btfPath };
+  const ctx: FailureContext = {
+    namespace: r.namespace,
+    deployment: r.deployment,
+    target: result.target,
+    tracerPath: r.tracerPath,
+    btfPath: r.btfPath,
+  };
   const done = (f: VerificationFailure | null) => {
     result.failure = f;
     result.timings.totalMs = Date.now() - start;
@@ -113,7 +126,9 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
     const unreachable = kind === "connection-lost" && !answered;
     return failure(unreachable ? "api-unreachable" : kind, {
       context: { ...ctx, operation, ...(unreachable ? { endpoint: t.endpoint, cause: errorMessage(err) } : {}) },
-      details: [`${operation}: ${errorStatus(err) !== undefined ? `HTTP ${errorStatus(err)}: ` : ""}${errorMessage(err)}`],
+      details: [
+        `${operation}: ${errorStatus(err) !== undefined ? `HTTP ${errorStatus(err)}: ` : ""}${errorMessage(err)}`,
+      ],
     });
   };
 
@@ -137,7 +152,9 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
     } catch (err) {
       return done(apiFailure(err, `list pods in ${r.namespace} with selector ${selector}`));
     }
-    pod = pods.filter((p) => p.ready && !p.deleting).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
+    pod = pods
+      .filter((p) => p.ready && !p.deleting)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
     if (pod || Date.now() + r.pollIntervalMs > readyDeadline) break;
     await sleep(r.pollIntervalMs);
   }
@@ -152,7 +169,9 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
         details.push(`  events unavailable: ${errorMessage(err)}`);
       }
     }
-    return done(failure("pod-not-ready", { context: { ...ctx, seconds: Math.round(r.readyTimeoutMs / 1000) }, details }));
+    return done(
+      failure("pod-not-ready", { context: { ...ctx, seconds: Math.round(r.readyTimeoutMs / 1000) }, details }),
+    );
   }
   const readyAt = Date.now();
   result.timings.podReadyMs = readyAt - start;
@@ -166,17 +185,27 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
   try {
     const res = await runShort(t, r, pod.name, container, ["/bin/sh", "-c", PREFLIGHT_SCRIPT, r.tracerPath, r.btfPath]);
     if (res.lost) {
-      return done(failure("connection-lost", { context: ctx, details: ["preflight exec ended without an exit status"] }));
+      return done(
+        failure("connection-lost", { context: ctx, details: ["preflight exec ended without an exit status"] }),
+      );
     }
     pre = parsePreflight(res.stdout);
     if (res.exitCode !== 0 && pre.kernel === null) {
       return done(
-        failure("api-error", { context: { ...ctx, operation: "run the preflight commands" }, details: [`exit code ${res.exitCode}`, ...tailLines(res.stderr.split("\n"), 5)] }),
+        failure("api-error", {
+          context: { ...ctx, operation: "run the preflight commands" },
+          details: [`exit code ${res.exitCode}`, ...tailLines(res.stderr.split("\n"), 5)],
+        }),
       );
     }
   } catch (err) {
     const status = errorStatus(err);
-    return done(failure(classifyApiError(status, true, errorMessage(err)), { context: ctx, details: [`exec preflight in ${pod.name}: ${errorMessage(err)}`] }));
+    return done(
+      failure(classifyApiError(status, true, errorMessage(err)), {
+        context: ctx,
+        details: [`exec preflight in ${pod.name}: ${errorMessage(err)}`],
+      }),
+    );
   }
   const assessed = assessPreflight(pre, r.probeKinds, options.minimizeCapabilities === true);
   result.kernel = pre.kernel;
@@ -206,12 +235,15 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
   const run = await traceOnce(traceCtx);
   result.tracerStop = run.stop;
   result.matchedEvent = run.matchedEvent;
-  const sample = run.matchedEvent ? [run.matchedEvent, ...run.events.filter((e) => e !== run.matchedEvent)] : run.events;
+  const sample = run.matchedEvent
+    ? [run.matchedEvent, ...run.events.filter((e) => e !== run.matchedEvent)]
+    : run.events;
   result.sampleEvents = sample.slice(0, r.sampleEvents);
   result.timings.attachMs = run.attachedAt !== null ? run.attachedAt - run.startedAt : null;
   result.timings.eventMs = run.eventAt !== null && run.connectedAt !== null ? run.eventAt - run.connectedAt : null;
   result.timings.readyToAttachedMs = run.attachedAt !== null ? run.attachedAt - readyAt : null;
-  result.timings.attachedToEventMs = run.eventAt !== null && run.attachedAt !== null ? run.eventAt - run.attachedAt : null;
+  result.timings.attachedToEventMs =
+    run.eventAt !== null && run.attachedAt !== null ? run.eventAt - run.attachedAt : null;
   if (run.stop === "abandoned") result.warnings.push("the tracer could not be stopped; `timeout` ends it in the pod");
   result.verified = run.verified;
   if (!run.verified) return done(run.failure);

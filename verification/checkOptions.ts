@@ -62,7 +62,8 @@ export interface ResolvedOptions {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new InputError(name, value, "a positive number of milliseconds");
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
+    throw new InputError(name, value, "a positive number of milliseconds");
   return value;
 }
 

@@ -33,14 +33,27 @@ export interface VerifyCommand {
   json: boolean;
 }
 
-export type ParsedArgs = { kind: "run"; command: VerifyCommand } | { kind: "help" } | { kind: "error"; message: string };
+export type ParsedArgs =
+  { kind: "run"; command: VerifyCommand } | { kind: "help" } | { kind: "error"; message: string };
 
-const VALUE_FLAGS = ["--namespace", "--deployment", "--kubeconfig", "--context", "--container", "--target", "--ready-timeout", "--attach-timeout", "--event-timeout", "--tracer"];
+const VALUE_FLAGS = [
+  "--namespace",
+  "--deployment",
+  "--kubeconfig",
+  "--context",
+  "--container",
+  "--target",
+  "--ready-timeout",
+  "--attach-timeout",
+  "--event-timeout",
+  "--tracer",
+];
 const BOOLEAN_FLAGS = ["--json", "--minimize", "--help"];
 
 function seconds(flag: string, value: string): number | string {
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0) return `${flag}: ${JSON.stringify(value)} is not accepted; expected a positive number of seconds`;
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0)
+    return `${flag}: ${JSON.stringify(value)} is not accepted; expected a positive number of seconds`;
   return Math.round(n * 1000);
 }
 
@@ -57,16 +70,24 @@ export function parseVerifyArgs(argv: readonly string[]): ParsedArgs {
       flags.add(name);
     } else if (VALUE_FLAGS.includes(name)) {
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || (eq < 0 && value.startsWith("--"))) return { kind: "error", message: `${name}: (not set) is not accepted; expected a value after ${name}` };
+      if (value === undefined || (eq < 0 && value.startsWith("--")))
+        return { kind: "error", message: `${name}: (not set) is not accepted; expected a value after ${name}` };
       if (name in values) return { kind: "error", message: `${name} is given twice` };
       values[name] = value;
     } else {
-      return { kind: "error", message: `${JSON.stringify(arg)} is not an option; expected one of: ${[...VALUE_FLAGS, ...BOOLEAN_FLAGS].join(", ")}` };
+      return {
+        kind: "error",
+        message: `${JSON.stringify(arg)} is not an option; expected one of: ${[...VALUE_FLAGS, ...BOOLEAN_FLAGS].join(", ")}`,
+      };
     }
   }
   if (flags.has("--help")) return { kind: "help" };
   for (const required of ["--namespace", "--deployment"]) {
-    if (!values[required]) return { kind: "error", message: `${required}: (not set) is not accepted; expected the ${required === "--namespace" ? "namespace" : "Deployment name"} of the workload` };
+    if (!values[required])
+      return {
+        kind: "error",
+        message: `${required}: (not set) is not accepted; expected the ${required === "--namespace" ? "namespace" : "Deployment name"} of the workload`,
+      };
   }
   const options: CheckOptions = { namespace: values["--namespace"], deployment: values["--deployment"] };
   if (values["--container"]) options.container = values["--container"];
@@ -91,7 +112,11 @@ export function parseVerifyArgs(argv: readonly string[]): ParsedArgs {
 }
 
 /** The kubeconfig file to read: the flag, else the first entry of $KUBECONFIG, else ~/.kube/config. */
-export function kubeconfigPathFor(flag: string | undefined, env: Record<string, string | undefined>, home: string): string {
+export function kubeconfigPathFor(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+  home: string,
+): string {
   if (flag) return flag;
   const fromEnv = (env.KUBECONFIG ?? "").split(":").find((p) => p.trim() !== "");
   return fromEnv ?? `${home}/.kube/config`;
@@ -107,7 +132,12 @@ const ms = (v: number | null) => (v === null ? "-" : `${v} ms`);
 /** The human-readable report. */
 export function formatResult(result: CheckResult): string {
   const rows: [string, string][] = [
-    ["result", result.verified ? "VERIFIED: eBPF works in the pod (tcp_connect fentry trace saw the check's connection)" : "NOT VERIFIED"],
+    [
+      "result",
+      result.verified
+        ? "VERIFIED: eBPF works in the pod (tcp_connect fentry trace saw the check's connection)"
+        : "NOT VERIFIED",
+    ],
     ["workload", `${result.namespace}/${result.deployment}`],
     ["pod", result.pod ? `${result.pod}${result.container ? ` (container ${result.container})` : ""}` : "-"],
     ["kernel", result.kernel ?? "-"],
@@ -118,7 +148,10 @@ export function formatResult(result: CheckResult): string {
     ["excess capabilities", result.excessCapabilities.join(", ") || "none"],
     ["target", result.target],
     ["matched event", result.matchedEvent ? formatTraceEvent(result.matchedEvent) : "-"],
-    ["timings", `ready ${ms(result.timings.podReadyMs)}, attach ${ms(result.timings.attachMs)}, event ${ms(result.timings.eventMs)}, total ${result.timings.totalMs} ms`],
+    [
+      "timings",
+      `ready ${ms(result.timings.podReadyMs)}, attach ${ms(result.timings.attachMs)}, event ${ms(result.timings.eventMs)}, total ${result.timings.totalMs} ms`,
+    ],
     ["tracer", result.tracerStop ?? "-"],
   ];
   const m = result.minimization;
@@ -133,7 +166,8 @@ export function formatResult(result: CheckResult): string {
     }
   }
   const parts = [table(rows)];
-  if (result.sampleEvents.length > 0) parts.push("sample events:\n" + result.sampleEvents.map((e) => `  ${formatTraceEvent(e)}`).join("\n"));
+  if (result.sampleEvents.length > 0)
+    parts.push("sample events:\n" + result.sampleEvents.map((e) => `  ${formatTraceEvent(e)}`).join("\n"));
   if (result.warnings.length > 0) parts.push("warnings:\n" + result.warnings.map((w) => `  - ${w}`).join("\n"));
   if (result.failure) parts.push(formatFailure(result.failure));
   return parts.join("\n\n");

@@ -80,7 +80,10 @@ const SECCOMP_AND_CAPS =
   "has been enabled for the account (a support ticket).";
 
 /** Builds a failure. */
-export function failure(kind: FailureKind, input: { summary?: string; tracerStderr?: readonly string[]; details?: readonly string[]; context?: FailureContext }): VerificationFailure {
+export function failure(
+  kind: FailureKind,
+  input: { summary?: string; tracerStderr?: readonly string[]; details?: readonly string[]; context?: FailureContext },
+): VerificationFailure {
   const ctx = input.context ?? {};
   const base = describe(kind, ctx);
   return {
@@ -141,7 +144,7 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
         remedy:
           `Grant the identity in the kubeconfig the verb create on the resource pods/exec in namespace ${ns}, and get on pods/exec too: ` +
           "the check execs over WebSocket, which the API server authorizes as get on pods/exec (and, from Kubernetes 1.35, also as create). " +
-          "It also needs get and list on pods. Example rule: {apiGroups: [\"\"], resources: [\"pods/exec\"], verbs: [\"create\", \"get\"]}.",
+          'It also needs get and list on pods. Example rule: {apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"]}.',
       };
     case "operation-not-permitted":
       return {
@@ -154,7 +157,9 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
           "(SYS_RESOURCE matters only before 5.11; IPC_LOCK never lifts BPF memlock accounting). " +
           "`opening perf event: permission denied` (kprobe, tracepoint) on a node whose kernel.perf_event_paranoid is above 2 (Debian's default 3, Ubuntu's 4) " +
           "means perf_event_open() wants SYS_ADMIN there: set the sysctl to 2, or use fentry." +
-          (ctx.effectiveCapabilities ? ` Effective capabilities in the container: ${ctx.effectiveCapabilities.join(", ") || "(none)"}.` : ""),
+          (ctx.effectiveCapabilities
+            ? ` Effective capabilities in the container: ${ctx.effectiveCapabilities.join(", ") || "(none)"}.`
+            : ""),
       };
     case "no-btf":
       return {
@@ -173,12 +178,14 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
     case "tracer-missing":
       return {
         summary: `the prebuilt tracer ${ctx.tracerPath ?? ""} is not in the container of ${where(ctx)}`,
-        remedy: "Deploy the workbench image built from images/ebpf-workbench (it prebuilds cilium/ebpf examples/fentry to that path), or set the tracer path.",
+        remedy:
+          "Deploy the workbench image built from images/ebpf-workbench (it prebuilds cilium/ebpf examples/fentry to that path), or set the tracer path.",
       };
     case "tracer-exited":
       return {
         summary: `the tracer exited before attaching in ${where(ctx)}`,
-        remedy: "Read the tracer's stderr below; it names the step that failed (loading objects, attaching, opening the ring buffer).",
+        remedy:
+          "Read the tracer's stderr below; it names the step that failed (loading objects, attaching, opening the ring buffer).",
       };
     case "header-timeout":
       return {
@@ -270,7 +277,9 @@ export function classifyTracerExit(input: {
 }): FailureKind {
   if (input.kernelSupported === false) return "kernel-unsupported";
   if (input.btfPresent === false) return "no-btf";
-  const signature = TRACER_STDERR_SIGNATURES.find((s) => input.stderr.some((line) => new RegExp(s.pattern, "i").test(line)));
+  const signature = TRACER_STDERR_SIGNATURES.find((s) =>
+    input.stderr.some((line) => new RegExp(s.pattern, "i").test(line)),
+  );
   if (signature) return signature.kind;
   const exitCode = input.timedOut ? 124 : input.exitCode;
   return TRACER_EXIT_CODES.find((e) => exitCode !== undefined && e.codes.includes(exitCode))?.kind ?? "tracer-exited";
@@ -285,5 +294,7 @@ export function classifyApiError(status: number | undefined, isExec: boolean, me
 
 /** Network-level errors that mean the API server connection is gone. */
 export function isConnectionError(message: string): boolean {
-  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket hang up|closed before|connection (lost|closed)|network/i.test(message);
+  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket hang up|closed before|connection (lost|closed)|network/i.test(
+    message,
+  );
 }

@@ -36,5 +36,7 @@ export function chooseKubeconfig(sources: KubeconfigSources): KubeconfigChoice {
   const content = sources.readFile(path);
   return content !== undefined
     ? { kubeconfig: content, origin: path }
-    : { skipReason: `no kubeconfig: set kubernetes:kubeconfig (pulumi config set --secret) or KUBECONFIG; ${path} cannot be read` };
+    : {
+        skipReason: `no kubeconfig: set kubernetes:kubeconfig (pulumi config set --secret) or KUBECONFIG; ${path} cannot be read`,
+      };
 }

@@ -52,18 +52,25 @@ export function upgradeStatus(message: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function createKubernetesTransport(kubeconfig: string, options: KubernetesTransportOptions = {}): VerificationTransport {
+export function createKubernetesTransport(
+  kubeconfig: string,
+  options: KubernetesTransportOptions = {},
+): VerificationTransport {
   const k8s: typeof K8s = require("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   try {
     kc.loadFromString(kubeconfig);
   } catch (err) {
     // Never echo the content: it is a secret.
-    throw new Error(`kubeconfig: the content could not be parsed as a kubeconfig (${(err as Error).name}); expected kubeconfig YAML or JSON`);
+    throw new Error(
+      `kubeconfig: the content could not be parsed as a kubeconfig (${(err as Error).name}); expected kubeconfig YAML or JSON`,
+    );
   }
   if (options.context) kc.setCurrentContext(options.context);
   if (!kc.getCurrentCluster()) {
-    throw new Error("kubeconfig: no current cluster; expected a kubeconfig with a current-context (or a context option) that names a cluster");
+    throw new Error(
+      "kubeconfig: no current cluster; expected a kubeconfig with a current-context (or a context option) that names a cluster",
+    );
   }
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -103,12 +110,19 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
       return list.items.map((p): PodSummary => {
         const status: string[] = [];
         for (const c of p.status?.containerStatuses ?? []) {
-          if (c.state?.waiting) status.push(`container ${c.name} waiting: ${c.state.waiting.reason ?? ""}${c.state.waiting.message ? ` (${c.state.waiting.message})` : ""}`);
-          if (c.state?.terminated) status.push(`container ${c.name} terminated: ${c.state.terminated.reason ?? ""} exit ${c.state.terminated.exitCode}`);
+          if (c.state?.waiting)
+            status.push(
+              `container ${c.name} waiting: ${c.state.waiting.reason ?? ""}${c.state.waiting.message ? ` (${c.state.waiting.message})` : ""}`,
+            );
+          if (c.state?.terminated)
+            status.push(
+              `container ${c.name} terminated: ${c.state.terminated.reason ?? ""} exit ${c.state.terminated.exitCode}`,
+            );
           if (c.restartCount) status.push(`container ${c.name} restarts: ${c.restartCount}`);
         }
         for (const cond of p.status?.conditions ?? []) {
-          if (cond.status !== "True" && (cond.reason || cond.message)) status.push(`${cond.type} ${cond.status}: ${cond.reason ?? ""} ${cond.message ?? ""}`.trim());
+          if (cond.status !== "True" && (cond.reason || cond.message))
+            status.push(`${cond.type} ${cond.status}: ${cond.reason ?? ""} ${cond.message ?? ""}`.trim());
         }
         if (p.status?.reason) status.push(`${p.status.reason}: ${p.status.message ?? ""}`);
         const ready = (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
@@ -136,11 +150,26 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
 
     async exec(namespace, pod, container, command, handlers) {
       let status: StatusLike | undefined;
-      let ws: { on(event: string, fn: (...args: unknown[]) => void): void; close(): void; terminate?: () => void; readyState: number };
+      let ws: {
+        on(event: string, fn: (...args: unknown[]) => void): void;
+        close(): void;
+        terminate?: () => void;
+        readyState: number;
+      };
       try {
-        ws = (await execApi.exec(namespace, pod, container, command, textSink(handlers.onStdout), textSink(handlers.onStderr), null, false, (s) => {
-          status = s as StatusLike;
-        })) as unknown as typeof ws;
+        ws = (await execApi.exec(
+          namespace,
+          pod,
+          container,
+          command,
+          textSink(handlers.onStdout),
+          textSink(handlers.onStderr),
+          null,
+          false,
+          (s) => {
+            status = s as StatusLike;
+          },
+        )) as unknown as typeof ws;
       } catch (err) {
         const message = (err as { message?: string })?.message ?? String(err);
         throw transportError(message, upgradeStatus(message));
@@ -158,7 +187,10 @@ export function createKubernetesTransport(kubeconfig: string, options: Kubernete
           const { exitCode, message } = exitCodeFromStatus(status);
           resolveDone({ kind: "exited", exitCode, message });
         } else {
-          resolveDone({ kind: "lost", detail: `connection closed (WebSocket code ${String(code)}) before the exit status arrived${lastError ? `: ${lastError}` : ""}` });
+          resolveDone({
+            kind: "lost",
+            detail: `connection closed (WebSocket code ${String(code)}) before the exit status arrived${lastError ? `: ${lastError}` : ""}`,
+          });
         }
       });
       const session: ExecSession = {

@@ -27,7 +27,15 @@ export interface MinimizationResult {
 
 /** Reruns the trace once per effective capability with that capability removed. */
 export async function minimize(ctx: TraceContext, effective: readonly string[]): Promise<MinimizationResult> {
-  const out: MinimizationResult = { performed: false, reason: null, necessary: [], unnecessary: [], inconclusive: [], runs: [], note: null };
+  const out: MinimizationResult = {
+    performed: false,
+    reason: null,
+    necessary: [],
+    unnecessary: [],
+    inconclusive: [],
+    runs: [],
+    note: null,
+  };
   if (!effective.includes("SETPCAP")) {
     out.reason =
       "removing a capability for one run needs CAP_SETPCAP in the container (setpriv --bounding-set drops it from the bounding set; a root process regains everything in it at exec). Grant SETPCAP temporarily to minimize, then remove it.";
@@ -37,7 +45,12 @@ export async function minimize(ctx: TraceContext, effective: readonly string[]):
   for (const cap of effective) {
     if (!KNOWN_CAPABILITIES.has(cap)) continue;
     const run = await traceOnce(ctx, cap);
-    out.runs.push({ removed: cap, verified: run.verified, failure: run.failure ? run.failure.kind : null, stderr: tailLines(run.stderr, 5) });
+    out.runs.push({
+      removed: cap,
+      verified: run.verified,
+      failure: run.failure ? run.failure.kind : null,
+      stderr: tailLines(run.stderr, 5),
+    });
     if (run.verified) out.unnecessary.push(cap);
     else if (run.failure?.kind === "operation-not-permitted") out.necessary.push(cap);
     else out.inconclusive.push(cap);
@@ -46,7 +59,11 @@ export async function minimize(ctx: TraceContext, effective: readonly string[]):
   if (out.necessary.includes("SYS_ADMIN") && !overlapping) {
     out.note =
       "SYS_ADMIN was necessary only because BPF and PERFMON are not granted: on kernels >= 5.8 grant BPF and PERFMON instead of SYS_ADMIN (a superset that also grants mount, namespaces and most of root).";
-  } else if (effective.includes("SYS_ADMIN") && overlapping && !out.necessary.some((c) => c === "SYS_ADMIN" || c === "BPF" || c === "PERFMON")) {
+  } else if (
+    effective.includes("SYS_ADMIN") &&
+    overlapping &&
+    !out.necessary.some((c) => c === "SYS_ADMIN" || c === "BPF" || c === "PERFMON")
+  ) {
     out.note =
       "capabilities are removed one at a time: SYS_ADMIN covers BPF and PERFMON (and they cover it), so none of them shows as necessary alone. Remove SYS_ADMIN and run the minimization again.";
   }

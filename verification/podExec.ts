@@ -23,7 +23,13 @@ export interface ShortRun {
 }
 
 /** Runs a short command to completion (bounded). Exec refusals propagate as thrown errors. */
-export async function runShort(t: VerificationTransport, r: ResolvedOptions, pod: string, container: string, command: string[]): Promise<ShortRun> {
+export async function runShort(
+  t: VerificationTransport,
+  r: ResolvedOptions,
+  pod: string,
+  container: string,
+  command: string[],
+): Promise<ShortRun> {
   let stdout = "";
   let stderr = "";
   const session = await t.exec(r.namespace, pod, container, command, {
@@ -36,10 +42,18 @@ export async function runShort(t: VerificationTransport, r: ResolvedOptions, pod
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<ExecOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "lost", detail: `no exit status within ${r.commandTimeoutMs} ms` }), r.commandTimeoutMs);
+    timer = setTimeout(
+      () => resolve({ kind: "lost", detail: `no exit status within ${r.commandTimeoutMs} ms` }),
+      r.commandTimeoutMs,
+    );
   });
   const outcome = await Promise.race([session.done, timeout]);
   clearTimeout(timer);
   if (outcome.kind === "lost") session.close();
-  return { exitCode: outcome.kind === "exited" ? outcome.exitCode : null, stdout, stderr, lost: outcome.kind === "lost" };
+  return {
+    exitCode: outcome.kind === "exited" ? outcome.exitCode : null,
+    stdout,
+    stderr,
+    lost: outcome.kind === "lost",
+  };
 }

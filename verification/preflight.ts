@@ -3,7 +3,13 @@
  * `key=value` lines; the parser reads them back and the assessment compares them with the
  * capability model (pure, never throw).
  */
-import { decodeCapabilityMask, excessCapabilities, minimumKernelFor, requiredCapabilities, ProbeKind } from "../core/capabilities";
+import {
+  decodeCapabilityMask,
+  excessCapabilities,
+  minimumKernelFor,
+  requiredCapabilities,
+  ProbeKind,
+} from "../core/capabilities";
 import { parseKernelRelease, architectureFromMachine, kernelAtLeast } from "../core/kernel";
 
 export const PREFLIGHT_SCRIPT = [
@@ -52,7 +58,11 @@ export interface PreflightAssessment {
 }
 
 /** Kernel support and the runtime least-privilege audit from what the preflight read. */
-export function assessPreflight(pre: Preflight, probeKinds: readonly ProbeKind[], minimizeCapabilities: boolean): PreflightAssessment {
+export function assessPreflight(
+  pre: Preflight,
+  probeKinds: readonly ProbeKind[],
+  minimizeCapabilities: boolean,
+): PreflightAssessment {
   const out: PreflightAssessment = {
     architecture: null,
     kernelSupported: undefined,
@@ -85,9 +95,12 @@ export function assessPreflight(pre: Preflight, probeKinds: readonly ProbeKind[]
   out.requiredCapabilities = requiredCapabilities(probeKinds, k, grants);
   out.excessCapabilities = excessCapabilities(out.effectiveCapabilities, probeKinds, k, grants);
   const missing = out.requiredCapabilities.filter((c) => !out.effectiveCapabilities.includes(c));
-  if (missing.length > 0) out.warnings.push(`the capability model requires ${missing.join(", ")}, which the container lacks`);
+  if (missing.length > 0)
+    out.warnings.push(`the capability model requires ${missing.join(", ")}, which the container lacks`);
   if (out.excessCapabilities.length > 0) {
-    out.warnings.push(`capabilities beyond what this kernel needs for ${probeKinds.join(", ")}: ${out.excessCapabilities.join(", ")}`);
+    out.warnings.push(
+      `capabilities beyond what this kernel needs for ${probeKinds.join(", ")}: ${out.excessCapabilities.join(", ")}`,
+    );
   }
   return out;
 }

@@ -55,7 +55,10 @@ export const RERUN_INPUTS = ["check", "image", "podTemplateHash", "namespace", "
 export const SECRET_OUTPUTS = ["kubeconfig"];
 
 /** The pure diff: old outputs vs new inputs. */
-export function verificationDiff(olds: Record<string, unknown>, news: Record<string, unknown>): pulumi.dynamic.DiffResult {
+export function verificationDiff(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): pulumi.dynamic.DiffResult {
   const changed = RERUN_INPUTS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
 }
@@ -76,7 +79,11 @@ export function checkOptionsFromInputs(inputs: VerificationInputs): CheckOptions
 }
 
 /** The outputs: every input except the kubeconfig, plus the evidence. JSON only (no undefined). */
-export function verificationOutputs(inputs: VerificationInputs, result: CheckResult, checkedAt: string): Record<string, unknown> {
+export function verificationOutputs(
+  inputs: VerificationInputs,
+  result: CheckResult,
+  checkedAt: string,
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(inputs)) {
     if (k !== "kubeconfig" && k !== "__provider" && v !== undefined) copy[k] = v;

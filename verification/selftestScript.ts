@@ -30,10 +30,11 @@ function shellQuote(text: string): string {
 /** The generated shell functions: `classify EXIT_CODE` (reads "${lines[@]}") and `remedy KIND`. */
 export function generatedClassifier(): string {
   const out = [
-    "# classify EXIT_CODE: the failure kind from the tracer's output (\"${lines[@]}\") and exit code.",
+    '# classify EXIT_CODE: the failure kind from the tracer\'s output ("${lines[@]}") and exit code.',
     "classify() {",
     ...TRACER_STDERR_SIGNATURES.map(
-      (s) => `  if printf '%s\\n' "\${lines[@]}" | grep -qiE -- ${shellQuote(s.pattern)}; then echo ${s.kind}; return; fi`,
+      (s) =>
+        `  if printf '%s\\n' "\${lines[@]}" | grep -qiE -- ${shellQuote(s.pattern)}; then echo ${s.kind}; return; fi`,
     ),
     '  case "$1" in',
     ...TRACER_EXIT_CODES.map((e) => `    ${e.codes.join("|")}) echo ${e.kind}; return ;;`),

@@ -82,7 +82,10 @@ export function parseTraceLine(line: string): TraceLine {
     const srcPort = Number(fast[4]);
     const dstPort = Number(fast[6]);
     if (srcPort <= 65535 && dstPort <= 65535) {
-      return { kind: "event", event: { comm: cleanComm(fast[2]), srcAddr: fast[3], srcPort, dstAddr: fast[5], dstPort, time: fast[1] } };
+      return {
+        kind: "event",
+        event: { comm: cleanComm(fast[2]), srcAddr: fast[3], srcPort, dstAddr: fast[5], dstPort, time: fast[1] },
+      };
     }
   }
   const m = PREFIX.exec(text);
@@ -173,7 +176,10 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
 }
 
 /** Whether an event is the one the check's connection produced. */
-export function matchesConnection(event: TraceEvent, expect: { comm: string; dstPort: number; dstAddr?: string }): boolean {
+export function matchesConnection(
+  event: TraceEvent,
+  expect: { comm: string; dstPort: number; dstAddr?: string },
+): boolean {
   if (event.comm !== expect.comm || event.dstPort !== expect.dstPort) return false;
   return expect.dstAddr === undefined || event.dstAddr === expect.dstAddr;
 }

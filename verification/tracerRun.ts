@@ -5,7 +5,14 @@
  */
 import { isIPv4 } from "../core/connectTarget";
 import { TraceEvent, parseTraceLine, lineSplitter, matchesConnection } from "./traceOutput";
-import { FailureKind, VerificationFailure, FailureContext, failure, classifyTracerExit, classifyApiError } from "./failures";
+import {
+  FailureKind,
+  VerificationFailure,
+  FailureContext,
+  failure,
+  classifyTracerExit,
+  classifyApiError,
+} from "./failures";
 import { VerificationTransport, ExecOutcome, ExecSession } from "./transport";
 import type { ResolvedOptions } from "./checkOptions";
 import { sleep, errorStatus, errorMessage, runShort } from "./podExec";
@@ -116,7 +123,9 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
   });
 
   const seconds = Math.ceil((r.attachTimeoutMs + r.eventTimeoutMs + 2 * r.stopGraceMs + r.commandTimeoutMs) / 1000) + 5;
-  const setpriv = dropCapability ? ["setpriv", "--inh-caps", "-all", "--bounding-set", `-${dropCapability.toLowerCase()}`, "--"] : [];
+  const setpriv = dropCapability
+    ? ["setpriv", "--inh-caps", "-all", "--bounding-set", `-${dropCapability.toLowerCase()}`, "--"]
+    : [];
   const command = ["/bin/sh", "-c", TRACER_SCRIPT, "acs-ebpf-trace", String(seconds), ...setpriv, r.tracerPath];
 
   const fail = (kind: FailureKind, extra: { summary?: string; details?: string[] } = {}) => {
@@ -131,7 +140,9 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
     });
   } catch (err) {
     const status = errorStatus(err);
-    fail(classifyApiError(status, true, errorMessage(err)), { details: [`exec ${command.join(" ")}: ${errorMessage(err)}`] });
+    fail(classifyApiError(status, true, errorMessage(err)), {
+      details: [`exec ${command.join(" ")}: ${errorMessage(err)}`],
+    });
     return run;
   }
   session.done.then((o) => {
@@ -177,7 +188,8 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
   }
   async function stop(): Promise<TracerStop> {
     if (isExited()) return "exited";
-    if (!isLost()) await cond.waitUntil(() => pid !== undefined || outcome !== undefined, Math.min(1000, r.stopGraceMs));
+    if (!isLost())
+      await cond.waitUntil(() => pid !== undefined || outcome !== undefined, Math.min(1000, r.stopGraceMs));
     if (isExited()) return "exited";
     if (pid === undefined) {
       session.close();
@@ -211,9 +223,16 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
         ctx.tracerPresent === false && ctx.kernelSupported !== false && ctx.btfPresent !== false
           ? "tracer-missing"
           : classifyTracerExit({ stderr, exitCode, btfPresent: ctx.btfPresent, kernelSupported: ctx.kernelSupported });
-      fail(kind, { details: [`tracer exit code ${exitCode}${dropCapability ? ` (run without CAP_${dropCapability})` : ""}`] });
+      fail(kind, {
+        details: [`tracer exit code ${exitCode}${dropCapability ? ` (run without CAP_${dropCapability})` : ""}`],
+      });
     } else {
-      const kind = classifyTracerExit({ stderr, timedOut: true, btfPresent: ctx.btfPresent, kernelSupported: ctx.kernelSupported });
+      const kind = classifyTracerExit({
+        stderr,
+        timedOut: true,
+        btfPresent: ctx.btfPresent,
+        kernelSupported: ctx.kernelSupported,
+      });
       fail(kind === "tracer-exited" ? "header-timeout" : kind, {
         details: [`no header within ${r.attachTimeoutMs} ms`],
         summary: undefined,
@@ -228,10 +247,18 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
   run.connectedAt = Date.now();
   let connectSession: ExecSession | undefined;
   try {
-    connectSession = await t.exec(r.namespace, pod, container, ["timeout", "5", "bash", "-c", CONNECT_SCRIPT, "acs-ebpf-connect", r.host, String(r.port)], {});
+    connectSession = await t.exec(
+      r.namespace,
+      pod,
+      container,
+      ["timeout", "5", "bash", "-c", CONNECT_SCRIPT, "acs-ebpf-connect", r.host, String(r.port)],
+      {},
+    );
   } catch (err) {
     const status = errorStatus(err);
-    fail(classifyApiError(status, true, errorMessage(err)), { details: [`exec connect to ${r.host}:${r.port}: ${errorMessage(err)}`] });
+    fail(classifyApiError(status, true, errorMessage(err)), {
+      details: [`exec connect to ${r.host}:${r.port}: ${errorMessage(err)}`],
+    });
   }
 
   // 3. The matching event.

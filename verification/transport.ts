@@ -54,7 +54,13 @@ export interface VerificationTransport {
   /** Recent events of a pod, one line each (`Warning FailedCreate: ...`). */
   podEvents(namespace: string, pod: string): Promise<string[]>;
   /** Starts a command; rejects (with `status`) when the exec is refused. */
-  exec(namespace: string, pod: string, container: string, command: string[], handlers: ExecHandlers): Promise<ExecSession>;
+  exec(
+    namespace: string,
+    pod: string,
+    container: string,
+    command: string[],
+    handlers: ExecHandlers,
+  ): Promise<ExecSession>;
 }
 
 export function transportError(message: string, status?: number): TransportError {

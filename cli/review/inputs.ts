@@ -97,7 +97,11 @@ export function reviewText(file: string, text: string, config: ReviewConfig, rep
     stream = parseYamlStream(text);
   } catch (e) {
     const line = (e as { mark?: { line?: number } }).mark?.line;
-    report.errors.push({ file, message: `not valid YAML: ${(e as Error).message}`, ...(typeof line === "number" ? { line: line + 1 } : {}) });
+    report.errors.push({
+      file,
+      message: `not valid YAML: ${(e as Error).message}`,
+      ...(typeof line === "number" ? { line: line + 1 } : {}),
+    });
     return;
   }
   report.files.push(file);
@@ -137,7 +141,8 @@ export function reviewPaths(paths: readonly string[], options: ReviewInputOption
       const name = file === STDIN ? (options.stdinName ?? "<stdin>") : file;
       let text: string;
       try {
-        text = file === STDIN ? (options.readStdin ?? (() => fs.readFileSync(0, "utf8")))() : fs.readFileSync(file, "utf8");
+        text =
+          file === STDIN ? (options.readStdin ?? (() => fs.readFileSync(0, "utf8")))() : fs.readFileSync(file, "utf8");
       } catch (e) {
         report.errors.push({ file: name, message: readError(e) });
         continue;

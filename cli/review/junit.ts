@@ -49,7 +49,8 @@ function suites(report: ReviewReport): Suite[] {
     suite(w.file).cases.push(c);
     return c;
   });
-  for (const v of report.violations) (v.level === "mandatory" ? cases[v.workload].failures : cases[v.workload].advisories).push(v);
+  for (const v of report.violations)
+    (v.level === "mandatory" ? cases[v.workload].failures : cases[v.workload].advisories).push(v);
   for (const e of report.errors) suite(e.file).error = e.line ? `line ${e.line}: ${e.message}` : e.message;
   return [...byFile.values()];
 }
@@ -61,9 +62,13 @@ export function formatJunit(report: ReviewReport): string {
   const failuresOf = (s: Suite) => s.cases.filter((c) => c.failures.length > 0).length;
   const errorsOf = (s: Suite) => (s.error ? 1 : 0);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites${attrs({ name: "acs-ebpf review", tests: total(testsOf), failures: total(failuresOf), errors: total(errorsOf) })}>`);
+  out.push(
+    `<testsuites${attrs({ name: "acs-ebpf review", tests: total(testsOf), failures: total(failuresOf), errors: total(errorsOf) })}>`,
+  );
   for (const s of all) {
-    out.push(`  <testsuite${attrs({ name: s.name, tests: testsOf(s), failures: failuresOf(s), errors: errorsOf(s) })}>`);
+    out.push(
+      `  <testsuite${attrs({ name: s.name, tests: testsOf(s), failures: failuresOf(s), errors: errorsOf(s) })}>`,
+    );
     if (s.error) {
       out.push(`    <testcase${attrs({ classname: s.name, name: "read and parse", file: s.name })}>`);
       out.push(`      <error${attrs({ message: s.error, type: "input" })}>${xmlEscape(s.error)}</error>`);
@@ -78,10 +83,14 @@ export function formatJunit(report: ReviewReport): string {
       out.push(`${open}>`);
       for (const v of c.failures) {
         const text = `${at(v)}${v.container ? ` container ${v.container}` : ""}: ${v.message}`;
-        out.push(`      <failure${attrs({ message: `${v.rule}: ${v.message}`, type: v.rule })}>${xmlEscape(text)}</failure>`);
+        out.push(
+          `      <failure${attrs({ message: `${v.rule}: ${v.message}`, type: v.rule })}>${xmlEscape(text)}</failure>`,
+        );
       }
       if (c.advisories.length) {
-        out.push(`      <system-out>${xmlEscape(c.advisories.map((v) => `advisory ${v.rule} ${at(v)}: ${v.message}`).join("\n"))}</system-out>`);
+        out.push(
+          `      <system-out>${xmlEscape(c.advisories.map((v) => `advisory ${v.rule} ${at(v)}: ${v.message}`).join("\n"))}</system-out>`,
+        );
       }
       out.push("    </testcase>");
     }

@@ -11,7 +11,8 @@ import { RULES } from "../../policy/rules";
 import type { EnforcementLevel, Rule } from "../../policy/types";
 import { exitCode, type ReviewReport } from "./inputs";
 
-export const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+export const SARIF_SCHEMA_URI =
+  "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 export const TOOL_NAME = "acs-ebpf-review";
 
 export interface SarifOptions {
@@ -54,7 +55,10 @@ function ruleDescriptor(rule: Rule, options: SarifOptions) {
       markdown: `${rule.description}\n\nEach result names the field and what to change. Levels and settings come from the policy pack config (\`--config\`).${settings}\n\nSee [${rule.name} in the README](${link}).`,
     },
     ...(options.readmeUrl ? { helpUri: link } : {}),
-    defaultConfiguration: rule.defaultLevel === "disabled" ? { enabled: false, level: "warning" as SarifLevel } : { level: levelOf(rule.defaultLevel) },
+    defaultConfiguration:
+      rule.defaultLevel === "disabled"
+        ? { enabled: false, level: "warning" as SarifLevel }
+        : { level: levelOf(rule.defaultLevel) },
   };
 }
 
@@ -62,7 +66,9 @@ function physicalLocation(file: string, line: number | null | undefined, column?
   return {
     physicalLocation: {
       artifactLocation: { uri: artifactUri(file) },
-      ...(typeof line === "number" ? { region: { startLine: line, ...(typeof column === "number" ? { startColumn: column } : {}) } } : {}),
+      ...(typeof line === "number"
+        ? { region: { startLine: line, ...(typeof column === "number" ? { startColumn: column } : {}) } }
+        : {}),
     },
   };
 }
@@ -102,7 +108,9 @@ export function toSarif(report: ReviewReport, options: SarifOptions): object {
           locations: [
             {
               ...physicalLocation(v.file, v.line, v.column),
-              logicalLocations: [{ fullyQualifiedName: `${v.resource}${v.container ? `/${v.container}` : ""}`, kind: "resource" }],
+              logicalLocations: [
+                { fullyQualifiedName: `${v.resource}${v.container ? `/${v.container}` : ""}`, kind: "resource" },
+              ],
             },
           ],
         })),

@@ -8,7 +8,9 @@ function where(file: string, line: number | null): string {
 export function formatTable(report: ReviewReport): string {
   const lines: string[] = [];
   for (const v of report.violations) {
-    lines.push(`${v.level.toUpperCase().padEnd(9)} ${v.rule.padEnd(22)} ${where(v.file, v.line)}  ${v.resource}${v.container ? `  container ${v.container}` : ""}`);
+    lines.push(
+      `${v.level.toUpperCase().padEnd(9)} ${v.rule.padEnd(22)} ${where(v.file, v.line)}  ${v.resource}${v.container ? `  container ${v.container}` : ""}`,
+    );
     lines.push(`          ${v.message}`);
   }
   for (const e of report.errors) lines.push(`ERROR     ${where(e.file, e.line ?? null)}: ${e.message}`);
@@ -22,6 +24,18 @@ export function formatTable(report: ReviewReport): string {
 
 /** `{"violations":[...],"errors":[...]}`; notes are not part of it (the CLI prints them on stderr). */
 export function formatJson(report: ReviewReport): string {
-  const violations = report.violations.map(({ file, line, column, resource, container, rule, level, field, message }) => ({ file, line, column, resource, container, rule, level, field, message }));
+  const violations = report.violations.map(
+    ({ file, line, column, resource, container, rule, level, field, message }) => ({
+      file,
+      line,
+      column,
+      resource,
+      container,
+      rule,
+      level,
+      field,
+      message,
+    }),
+  );
   return JSON.stringify({ violations, errors: report.errors }, null, 2);
 }

@@ -26,7 +26,13 @@ export const shopDeployment: k8s.types.input.apps.v1.Deployment = {
     replicas: 2,
     selector: { matchLabels: { app: "shop" } },
     template: {
-      metadata: { labels: { app: "shop", "alibabacloud.com/compute-class": "general-purpose", "alibabacloud.com/compute-qos": "default" } },
+      metadata: {
+        labels: {
+          app: "shop",
+          "alibabacloud.com/compute-class": "general-purpose",
+          "alibabacloud.com/compute-qos": "default",
+        },
+      },
       spec: {
         securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
         containers: [

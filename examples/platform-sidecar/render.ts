@@ -16,5 +16,6 @@ export function renderShop(): { object: typeof shopDeployment; report: SidecarRe
 if (require.main === module) {
   const { object, report } = renderShop();
   process.stdout.write(yaml.dump(object, { noRefs: true, lineWidth: -1 }));
-  for (const line of [report.billingChange, ...report.namespaceNeeds, ...report.warnings]) console.error(`note: ${line}`);
+  for (const line of [report.billingChange, ...report.namespaceNeeds, ...report.warnings])
+    console.error(`note: ${line}`);
 }

@@ -55,12 +55,15 @@ export function checkVersions(v: PinnedVersions): PinnedVersions {
   if (!v.baseImage || /:latest$/.test(v.baseImage) || !/[:@]/.test(v.baseImage.split("/").pop() ?? "")) {
     problems.push(`baseImage ${JSON.stringify(v.baseImage)} must be pinned by a tag other than latest, or by digest`);
   }
-  if (!GO_RELEASE.test(v.go.version)) problems.push(`go.version ${JSON.stringify(v.go.version)} must be a release like 1.27.2`);
+  if (!GO_RELEASE.test(v.go.version))
+    problems.push(`go.version ${JSON.stringify(v.go.version)} must be a release like 1.27.2`);
   for (const arch of ["amd64", "arm64"] as const) {
     if (!SHA256.test(v.go.sha256?.[arch] ?? "")) problems.push(`go.sha256.${arch} must be 64 lowercase hex characters`);
   }
-  if (!RELEASE_TAG.test(v.ciliumEbpf.tag)) problems.push(`ciliumEbpf.tag ${JSON.stringify(v.ciliumEbpf.tag)} must be a release tag like v0.20.0`);
-  if (!/^1\.\d+(\.\d+)?$/.test(v.ciliumEbpf.goDirective)) problems.push(`ciliumEbpf.goDirective ${JSON.stringify(v.ciliumEbpf.goDirective)} must look like 1.24 or 1.24.0`);
+  if (!RELEASE_TAG.test(v.ciliumEbpf.tag))
+    problems.push(`ciliumEbpf.tag ${JSON.stringify(v.ciliumEbpf.tag)} must be a release tag like v0.20.0`);
+  if (!/^1\.\d+(\.\d+)?$/.test(v.ciliumEbpf.goDirective))
+    problems.push(`ciliumEbpf.goDirective ${JSON.stringify(v.ciliumEbpf.goDirective)} must look like 1.24 or 1.24.0`);
   if (problems.length > 0) throw new Error(`images/ebpf-workbench/versions.json: ${problems.join("; ")}`);
   return v;
 }

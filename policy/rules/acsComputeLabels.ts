@@ -23,18 +23,27 @@ export const acsComputeLabels: Rule = {
     const labels = pod.metadata.labels;
     for (const e of checkComputeLabels(labels[COMPUTE_CLASS_LABEL], labels[COMPUTE_QOS_LABEL])) {
       const key = e.input === "computeClass" ? COMPUTE_CLASS_LABEL : COMPUTE_QOS_LABEL;
-      findings.push({ field: `${pod.metadataPath}.labels["${key}"]`, message: e.message.replace(/^[^:]+:/, `label ${key}:`) });
+      findings.push({
+        field: `${pod.metadataPath}.labels["${key}"]`,
+        message: e.message.replace(/^[^:]+:/, `label ${key}:`),
+      });
     }
     const matchLabels = field(pod.object, "spec", "selector", "matchLabels");
     const expressions = field(pod.object, "spec", "selector", "matchExpressions");
     for (const key of ACS_LABELS) {
       if (isRecord(matchLabels) && key in matchLabels) {
-        findings.push({ field: `spec.selector.matchLabels["${key}"]`, message: `selector uses ${key}, which ACS may rewrite on the pods; remove it from the selector and keep it on the pod template's labels only` });
+        findings.push({
+          field: `spec.selector.matchLabels["${key}"]`,
+          message: `selector uses ${key}, which ACS may rewrite on the pods; remove it from the selector and keep it on the pod template's labels only`,
+        });
       }
       if (Array.isArray(expressions)) {
         expressions.forEach((x, i) => {
           if (isRecord(x) && x.key === key) {
-            findings.push({ field: `spec.selector.matchExpressions[${i}]`, message: `selector uses ${key}, which ACS may rewrite on the pods; remove this expression and keep the label on the pod template only` });
+            findings.push({
+              field: `spec.selector.matchExpressions[${i}]`,
+              message: `selector uses ${key}, which ACS may rewrite on the pods; remove this expression and keep the label on the pod template only`,
+            });
           }
         });
       }

@@ -13,7 +13,12 @@ describe("capabilities", () => {
     ["CAP_ prefix: allowed name, runtime-dependent spelling", [adds(["CAP_CHOWN"])], {}, ["add[0]"]],
     ["CAP_ prefix: disallowed name", [adds(["CAP_NET_RAW"])], {}, ["add[0]"]],
     ["ALL", [adds(["ALL"])], {}, ["add[0]"]],
-    ["custom allow-list", [adds(["NET_BIND_SERVICE", "CHOWN"])], { allowedCapabilities: ["NET_BIND_SERVICE"] }, ["add[1]"]],
+    [
+      "custom allow-list",
+      [adds(["NET_BIND_SERVICE", "CHOWN"])],
+      { allowedCapabilities: ["NET_BIND_SERVICE"] },
+      ["add[1]"],
+    ],
     ["* allows any", [adds(["NET_ADMIN", "ALL"])], { allowedCapabilities: ["*"] }, []],
     ["empty allow-list", [adds(["CHOWN"])], { allowedCapabilities: [] }, ["add[0]"]],
     ["exempt image", [adds(["NET_RAW"], { image: "trusted/x:1" })], { exemptImages: ["trusted/*"] }, []],
@@ -28,14 +33,34 @@ describe("capabilities", () => {
   });
 
   it.each([
-    ["an application container beside a probe", pod([adds(["NET_ADMIN"], { name: "app" }), adds(["BPF", "PERFMON"], { name: "probe" })]), ["app"]],
-    ["eBPF annotations alone make no container a probe", pod([adds(["NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "tc" } }), ["c"]],
     [
-      "BPF on a container the pod does not declare as its probe",
-      pod([adds(["BPF"], { name: "app" }), adds(["BPF", "PERFMON"], { name: "ebpf-probe" })], {}, { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe" } }),
+      "an application container beside a probe",
+      pod([adds(["NET_ADMIN"], { name: "app" }), adds(["BPF", "PERFMON"], { name: "probe" })]),
       ["app"],
     ],
-    ["the declared probe itself", pod([adds(["BPF", "PERFMON"], { name: "ebpf-probe" })], {}, { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe" } }), []],
+    [
+      "eBPF annotations alone make no container a probe",
+      pod([adds(["NET_ADMIN"])], {}, { annotations: { [ANNOTATIONS.probeKinds]: "tc" } }),
+      ["c"],
+    ],
+    [
+      "BPF on a container the pod does not declare as its probe",
+      pod(
+        [adds(["BPF"], { name: "app" }), adds(["BPF", "PERFMON"], { name: "ebpf-probe" })],
+        {},
+        { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe" } },
+      ),
+      ["app"],
+    ],
+    [
+      "the declared probe itself",
+      pod(
+        [adds(["BPF", "PERFMON"], { name: "ebpf-probe" })],
+        {},
+        { annotations: { [ANNOTATIONS.probeContainers]: "ebpf-probe" } },
+      ),
+      [],
+    ],
   ])("judges application containers: %s", (_name, obj, flagged) => {
     expect(run(capabilities, obj).map((f) => f.container)).toEqual(flagged);
   });

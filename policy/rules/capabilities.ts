@@ -22,8 +22,19 @@ import { fieldPath, perSettings, sharedText } from "../shared";
 
 /** Pod Security Standards "baseline": the capabilities a container may add. */
 export const BASELINE_CAPABILITIES = [
-  "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-  "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
 ] as const;
 
 const allowedBy = perSettings((settings: RuleSettings) => {
@@ -38,7 +49,8 @@ const notAllowed = sharedText(
 
 export const capabilities: Rule = {
   name: "capabilities",
-  description: "Containers other than eBPF probe containers add only capabilities on the allow-list (default: Pod Security baseline).",
+  description:
+    "Containers other than eBPF probe containers add only capabilities on the allow-list (default: Pod Security baseline).",
   defaultLevel: "mandatory",
   settings: ["allowedCapabilities", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
@@ -52,7 +64,8 @@ export const capabilities: Rule = {
         const cap = names[i];
         if (allowed.has(cap)) {
           const spelling = prefixedSpelling(raw);
-          if (spelling) findings.push({ container: c.name, field: fieldPath(addPath, i), message: `${cap} ${spelling}` });
+          if (spelling)
+            findings.push({ container: c.name, field: fieldPath(addPath, i), message: `${cap} ${spelling}` });
           return;
         }
         findings.push({

@@ -10,7 +10,12 @@ describe("drop-all", () => {
     ["drops nothing", [drops()], {}, 1],
     ["drops some", [drops(["NET_RAW", "CHOWN"])], {}, 1],
     ["one container of two", [drops(["ALL"]), { ...drops(), name: "b" }], {}, 1],
-    ["required list satisfied without ALL", [drops(["NET_RAW", "cap_chown"])], { requiredDropCapabilities: ["NET_RAW", "CHOWN"] }, 0],
+    [
+      "required list satisfied without ALL",
+      [drops(["NET_RAW", "cap_chown"])],
+      { requiredDropCapabilities: ["NET_RAW", "CHOWN"] },
+      0,
+    ],
     ["required list not satisfied", [drops(["NET_RAW"])], { requiredDropCapabilities: ["NET_RAW", "CHOWN"] }, 1],
     ["exempt image", [{ ...drops(), image: "ok/x" }], { exemptImages: ["ok/x"] }, 0],
   ])("%s", (_name, containers, settings, count) => {
@@ -23,6 +28,8 @@ describe("drop-all", () => {
   });
 
   it("names what is missing", () => {
-    expect(run(dropAll, pod([drops(["NET_RAW"])]), { requiredDropCapabilities: ["NET_RAW", "CHOWN"] })[0].message).toMatch(/does not drop CHOWN \(drops NET_RAW\)/);
+    expect(
+      run(dropAll, pod([drops(["NET_RAW"])]), { requiredDropCapabilities: ["NET_RAW", "CHOWN"] })[0].message,
+    ).toMatch(/does not drop CHOWN \(drops NET_RAW\)/);
   });
 });

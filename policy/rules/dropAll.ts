@@ -25,7 +25,9 @@ const notDropped = sharedText(
     `does not drop ${missing}${dropped ? ` (drops ${dropped})` : " (drops nothing: the runtime's default capabilities stay)"}; set capabilities.drop: [ALL] and add back only what the program needs`,
 );
 
-const requiredBy = perSettings((settings: RuleSettings) => (settings.requiredDropCapabilities ?? ["ALL"]).map(normalizeCapability));
+const requiredBy = perSettings((settings: RuleSettings) =>
+  (settings.requiredDropCapabilities ?? ["ALL"]).map(normalizeCapability),
+);
 
 export const dropAll: Rule = {
   name: "drop-all",

@@ -9,7 +9,11 @@ describe("ebpf-host-users", () => {
     ["eBPF pod, hostUsers true", pod([ebpf()], { hostUsers: true }), []],
     ["eBPF pod, hostUsers false", pod([ebpf()], { hostUsers: false }), ["spec.hostUsers"]],
     ["eBPF Deployment, hostUsers false", deployment([ebpf()], { hostUsers: false }), ["spec.template.spec.hostUsers"]],
-    ["non-eBPF pod, hostUsers false (a good idea there)", pod([container({ capabilities: { drop: ["ALL"] } })], { hostUsers: false }), []],
+    [
+      "non-eBPF pod, hostUsers false (a good idea there)",
+      pod([container({ capabilities: { drop: ["ALL"] } })], { hostUsers: false }),
+      [],
+    ],
   ])("%s", (_name, obj, fields) => {
     const findings = run(ebpfHostUsers, obj);
     expect(findings.map((f) => f.field)).toEqual(fields);

@@ -15,7 +15,8 @@ import { fieldPath } from "../shared";
 
 export const ebpfHostUsers: Rule = {
   name: "ebpf-host-users",
-  description: "An eBPF workload must not set hostUsers: false (capabilities in a user namespace do not count for bpf()).",
+  description:
+    "An eBPF workload must not set hostUsers: false (capabilities in a user namespace do not count for bpf()).",
   defaultLevel: "mandatory",
   settings: [],
   check(pod: PodTemplate): Finding[] {
@@ -24,7 +25,7 @@ export const ebpfHostUsers: Rule = {
       {
         field: fieldPath(pod.specPath, "hostUsers"),
         message:
-          "sets hostUsers: false; capabilities in a pod user namespace do not count for bpf() and perf_event_open(), so the probe fails with \"operation not permitted\": remove hostUsers (or set it true)",
+          'sets hostUsers: false; capabilities in a pod user namespace do not count for bpf() and perf_event_open(), so the probe fails with "operation not permitted": remove hostUsers (or set it true)',
       },
     ];
   },

@@ -16,7 +16,14 @@
  * kernel it shares; SYS_ADMIN in particular is most of root.
  */
 import { CAPABILITY_REASONS, KNOWN_CAPABILITIES, NOT_NEEDED_REASONS } from "../../core/capabilities";
-import { addedCapabilities, addedCapabilityNames, ebpfProfile, isEbpfWorkload, isProbeContainer, prefixedSpelling } from "../ebpf";
+import {
+  addedCapabilities,
+  addedCapabilityNames,
+  ebpfProfile,
+  isEbpfWorkload,
+  isProbeContainer,
+  prefixedSpelling,
+} from "../ebpf";
 import { checkedContainers } from "../podSpecs";
 import { fieldPath, sharedText } from "../shared";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
@@ -24,12 +31,14 @@ import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 function notNeededReason(cap: string): string {
   if (NOT_NEEDED_REASONS[cap]) return NOT_NEEDED_REASONS[cap];
   if (CAPABILITY_REASONS[cap]) return `it is for another probe kind: ${CAPABILITY_REASONS[cap]}`;
-  if (!KNOWN_CAPABILITIES.has(cap)) return "not a Linux capability name: runc ignores it with a warning, other runtimes may reject the pod";
+  if (!KNOWN_CAPABILITIES.has(cap))
+    return "not a Linux capability name: runc ignores it with a warning, other runtimes may reject the pod";
   return "no eBPF probe kind in the capability model needs it";
 }
 
 const notNeeded = sharedText(
-  (cap: string, scope: string, requiredList: string) => `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${requiredList}`,
+  (cap: string, scope: string, requiredList: string) =>
+    `adds ${cap}, not needed for ${scope} (${notNeededReason(cap)}); remove it — the model requires only ${requiredList}`,
 );
 
 export const ebpfLeastPrivilege: Rule = {

@@ -32,8 +32,12 @@ export const ebpfTolerations: Rule = {
     if (!Array.isArray(tolerations) || !isEbpfWorkload(pod)) return [];
     const findings: Finding[] = [];
     tolerations.forEach((t, i) => {
-      if (!isRecord(t) || t.operator !== TolerationOperator.Exists || (typeof t.key === "string" && t.key !== "")) return;
-      findings.push({ field: fieldPath(pod.specPath, "tolerations", i), message: tolerateAll(typeof t.effect === "string" ? t.effect : "") });
+      if (!isRecord(t) || t.operator !== TolerationOperator.Exists || (typeof t.key === "string" && t.key !== ""))
+        return;
+      findings.push({
+        field: fieldPath(pod.specPath, "tolerations", i),
+        message: tolerateAll(typeof t.effect === "string" ? t.effect : ""),
+      });
     });
     return findings;
   },

@@ -8,7 +8,11 @@ describe("host-namespaces", () => {
     ["hostNetwork", { hostNetwork: true }, ["spec.hostNetwork"]],
     ["hostPID", { hostPID: true }, ["spec.hostPID"]],
     ["hostIPC", { hostIPC: true }, ["spec.hostIPC"]],
-    ["all three", { hostNetwork: true, hostPID: true, hostIPC: true }, ["spec.hostNetwork", "spec.hostPID", "spec.hostIPC"]],
+    [
+      "all three",
+      { hostNetwork: true, hostPID: true, hostIPC: true },
+      ["spec.hostNetwork", "spec.hostPID", "spec.hostIPC"],
+    ],
   ])("%s", (_name, spec, fields) => {
     const findings = run(hostNamespaces, pod([container()], spec));
     expect(findings.map((f) => f.field)).toEqual(fields);

@@ -57,7 +57,8 @@ const ebpfPathNotNeeded = sharedText(
 
 export const hostPath: Rule = {
   name: "host-path",
-  description: "hostPath volumes only for eBPF mounts the probe kinds need (tracefs/debugfs), read-only, or under an allowed prefix.",
+  description:
+    "hostPath volumes only for eBPF mounts the probe kinds need (tracefs/debugfs), read-only, or under an allowed prefix.",
   defaultLevel: "mandatory",
   settings: ["allowedHostPaths", "kernel", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {

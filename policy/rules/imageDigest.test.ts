@@ -20,7 +20,9 @@ describe("image-digest", () => {
   });
 
   it("suggests the repository without the tag", () => {
-    expect(run(imageDigest, pod([container(undefined, { image: "reg.example:5000/app:1" })]))[0].message).toContain("reg.example:5000/app@sha256:<digest>");
+    expect(run(imageDigest, pod([container(undefined, { image: "reg.example:5000/app:1" })]))[0].message).toContain(
+      "reg.example:5000/app@sha256:<digest>",
+    );
   });
 
   it("reports a container without an image", () => {

@@ -17,7 +17,8 @@ export function isDigestPinned(image: string): boolean {
 }
 
 const notPinned = sharedText(
-  (image: string) => `image ${image} is not pinned by digest; use ${image.replace(/:[^:/]+$/, "")}@sha256:<digest> (e.g. the digest docker push or the image build reports)`,
+  (image: string) =>
+    `image ${image} is not pinned by digest; use ${image.replace(/:[^:/]+$/, "")}@sha256:<digest> (e.g. the digest docker push or the image build reports)`,
 );
 
 export const imageDigest: Rule = {

@@ -15,7 +15,10 @@ describe("image-pull-policy", () => {
     ["no tag, unset (Always applies)", "r/app", undefined, 0],
     ["no tag, IfNotPresent", "r:5000/app", "IfNotPresent", 1],
   ])("%s", (_name, image, policy, count) => {
-    const findings = run(imagePullPolicy, pod([container(undefined, { image, ...(policy ? { imagePullPolicy: policy } : {}) })]));
+    const findings = run(
+      imagePullPolicy,
+      pod([container(undefined, { image, ...(policy ? { imagePullPolicy: policy } : {}) })]),
+    );
     expect(findings).toHaveLength(count);
     for (const f of findings) expect(f.message).toMatch(/pin the image by digest, or set imagePullPolicy: Always/);
   });

@@ -26,7 +26,11 @@ export const privilegeEscalation: Rule = {
         return {
           container: c.name,
           field: fieldPath(c.path, "securityContext", "allowPrivilegeEscalation"),
-          message: escalation(value === undefined ? "is not set (the runtime default allows escalation through setuid binaries)" : `is ${JSON.stringify(value)}`),
+          message: escalation(
+            value === undefined
+              ? "is not set (the runtime default allows escalation through setuid binaries)"
+              : `is ${JSON.stringify(value)}`,
+          ),
         };
       });
   },

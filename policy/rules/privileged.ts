@@ -22,7 +22,8 @@ export const privileged: Rule = {
       .map((c) => ({
         container: c.name,
         field: fieldPath(c.path, "securityContext", "privileged"),
-        message: "runs privileged (every capability and device, no seccomp); set privileged: false and add only the capabilities the program needs",
+        message:
+          "runs privileged (every capability and device, no seccomp); set privileged: false and add only the capabilities the program needs",
       }));
   },
 };

@@ -18,27 +18,38 @@ import { fieldPath } from "../shared";
 
 export const runAsNonRoot: Rule = {
   name: "run-as-non-root",
-  description: "Containers run with runAsNonRoot: true (off by default; eBPF probe containers are exempt: they need UID 0).",
+  description:
+    "Containers run with runAsNonRoot: true (off by default; eBPF probe containers are exempt: they need UID 0).",
   defaultLevel: "disabled",
   settings: ["exemptEbpfWorkloads", "exemptImages"],
   check(pod: PodTemplate, settings: RuleSettings): Finding[] {
     const exempt = settings.exemptEbpfWorkloads ?? true;
     const findings: Finding[] = [];
     const podValue = field(pod.spec, "securityContext", "runAsNonRoot");
-    const containers = checkedContainers(pod, settings.exemptImages).filter((c) => !(exempt && isProbeContainer(pod, c)));
+    const containers = checkedContainers(pod, settings.exemptImages).filter(
+      (c) => !(exempt && isProbeContainer(pod, c)),
+    );
     if (podValue === false && containers.length > 0) {
-      findings.push({ field: fieldPath(pod.specPath, "securityContext", "runAsNonRoot"), message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
+      findings.push({
+        field: fieldPath(pod.specPath, "securityContext", "runAsNonRoot"),
+        message: "is false; set runAsNonRoot: true and run the image as a non-zero UID",
+      });
     }
     for (const c of containers) {
       const own = field(c.container, "securityContext", "runAsNonRoot");
       if (own === true) continue;
       if (own === false) {
-        findings.push({ container: c.name, field: fieldPath(c.path, "securityContext", "runAsNonRoot"), message: "is false; set runAsNonRoot: true and run the image as a non-zero UID" });
+        findings.push({
+          container: c.name,
+          field: fieldPath(c.path, "securityContext", "runAsNonRoot"),
+          message: "is false; set runAsNonRoot: true and run the image as a non-zero UID",
+        });
       } else if (podValue !== true) {
         findings.push({
           container: c.name,
           field: fieldPath(c.path, "securityContext", "runAsNonRoot"),
-          message: "is not set and the pod does not set it; set securityContext.runAsNonRoot: true on the pod (or on every container)",
+          message:
+            "is not set and the pod does not set it; set securityContext.runAsNonRoot: true on the pod (or on every container)",
         });
       }
     }

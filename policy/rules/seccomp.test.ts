@@ -1,7 +1,9 @@
 import { container, deployment, pod, run } from "../testing";
 import { seccomp } from "./seccomp";
 
-const profile = (type: string, localhostProfile?: string) => ({ seccompProfile: { type, ...(localhostProfile ? { localhostProfile } : {}) } });
+const profile = (type: string, localhostProfile?: string) => ({
+  seccompProfile: { type, ...(localhostProfile ? { localhostProfile } : {}) },
+});
 
 describe("seccomp", () => {
   it.each([
@@ -11,15 +13,55 @@ describe("seccomp", () => {
     ["unset allowed (baseline)", pod([container()]), { allowUnsetProfile: true }, []],
     ["container Unconfined", pod([container(profile("Unconfined"))]), { allowUnsetProfile: true }, ["c"]],
     ["pod Unconfined", pod([container()], { securityContext: profile("Unconfined") }), {}, ["(pod)"]],
-    ["pod Unconfined overridden by containers still reported", pod([container(profile("RuntimeDefault"))], { securityContext: profile("Unconfined") }), {}, ["(pod)"]],
-    ["container overrides an allowed pod profile with Unconfined", pod([container(profile("Unconfined"))], { securityContext: profile("RuntimeDefault") }), {}, ["c"]],
+    [
+      "pod Unconfined overridden by containers still reported",
+      pod([container(profile("RuntimeDefault"))], { securityContext: profile("Unconfined") }),
+      {},
+      ["(pod)"],
+    ],
+    [
+      "container overrides an allowed pod profile with Unconfined",
+      pod([container(profile("Unconfined"))], { securityContext: profile("RuntimeDefault") }),
+      {},
+      ["c"],
+    ],
     ["Localhost any file", pod([container(profile("Localhost", "p.json"))]), {}, []],
-    ["Localhost file not allowed", pod([container(profile("Localhost", "p.log"))]), { allowedLocalhostFiles: ["p.json"] }, ["c"]],
-    ["deprecated pod annotation runtime/default", pod([container()], {}, { annotations: { "seccomp.security.alpha.kubernetes.io/pod": "runtime/default" } }), {}, []],
-    ["deprecated container annotation unconfined", pod([container()], {}, { annotations: { "container.seccomp.security.alpha.kubernetes.io/c": "unconfined" } }), {}, ["c"]],
-    ["Deployment template annotation", deployment([container()], {}, { annotations: { "seccomp.security.alpha.kubernetes.io/pod": "docker/default" } }), {}, []],
-    ["ephemeral container without a profile", pod([container(profile("RuntimeDefault"))], { ephemeralContainers: [container(undefined, { name: "e" })] }), {}, ["e"]],
-    ["Unconfined allowed when configured", pod([container(profile("Unconfined"))]), { allowedProfiles: ["RuntimeDefault", "Unconfined"] }, []],
+    [
+      "Localhost file not allowed",
+      pod([container(profile("Localhost", "p.log"))]),
+      { allowedLocalhostFiles: ["p.json"] },
+      ["c"],
+    ],
+    [
+      "deprecated pod annotation runtime/default",
+      pod([container()], {}, { annotations: { "seccomp.security.alpha.kubernetes.io/pod": "runtime/default" } }),
+      {},
+      [],
+    ],
+    [
+      "deprecated container annotation unconfined",
+      pod([container()], {}, { annotations: { "container.seccomp.security.alpha.kubernetes.io/c": "unconfined" } }),
+      {},
+      ["c"],
+    ],
+    [
+      "Deployment template annotation",
+      deployment([container()], {}, { annotations: { "seccomp.security.alpha.kubernetes.io/pod": "docker/default" } }),
+      {},
+      [],
+    ],
+    [
+      "ephemeral container without a profile",
+      pod([container(profile("RuntimeDefault"))], { ephemeralContainers: [container(undefined, { name: "e" })] }),
+      {},
+      ["e"],
+    ],
+    [
+      "Unconfined allowed when configured",
+      pod([container(profile("Unconfined"))]),
+      { allowedProfiles: ["RuntimeDefault", "Unconfined"] },
+      [],
+    ],
     ["exempt image", pod([container(undefined, { image: "x" })]), { exemptImages: ["x"] }, []],
   ])("%s", (_name, obj, settings, who) => {
     const findings = run(seccomp, obj, settings);

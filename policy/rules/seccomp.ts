@@ -30,7 +30,11 @@ interface Profile {
 
 function fromField(value: unknown, at: string): Profile | undefined {
   if (!isRecord(value) || value.type === undefined || value.type === null) return undefined;
-  return { type: String(value.type), file: typeof value.localhostProfile === "string" ? value.localhostProfile : undefined, at };
+  return {
+    type: String(value.type),
+    file: typeof value.localhostProfile === "string" ? value.localhostProfile : undefined,
+    at,
+  };
 }
 
 function fromAnnotation(value: string | undefined, pod: PodTemplate, key: string): Profile | undefined {
@@ -45,13 +49,18 @@ function fromAnnotation(value: string | undefined, pod: PodTemplate, key: string
 
 function podProfile(pod: PodTemplate): Profile | undefined {
   return (
-    fromField(field(pod.spec, "securityContext", "seccompProfile"), fieldPath(pod.specPath, "securityContext", "seccompProfile")) ??
-    fromAnnotation(pod.metadata.annotations[POD_SECCOMP_ANNOTATION], pod, POD_SECCOMP_ANNOTATION)
+    fromField(
+      field(pod.spec, "securityContext", "seccompProfile"),
+      fieldPath(pod.specPath, "securityContext", "seccompProfile"),
+    ) ?? fromAnnotation(pod.metadata.annotations[POD_SECCOMP_ANNOTATION], pod, POD_SECCOMP_ANNOTATION)
   );
 }
 
 function containerProfile(pod: PodTemplate, c: ContainerRef): Profile | undefined {
-  const own = fromField(field(c.container, "securityContext", "seccompProfile"), fieldPath(c.path, "securityContext", "seccompProfile"));
+  const own = fromField(
+    field(c.container, "securityContext", "seccompProfile"),
+    fieldPath(c.path, "securityContext", "seccompProfile"),
+  );
   if (own) return own;
   const key = `${CONTAINER_SECCOMP_ANNOTATION_PREFIX}${c.name}`;
   return fromAnnotation(pod.metadata.annotations[key], pod, key);
@@ -62,7 +71,8 @@ function describe(p: Profile): string {
 }
 
 const noProfile = sharedText(
-  (accepted: string) => `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
+  (accepted: string) =>
+    `has no seccomp profile (Kubernetes runs it Unconfined); set securityContext.seccompProfile.type: RuntimeDefault on the pod or the container (allowed: ${accepted})`,
 );
 
 const allowedBy = perSettings((settings: RuleSettings) => {
@@ -71,7 +81,9 @@ const allowedBy = perSettings((settings: RuleSettings) => {
   return {
     types,
     accepted: `${types.join(" or ")}${settings.allowUnsetProfile ? " (or none)" : ""}`,
-    isAllowed: (p: Profile) => types.includes(p.type) && (p.type !== "Localhost" || files.includes("*") || (p.file !== undefined && files.includes(p.file))),
+    isAllowed: (p: Profile) =>
+      types.includes(p.type) &&
+      (p.type !== "Localhost" || files.includes("*") || (p.file !== undefined && files.includes(p.file))),
   };
 });
 
@@ -86,13 +98,20 @@ export const seccomp: Rule = {
     const podLevel = podProfile(pod);
     const containers = checkedContainers(pod, settings.exemptImages);
     if (podLevel && !isAllowed(podLevel) && containers.length > 0) {
-      findings.push({ field: podLevel.at, message: `seccomp profile ${describe(podLevel)} is not allowed; set seccompProfile.type: ${allowedTypes[0] ?? "RuntimeDefault"} (allowed: ${accepted})` });
+      findings.push({
+        field: podLevel.at,
+        message: `seccomp profile ${describe(podLevel)} is not allowed; set seccompProfile.type: ${allowedTypes[0] ?? "RuntimeDefault"} (allowed: ${accepted})`,
+      });
     }
     for (const c of containers) {
       const own = containerProfile(pod, c);
       if (own) {
         if (!isAllowed(own)) {
-          findings.push({ container: c.name, field: own.at, message: `seccomp profile ${describe(own)} is not allowed; set seccompProfile.type: ${allowedTypes[0] ?? "RuntimeDefault"} (allowed: ${accepted})` });
+          findings.push({
+            container: c.name,
+            field: own.at,
+            message: `seccomp profile ${describe(own)} is not allowed; set seccompProfile.type: ${allowedTypes[0] ?? "RuntimeDefault"} (allowed: ${accepted})`,
+          });
         }
       } else if (!podLevel && !settings.allowUnsetProfile) {
         findings.push({

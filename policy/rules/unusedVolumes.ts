@@ -24,7 +24,9 @@ function usedNames(pod: PodTemplate): Set<string> {
   return used;
 }
 
-const unmounted = sharedText((type: string, name: string) => `${type} volume ${name} is mounted by no container; remove it`);
+const unmounted = sharedText(
+  (type: string, name: string) => `${type} volume ${name} is mounted by no container; remove it`,
+);
 
 export const unusedVolumes: Rule = {
   name: "unused-volumes",

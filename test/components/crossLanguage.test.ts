@@ -12,7 +12,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { EbpfSidecarWorkload } from "../../components/ebpfSidecarWorkload";
 import { EbpfWorkbench } from "../../components/ebpfWorkbench";
 import { ebpfSidecarTransform } from "../../components/ebpfSidecar";
-import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider, markComponentProvider } from "../../components/crossLanguage";
+import {
+  CROSS_LANGUAGE_SIDECAR_NOTE,
+  CROSS_LANGUAGE_VERIFICATION_NOTE,
+  isComponentProvider,
+  markComponentProvider,
+} from "../../components/crossLanguage";
 import { InputErrors } from "../../core/errors";
 import { SELFTEST_PATH } from "../../core/workload";
 
@@ -26,7 +31,18 @@ const shop = (labels: Record<string, string>, kind = "Deployment"): Record<strin
   metadata: { name: "shop", namespace: "shop", labels },
   spec: {
     selector: { matchLabels: { app: "shop" } },
-    template: { metadata: { labels: { app: "shop" } }, spec: { containers: [{ name: "web", image: "registry.example/web@sha256:" + "a".repeat(64), resources: { requests: { cpu: "1", memory: "2Gi" } } }] } },
+    template: {
+      metadata: { labels: { app: "shop" } },
+      spec: {
+        containers: [
+          {
+            name: "web",
+            image: "registry.example/web@sha256:" + "a".repeat(64),
+            resources: { requests: { cpu: "1", memory: "2Gi" } },
+          },
+        ],
+      },
+    },
   },
 });
 const OPTED_IN = { app: "shop", "acs-ebpf.io/ebpf-sidecar": "enabled" };
@@ -38,8 +54,16 @@ describe("EbpfSidecarWorkload", () => {
     await settle();
     const mine = registered.slice(before);
     expect(mine.map((r) => r.type)).toEqual(["acs-ebpf:index:EbpfSidecarWorkload", "kubernetes:apps/v1:Deployment"]);
-    const transformed = ebpfSidecarTransform({ ...PROBE, onApplied: () => undefined })({ type: "kubernetes:apps/v1:Deployment", name: "shop", custom: true, props: shop(OPTED_IN), opts: {} });
-    expect(await valueOf(pulumi.output(mine[1].inputs))).toEqual(await valueOf(pulumi.output((transformed as pulumi.ResourceTransformResult).props)));
+    const transformed = ebpfSidecarTransform({ ...PROBE, onApplied: () => undefined })({
+      type: "kubernetes:apps/v1:Deployment",
+      name: "shop",
+      custom: true,
+      props: shop(OPTED_IN),
+      opts: {},
+    });
+    expect(await valueOf(pulumi.output(mine[1].inputs))).toEqual(
+      await valueOf(pulumi.output((transformed as pulumi.ResourceTransformResult).props)),
+    );
     const probe = (mine[1].inputs as any).spec.template.spec.initContainers[0];
     expect(probe.startupProbe.exec.command).toEqual([SELFTEST_PATH]);
     expect(component.style).toBe("native");
@@ -48,8 +72,16 @@ describe("EbpfSidecarWorkload", () => {
   });
 
   test.each([
-    ["no opt-in label", shop({ app: "shop" }), /workload\.metadata\.labels\["acs-ebpf\.io\/ebpf-sidecar"\]: \(not set\) is not accepted; expected "enabled"/],
-    ["a kind it cannot change", { ...shop(OPTED_IN), kind: "DaemonSet" }, /workload\.kind: "DaemonSet" is not accepted; expected a Deployment, StatefulSet, Job or CronJob/],
+    [
+      "no opt-in label",
+      shop({ app: "shop" }),
+      /workload\.metadata\.labels\["acs-ebpf\.io\/ebpf-sidecar"\]: \(not set\) is not accepted; expected "enabled"/,
+    ],
+    [
+      "a kind it cannot change",
+      { ...shop(OPTED_IN), kind: "DaemonSet" },
+      /workload\.kind: "DaemonSet" is not accepted; expected a Deployment, StatefulSet, Job or CronJob/,
+    ],
   ])("refuses %s before registering anything", (_what, workload, message) => {
     const before = registered.length;
     expect(() => new EbpfSidecarWorkload("bad", { ...PROBE, workload })).toThrow(message);

@@ -17,8 +17,16 @@ describe("ACS pod sizes", () => {
     expect(billedPodSize(parseCpu(cpu)!, parseMemory(memory)!)).toEqual({ cpu: billedCpu, memoryGiB: billedMem });
   });
   test.each([
-    [17, 4 * GiB, /^cpu: 17 is not accepted \(no ACS pod size has more than 16 vCPU\); expected at most 16 vCPU and 128 GiB/],
-    [1, 129 * GiB, /^memory: 138512695296 is not accepted \(no ACS pod size has more than 128 GiB\); expected at most 16 vCPU and 128 GiB/],
+    [
+      17,
+      4 * GiB,
+      /^cpu: 17 is not accepted \(no ACS pod size has more than 16 vCPU\); expected at most 16 vCPU and 128 GiB/,
+    ],
+    [
+      1,
+      129 * GiB,
+      /^memory: 138512695296 is not accepted \(no ACS pod size has more than 128 GiB\); expected at most 16 vCPU and 128 GiB/,
+    ],
   ])("cpu %s / %s bytes fits no size: the request out of range is named", (cpu, memory, message) => {
     expect(() => billedPodSize(cpu, memory)).toThrow(message);
   });

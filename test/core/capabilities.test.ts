@@ -35,24 +35,40 @@ describe("capability model: the fentry tcp_connect trace by kernel (DESIGN.md ta
 
   test.each(["4.19.91", "5.4.0", "5.7.19"])("kernel %s is refused with the reason", (release) => {
     expect(() => planCapabilities({ kernel: k(release) })).toThrow(InputError);
-    expect(() => planCapabilities({ kernel: k(release) })).toThrow(/kernel: "[\d.]+" is not accepted \(kernels before 5.8 have no BPF ring buffer.*expected an amd64 kernel >= 5.8/);
+    expect(() => planCapabilities({ kernel: k(release) })).toThrow(
+      /kernel: "[\d.]+" is not accepted \(kernels before 5.8 have no BPF ring buffer.*expected an amd64 kernel >= 5.8/,
+    );
   });
 
   test("arm64 fentry needs 6.4; earlier kernels fail like cilium/ebpf does", () => {
-    expect(() => planCapabilities({ kernel: k("6.1.0"), architecture: "arm64" })).toThrow(/create raw tracepoint: not supported.*expected an arm64 kernel >= 6.4/);
+    expect(() => planCapabilities({ kernel: k("6.1.0"), architecture: "arm64" })).toThrow(
+      /create raw tracepoint: not supported.*expected an arm64 kernel >= 6.4/,
+    );
     expect(names({ kernel: k("6.4.0"), architecture: "arm64" })).toEqual(["BPF", "PERFMON"]);
     expect(planCapabilities({ architecture: "arm64" }).warnings.join("\n")).toMatch(/arm64 kernel >= 6.4/);
   });
 
   test("arm64 kprobe is not held to the fentry minimum", () => {
-    expect(names({ kernel: k("5.10.0"), architecture: "arm64", probeKinds: ["kprobe"] })).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
+    expect(names({ kernel: k("5.10.0"), architecture: "arm64", probeKinds: ["kprobe"] })).toEqual([
+      "BPF",
+      "PERFMON",
+      "SYS_RESOURCE",
+    ]);
   });
 
   test("the five unneeded vendor capabilities are named with a reason; SYS_RESOURCE only once memlock is gone", () => {
     const old = planCapabilities({ kernel: k("5.10.0") }).notNeeded.map((g) => g.name);
     expect(old).toEqual(["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG"]);
     const current = planCapabilities({ kernel: k("6.6.0") }).notNeeded;
-    expect(current.map((g) => g.name)).toEqual(["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_RESOURCE", "SYS_PTRACE", "IPC_LOCK", "SYSLOG"]);
+    expect(current.map((g) => g.name)).toEqual([
+      "SYS_ADMIN",
+      "NET_ADMIN",
+      "NET_RAW",
+      "SYS_RESOURCE",
+      "SYS_PTRACE",
+      "IPC_LOCK",
+      "SYSLOG",
+    ]);
     expect(current.find((g) => g.name === "IPC_LOCK")!.reason).toMatch(/memlock/);
   });
 });
@@ -84,7 +100,9 @@ describe("capability model: probe kinds", () => {
   });
 
   test("unknown or empty probe kinds are refused with the accepted list", () => {
-    expect(() => planCapabilities({ probeKinds: ["uprobe" as ProbeKind] })).toThrow(/probeKinds: "uprobe" is not accepted; expected one of: fentry, kprobe/);
+    expect(() => planCapabilities({ probeKinds: ["uprobe" as ProbeKind] })).toThrow(
+      /probeKinds: "uprobe" is not accepted; expected one of: fentry, kprobe/,
+    );
     expect(() => planCapabilities({ probeKinds: [] })).toThrow(/a non-empty list/);
   });
 });
@@ -110,7 +128,9 @@ describe("capability model: vendor-demo profile", () => {
 
 describe("warnings a user must see", () => {
   test("perf-event probe kinds warn about kernel.perf_event_paranoid (measured on Debian kernels); fentry does not", () => {
-    expect(planCapabilities({ kernel: k("6.6"), probeKinds: ["tracepoint"] }).warnings.join("\n")).toMatch(/tracepoint attach through perf_event_open\(\).*perf_event_paranoid is at most 2/);
+    expect(planCapabilities({ kernel: k("6.6"), probeKinds: ["tracepoint"] }).warnings.join("\n")).toMatch(
+      /tracepoint attach through perf_event_open\(\).*perf_event_paranoid is at most 2/,
+    );
     expect(planCapabilities({ kernel: k("6.6") }).warnings.join("\n")).not.toMatch(/perf_event_paranoid/);
   });
   const text = planCapabilities({ kernel: k("6.6") }).warnings.join("\n");
@@ -163,7 +183,9 @@ describe("minimization grant", () => {
     expect(names({ kernel: k("6.6") })).not.toContain("SETPCAP");
   });
   test("the runtime audit does not count the minimization grant as excess", () => {
-    expect(excessCapabilities(["BPF", "PERFMON", "SETPCAP"], ["fentry"], k("6.6"), { minimizeCapabilities: true })).toEqual([]);
+    expect(
+      excessCapabilities(["BPF", "PERFMON", "SETPCAP"], ["fentry"], k("6.6"), { minimizeCapabilities: true }),
+    ).toEqual([]);
     expect(excessCapabilities(["BPF", "PERFMON", "SETPCAP"], ["fentry"], k("6.6"))).toEqual(["SETPCAP"]);
   });
 });

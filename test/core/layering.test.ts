@@ -18,7 +18,9 @@ function relativeImports(file: string): string[] {
 describe("layering", () => {
   for (const [layer, allowed] of Object.entries(MAY_IMPORT)) {
     it(`${layer}/ imports only from ${allowed.join(", ")}`, () => {
-      const files = fs.readdirSync(path.join(ROOT, layer), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+      const files = fs
+        .readdirSync(path.join(ROOT, layer), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
       expect(files.length).toBeGreaterThan(0);
       const violations: string[] = [];
       for (const f of files) {

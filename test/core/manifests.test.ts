@@ -9,7 +9,12 @@ const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"c".repeat
 /** Validates with kubernetes-models (ajv validators generated from the Kubernetes OpenAPI schema). */
 function validate(object: object): void {
   const kind = (object as { kind: string }).kind;
-  const model = kind === "Deployment" ? new Deployment(object as never) : kind === "DaemonSet" ? new DaemonSet(object as never) : new Namespace(object as never);
+  const model =
+    kind === "Deployment"
+      ? new Deployment(object as never)
+      : kind === "DaemonSet"
+        ? new DaemonSet(object as never)
+        : new Namespace(object as never);
   model.validate();
 }
 
@@ -18,13 +23,29 @@ const base: WorkloadOptions = { name: "wb", namespace: "ebpf" };
 describe("rendered objects validate against the Kubernetes schema", () => {
   test.each<[string, Partial<WorkloadOptions>, WorkbenchPodOptions]>([
     ["defaults", {}, {}],
-    ["kernel 6.6, performance best-effort", { kernel: "6.6.0", computeClass: "performance", computeQos: "best-effort" }, {}],
+    [
+      "kernel 6.6, performance best-effort",
+      { kernel: "6.6.0", computeClass: "performance", computeQos: "best-effort" },
+      {},
+    ],
     ["tracefs probe kinds", { probeKinds: ["tracepoint", "kprobe-tracefs"] }, {}],
-    ["every probe kind on arm64 6.6", { probeKinds: ["fentry", "kprobe", "tc", "xdp", "raw-socket", "ksym"], architecture: "arm64", kernel: "6.6.0" }, {}],
-    ["vendor demo in an existing namespace", { capabilityProfile: "vendor-demo", createNamespace: false, cpu: "2", memory: "4Gi" }, {}],
+    [
+      "every probe kind on arm64 6.6",
+      { probeKinds: ["fentry", "kprobe", "tc", "xdp", "raw-socket", "ksym"], architecture: "arm64", kernel: "6.6.0" },
+      {},
+    ],
+    [
+      "vendor demo in an existing namespace",
+      { capabilityProfile: "vendor-demo", createNamespace: false, cpu: "2", memory: "4Gi" },
+      {},
+    ],
     ["Unconfined seccomp, 3 replicas", { seccompProfile: "Unconfined", replicas: 3 }, {}],
     ["monitor mode with the self-test startupProbe", {}, { mode: "monitor", selfTest: true }],
-    ["node placement: a DaemonSet", { placement: "node", kernel: "5.10.134-16.3.al8.x86_64" }, { mode: "monitor", selfTest: true }],
+    [
+      "node placement: a DaemonSet",
+      { placement: "node", kernel: "5.10.134-16.3.al8.x86_64" },
+      { mode: "monitor", selfTest: true },
+    ],
   ])("%s", (_label, options, pod) => {
     const objects = buildWorkloadManifests(
       resolveWorkload({ ...base, ...options }),
@@ -36,7 +57,13 @@ describe("rendered objects validate against the Kubernetes schema", () => {
   });
 
   test("the validator rejects a malformed Deployment (so the tests above can fail)", () => {
-    const [, deployment] = buildWorkloadManifests(resolveWorkload(base), { image: IMAGE, imagePullPolicy: "IfNotPresent" }) as [object, { spec: { template: { spec: { containers: { securityContext: { capabilities: { add: unknown[] } } }[] } } } }];
+    const [, deployment] = buildWorkloadManifests(resolveWorkload(base), {
+      image: IMAGE,
+      imagePullPolicy: "IfNotPresent",
+    }) as [
+      object,
+      { spec: { template: { spec: { containers: { securityContext: { capabilities: { add: unknown[] } } }[] } } } },
+    ];
     deployment.spec.template.spec.containers[0].securityContext.capabilities.add = [39];
     expect(() => validate(deployment)).toThrow(/capabilities\/add\/0 must be string/);
   });

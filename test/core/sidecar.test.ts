@@ -7,7 +7,13 @@
 import { podRequests } from "../../core/acs";
 import { InputErrors } from "../../core/errors";
 import { SELFTEST_STARTUP_PROBE } from "../../core/probeContainer";
-import { SIDECAR_OPT_IN_LABEL, addEbpfSidecar, ebpfSidecarWorkload, planEbpfSidecar, SidecarOptions } from "../../core/sidecar";
+import {
+  SIDECAR_OPT_IN_LABEL,
+  addEbpfSidecar,
+  ebpfSidecarWorkload,
+  planEbpfSidecar,
+  SidecarOptions,
+} from "../../core/sidecar";
 import { ANNOTATIONS, TRACER_BINARY_PATH } from "../../core/workload";
 import { reviewDocuments } from "../../policy/review";
 
@@ -20,18 +26,45 @@ type Spec = Record<string, any>;
 function appSpec(extra: Spec = {}): Spec {
   return {
     securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
-    initContainers: [{ name: "migrate", image: APP_IMAGE, command: ["/migrate"], resources: { requests: { cpu: "500m", memory: "1Gi" } }, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+    initContainers: [
+      {
+        name: "migrate",
+        image: APP_IMAGE,
+        command: ["/migrate"],
+        resources: { requests: { cpu: "500m", memory: "1Gi" } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      },
+    ],
     containers: [
-      { name: "web", image: APP_IMAGE, resources: { requests: { cpu: "1", memory: "2Gi" } }, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } },
+      {
+        name: "web",
+        image: APP_IMAGE,
+        resources: { requests: { cpu: "1", memory: "2Gi" } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+        },
+      },
     ],
     ...extra,
   };
 }
 
-function app(kind = "Deployment", labels: Record<string, string> = { [SIDECAR_OPT_IN_LABEL]: "enabled" }): Record<string, any> {
+function app(
+  kind = "Deployment",
+  labels: Record<string, string> = { [SIDECAR_OPT_IN_LABEL]: "enabled" },
+): Record<string, any> {
   const template = { metadata: { labels: { app: "shop" } }, spec: appSpec() };
-  const spec = kind === "CronJob" ? { schedule: "*/5 * * * *", jobTemplate: { spec: { template } } } : { selector: { matchLabels: { app: "shop" } }, template };
-  return { apiVersion: kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1", kind, metadata: { name: "shop", namespace: "shop", labels }, spec };
+  const spec =
+    kind === "CronJob"
+      ? { schedule: "*/5 * * * *", jobTemplate: { spec: { template } } }
+      : { selector: { matchLabels: { app: "shop" } }, template };
+  return {
+    apiVersion: kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1",
+    kind,
+    metadata: { name: "shop", namespace: "shop", labels },
+    spec,
+  };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -42,7 +75,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const probeOf = (spec: Spec) => [...(spec.initContainers ?? []), ...spec.containers].find((c: Spec) => c.name === "ebpf-probe");
+const probeOf = (spec: Spec) =>
+  [...(spec.initContainers ?? []), ...spec.containers].find((c: Spec) => c.name === "ebpf-probe");
 
 describe("addEbpfSidecar", () => {
   test("returns a new pod spec; the input is not mutated and the application's containers are kept byte for byte", () => {
@@ -83,15 +117,32 @@ describe("addEbpfSidecar", () => {
   test("the probe's capabilities go on the probe container only, least privilege for the kernel", () => {
     const spec = addEbpfSidecar(appSpec(), options);
     const probe = probeOf(spec);
-    expect(probe.securityContext).toMatchObject({ capabilities: { drop: ["ALL"], add: ["BPF", "PERFMON"] }, runAsUser: 0, allowPrivilegeEscalation: false, privileged: false, seccompProfile: { type: "RuntimeDefault" } });
+    expect(probe.securityContext).toMatchObject({
+      capabilities: { drop: ["ALL"], add: ["BPF", "PERFMON"] },
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     const others = [...spec.initContainers, ...spec.containers].filter((c: Spec) => c !== probe);
     for (const c of others) expect(JSON.stringify(c.securityContext)).not.toMatch(/BPF|PERFMON/);
-    expect(addEbpfSidecar(appSpec(), { ...options, kernel: "5.10.134-16.3.al8.x86_64" }).initContainers[0].securityContext.capabilities.add).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
+    expect(
+      addEbpfSidecar(appSpec(), { ...options, kernel: "5.10.134-16.3.al8.x86_64" }).initContainers[0].securityContext
+        .capabilities.add,
+    ).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
   });
 
   test.each([
-    ["monitor (default): the trace is the process, events on stdout", undefined, ["/bin/sh", "-c", `exec ${TRACER_BINARY_PATH} 2>&1`]],
-    ["workbench: stays up for kubectl exec", "workbench" as const, ["/bin/sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]],
+    [
+      "monitor (default): the trace is the process, events on stdout",
+      undefined,
+      ["/bin/sh", "-c", `exec ${TRACER_BINARY_PATH} 2>&1`],
+    ],
+    [
+      "workbench: stays up for kubectl exec",
+      "workbench" as const,
+      ["/bin/sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"],
+    ],
   ])("mode %s", (_name, mode, command) => {
     expect(probeOf(addEbpfSidecar(appSpec(), { ...options, mode })).command).toEqual(command);
   });
@@ -102,18 +153,46 @@ describe("addEbpfSidecar", () => {
   });
 
   test("tracefs probe kinds bring their read-only volume, named apart from the application's", () => {
-    const spec = addEbpfSidecar(appSpec({ volumes: [{ name: "data", emptyDir: {} }] }), { ...options, probeKinds: ["tracepoint"] });
-    expect(spec.volumes).toEqual([{ name: "data", emptyDir: {} }, { name: "ebpf-probe-host-0", hostPath: { path: "/sys/kernel/tracing", type: "Directory" } }]);
-    expect(probeOf(spec).volumeMounts).toEqual([{ name: "ebpf-probe-host-0", mountPath: "/sys/kernel/tracing", readOnly: true }]);
+    const spec = addEbpfSidecar(appSpec({ volumes: [{ name: "data", emptyDir: {} }] }), {
+      ...options,
+      probeKinds: ["tracepoint"],
+    });
+    expect(spec.volumes).toEqual([
+      { name: "data", emptyDir: {} },
+      { name: "ebpf-probe-host-0", hostPath: { path: "/sys/kernel/tracing", type: "Directory" } },
+    ]);
+    expect(probeOf(spec).volumeMounts).toEqual([
+      { name: "ebpf-probe-host-0", mountPath: "/sys/kernel/tracing", readOnly: true },
+    ]);
   });
 
   test.each<[string, Spec, Partial<SidecarOptions>, RegExp]>([
-    ["no Kubernetes version", appSpec(), { kubernetesVersion: undefined as unknown as string }, /kubernetesVersion: \(not set\) is not accepted; expected a Kubernetes version such as "1\.30"/],
+    [
+      "no Kubernetes version",
+      appSpec(),
+      { kubernetesVersion: undefined as unknown as string },
+      /kubernetesVersion: \(not set\) is not accepted; expected a Kubernetes version such as "1\.30"/,
+    ],
     ["a malformed version", appSpec(), { kubernetesVersion: "latest" }, /kubernetesVersion: "latest" is not accepted/],
-    ["a bad mode", appSpec(), { mode: "shell" as never }, /mode: "shell" is not accepted; expected one of: workbench, monitor/],
+    [
+      "a bad mode",
+      appSpec(),
+      { mode: "shell" as never },
+      /mode: "shell" is not accepted; expected one of: workbench, monitor/,
+    ],
     ["an unsupported kernel", appSpec(), { kernel: "4.19.91" }, /kernel: "4\.19\.91" is not accepted/],
-    ["a name already taken", appSpec({ containers: [{ name: "ebpf-probe", image: APP_IMAGE }] }), {}, /containerName: "ebpf-probe" is not accepted \(the pod already has a container ebpf-probe/],
-    ["a user-namespaced pod", appSpec({ hostUsers: false }), {}, /podSpec\.hostUsers: false is not accepted \(capabilities in a pod user namespace do not count for bpf\(\)/],
+    [
+      "a name already taken",
+      appSpec({ containers: [{ name: "ebpf-probe", image: APP_IMAGE }] }),
+      {},
+      /containerName: "ebpf-probe" is not accepted \(the pod already has a container ebpf-probe/,
+    ],
+    [
+      "a user-namespaced pod",
+      appSpec({ hostUsers: false }),
+      {},
+      /podSpec\.hostUsers: false is not accepted \(capabilities in a pod user namespace do not count for bpf\(\)/,
+    ],
   ])("refuses %s with the input, the value and what is accepted", (_name, spec, bad, message) => {
     expect(() => addEbpfSidecar(spec, { ...options, ...bad })).toThrow(InputErrors);
     expect(() => addEbpfSidecar(spec, { ...options, ...bad })).toThrow(message);
@@ -122,12 +201,49 @@ describe("addEbpfSidecar", () => {
 
 describe("the ACS pod size, recomputed with the probe", () => {
   test.each<[string, Spec, string, string]>([
-    ["app 1 vCPU / 2Gi + native probe 250m / 256Mi", appSpec(), "1.30", "ACS pod size 1 vCPU / 2 GiB → 1.5 vCPU / 3 GiB (+0.5 vCPU, +1 GiB)"],
-    ["the same as a regular container (1.28)", appSpec(), "1.28", "ACS pod size 1 vCPU / 2 GiB → 1.5 vCPU / 3 GiB (+0.5 vCPU, +1 GiB)"],
-    ["limits only count as requests", appSpec({ initContainers: [], containers: [{ name: "web", image: APP_IMAGE, resources: { limits: { cpu: "2", memory: "4Gi" } } }] }), "1.30", "ACS pod size 2 vCPU / 4 GiB → 2.5 vCPU / 5 GiB (+0.5 vCPU, +1 GiB)"],
-    ["a large init container sets the peak", appSpec({ initContainers: [{ name: "warm", image: APP_IMAGE, resources: { requests: { cpu: "4", memory: "8Gi" } } }] }), "1.28", "ACS pod size 4 vCPU / 8 GiB → 4 vCPU / 8 GiB (+0 vCPU, +0 GiB)"],
-    ["a native probe runs beside later init containers", appSpec({ initContainers: [{ name: "warm", image: APP_IMAGE, resources: { requests: { cpu: "4", memory: "8Gi" } } }] }), "1.30", "ACS pod size 4 vCPU / 8 GiB → 4.5 vCPU / 9 GiB (+0.5 vCPU, +1 GiB)"],
-    ["no requests: ACS's default size before", appSpec({ initContainers: [], containers: [{ name: "web", image: APP_IMAGE }] }), "1.30", "ACS pod size 2 vCPU / 4 GiB → 0.25 vCPU / 1 GiB (-1.75 vCPU, -3 GiB)"],
+    [
+      "app 1 vCPU / 2Gi + native probe 250m / 256Mi",
+      appSpec(),
+      "1.30",
+      "ACS pod size 1 vCPU / 2 GiB → 1.5 vCPU / 3 GiB (+0.5 vCPU, +1 GiB)",
+    ],
+    [
+      "the same as a regular container (1.28)",
+      appSpec(),
+      "1.28",
+      "ACS pod size 1 vCPU / 2 GiB → 1.5 vCPU / 3 GiB (+0.5 vCPU, +1 GiB)",
+    ],
+    [
+      "limits only count as requests",
+      appSpec({
+        initContainers: [],
+        containers: [{ name: "web", image: APP_IMAGE, resources: { limits: { cpu: "2", memory: "4Gi" } } }],
+      }),
+      "1.30",
+      "ACS pod size 2 vCPU / 4 GiB → 2.5 vCPU / 5 GiB (+0.5 vCPU, +1 GiB)",
+    ],
+    [
+      "a large init container sets the peak",
+      appSpec({
+        initContainers: [{ name: "warm", image: APP_IMAGE, resources: { requests: { cpu: "4", memory: "8Gi" } } }],
+      }),
+      "1.28",
+      "ACS pod size 4 vCPU / 8 GiB → 4 vCPU / 8 GiB (+0 vCPU, +0 GiB)",
+    ],
+    [
+      "a native probe runs beside later init containers",
+      appSpec({
+        initContainers: [{ name: "warm", image: APP_IMAGE, resources: { requests: { cpu: "4", memory: "8Gi" } } }],
+      }),
+      "1.30",
+      "ACS pod size 4 vCPU / 8 GiB → 4.5 vCPU / 9 GiB (+0.5 vCPU, +1 GiB)",
+    ],
+    [
+      "no requests: ACS's default size before",
+      appSpec({ initContainers: [], containers: [{ name: "web", image: APP_IMAGE }] }),
+      "1.30",
+      "ACS pod size 2 vCPU / 4 GiB → 0.25 vCPU / 1 GiB (-1.75 vCPU, -3 GiB)",
+    ],
   ])("%s", (_name, spec, kubernetesVersion, billing) => {
     const { report } = planEbpfSidecar(spec, { ...options, kubernetesVersion });
     expect(report.billingChange).toBe(billing);
@@ -140,27 +256,43 @@ describe("the ACS pod size, recomputed with the probe", () => {
 
   test("podRequests follows Kubernetes' rule for sidecars and init containers", () => {
     const r = podRequests({
-      initContainers: [{ name: "s", restartPolicy: "Always", resources: { requests: { cpu: "250m" } } }, { name: "i", resources: { requests: { cpu: "3" } } }],
-      containers: [{ name: "a", resources: { requests: { cpu: "1" } } }, { name: "b", resources: { requests: { cpu: "500m", memory: "1Gi" } } }],
+      initContainers: [
+        { name: "s", restartPolicy: "Always", resources: { requests: { cpu: "250m" } } },
+        { name: "i", resources: { requests: { cpu: "3" } } },
+      ],
+      containers: [
+        { name: "a", resources: { requests: { cpu: "1" } } },
+        { name: "b", resources: { requests: { cpu: "500m", memory: "1Gi" } } },
+      ],
     });
     expect(r).toEqual({ cpu: 3.25, memoryBytes: 1024 ** 3, anySet: true, unreadable: [] });
   });
 });
 
 describe("ebpfSidecarWorkload: opted-in workloads of every kind", () => {
-  test.each(["Deployment", "StatefulSet", "Job", "CronJob"])("%s with the opt-in label gets the probe and the policy annotations", (kind) => {
-    const result = ebpfSidecarWorkload(app(kind), options)!;
-    const template = kind === "CronJob" ? result.object.spec.jobTemplate.spec.template : result.object.spec.template;
-    expect(probeOf(template.spec)).toBeDefined();
-    expect(template.metadata.annotations).toMatchObject({ [ANNOTATIONS.probeContainers]: "ebpf-probe", [ANNOTATIONS.kernel]: "6.6.71", [ANNOTATIONS.probeKinds]: "fentry" });
-    expect(template.metadata.labels).toEqual({ app: "shop" });
-  });
+  test.each(["Deployment", "StatefulSet", "Job", "CronJob"])(
+    "%s with the opt-in label gets the probe and the policy annotations",
+    (kind) => {
+      const result = ebpfSidecarWorkload(app(kind), options)!;
+      const template = kind === "CronJob" ? result.object.spec.jobTemplate.spec.template : result.object.spec.template;
+      expect(probeOf(template.spec)).toBeDefined();
+      expect(template.metadata.annotations).toMatchObject({
+        [ANNOTATIONS.probeContainers]: "ebpf-probe",
+        [ANNOTATIONS.kernel]: "6.6.71",
+        [ANNOTATIONS.probeKinds]: "fentry",
+      });
+      expect(template.metadata.labels).toEqual({ app: "shop" });
+    },
+  );
 
   test.each<[string, Record<string, any>]>([
     ["no label", app("Deployment", {})],
     ["another value", app("Deployment", { [SIDECAR_OPT_IN_LABEL]: "true" })],
     ["a DaemonSet (not a sidecar kind)", { ...app("Deployment"), kind: "DaemonSet" }],
-    ["a Service", { apiVersion: "v1", kind: "Service", metadata: { name: "s", labels: { [SIDECAR_OPT_IN_LABEL]: "enabled" } } }],
+    [
+      "a Service",
+      { apiVersion: "v1", kind: "Service", metadata: { name: "s", labels: { [SIDECAR_OPT_IN_LABEL]: "enabled" } } },
+    ],
   ])("leaves alone: %s", (_name, obj) => {
     expect(ebpfSidecarWorkload(obj, options)).toBeUndefined();
   });
@@ -168,13 +300,17 @@ describe("ebpfSidecarWorkload: opted-in workloads of every kind", () => {
   test("refuses a workload whose containers are not known, instead of replacing them", () => {
     const obj = app();
     delete obj.spec.template.spec;
-    expect(() => ebpfSidecarWorkload(obj, options)).toThrow(/Deployment\.spec\.template\.spec\.containers: \(not set\) is not accepted/);
+    expect(() => ebpfSidecarWorkload(obj, options)).toThrow(
+      /Deployment\.spec\.template\.spec\.containers: \(not set\) is not accepted/,
+    );
   });
 
   test("reports what the application's namespace now needs", () => {
     const { report } = ebpfSidecarWorkload(app(), options)!;
     expect(report.podSecurityLevel).toBe("privileged");
-    expect(report.namespaceNeeds[0]).toMatch(/^Namespace shop must enforce Pod Security privileged \(label pod-security.kubernetes.io\/enforce=privileged/);
+    expect(report.namespaceNeeds[0]).toMatch(
+      /^Namespace shop must enforce Pod Security privileged \(label pod-security.kubernetes.io\/enforce=privileged/,
+    );
     expect(report.namespaceNeeds[1]).toMatch(/ACS privileged mode must be enabled/);
   });
 });
@@ -188,9 +324,24 @@ describe("the reviewer and the sidecar", () => {
   });
 
   test.each<[string, (spec: Spec) => void, string, string]>([
-    ["SYS_PTRACE on the application container", (s) => s.containers[0].securityContext.capabilities.add.push("SYS_PTRACE"), "capabilities", "web"],
-    ["BPF on the application container (not a declared probe)", (s) => s.containers[0].securityContext.capabilities.add.push("BPF"), "capabilities", "web"],
-    ["SYS_ADMIN on the application's init container", (s) => (s.initContainers[0].securityContext.capabilities.add = ["SYS_ADMIN"]), "capabilities", "migrate"],
+    [
+      "SYS_PTRACE on the application container",
+      (s) => s.containers[0].securityContext.capabilities.add.push("SYS_PTRACE"),
+      "capabilities",
+      "web",
+    ],
+    [
+      "BPF on the application container (not a declared probe)",
+      (s) => s.containers[0].securityContext.capabilities.add.push("BPF"),
+      "capabilities",
+      "web",
+    ],
+    [
+      "SYS_ADMIN on the application's init container",
+      (s) => (s.initContainers[0].securityContext.capabilities.add = ["SYS_ADMIN"]),
+      "capabilities",
+      "migrate",
+    ],
   ])("still flags a capability that reaches an application container: %s", (_name, edit, rule, container) => {
     const obj = app();
     edit(obj.spec.template.spec);

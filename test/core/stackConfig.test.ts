@@ -10,7 +10,13 @@ describe("stack config", () => {
     const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "kubernetes:context": "ignored" });
     expect(config.image).toEqual({ mode: "existing", ref: IMAGE });
     expect(config.warnings).toEqual([]);
-    expect(config.workload).toMatchObject({ name: "ebpf-workbench", namespace: "ebpf-workbench", createNamespace: true, replicas: 1, computeClass: "general-purpose" });
+    expect(config.workload).toMatchObject({
+      name: "ebpf-workbench",
+      namespace: "ebpf-workbench",
+      createNamespace: true,
+      replicas: 1,
+      computeClass: "general-purpose",
+    });
     expect(config.workload.plan.add.map((g) => g.name)).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
   });
 
@@ -28,7 +34,13 @@ describe("stack config", () => {
   });
 
   test("values arrive as YAML gives them to render: numbers, booleans, lists", () => {
-    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:replicas": 3, "acs-ebpf:createNamespace": false, "acs-ebpf:probeKinds": ["kprobe"], "acs-ebpf:cpu": 2 });
+    const config = parseStackConfig({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:replicas": 3,
+      "acs-ebpf:createNamespace": false,
+      "acs-ebpf:probeKinds": ["kprobe"],
+      "acs-ebpf:cpu": 2,
+    });
     expect(config.workload).toMatchObject({ replicas: 3, createNamespace: false, cpu: "2" });
   });
 
@@ -46,16 +58,22 @@ describe("stack config", () => {
       message = (e as Error).message;
     }
     expect(message).toMatch(/^6 inputs are not accepted:/);
-    expect(message).toContain('acs-ebpf:kernal: "6.6" is not accepted (unknown config key); expected a key of this project, one of: name, namespace,');
+    expect(message).toContain(
+      'acs-ebpf:kernal: "6.6" is not accepted (unknown config key); expected a key of this project, one of: name, namespace,',
+    );
     expect(message).toContain('acs-ebpf:replicas: "two" is not accepted; expected an integer');
     expect(message).toContain('acs-ebpf:probeKinds: "fentry" is not accepted; expected a list of strings');
-    expect(message).toContain('acs-ebpf:computeClass: "tiny" is not accepted; expected one of: general-purpose, performance, gpu, gpu-hpn');
+    expect(message).toContain(
+      'acs-ebpf:computeClass: "tiny" is not accepted; expected one of: general-purpose, performance, gpu, gpu-hpn',
+    );
     expect(message).toContain('acs-ebpf:architecture: "riscv64" is not accepted; expected one of: amd64, arm64');
     expect(message).toContain("acs-ebpf:image: (not set) is not accepted; expected an image reference");
   });
 
   test("a kernel the trace cannot run on is a config error, not a failed deployment", () => {
-    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "5.4.0" })).toThrow(/acs-ebpf:kernel: "5.4.0" is not accepted \(kernels before 5.8/);
+    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "5.4.0" })).toThrow(
+      /acs-ebpf:kernel: "5.4.0" is not accepted \(kernels before 5.8/,
+    );
   });
 
   test("Pulumi.yaml declares exactly the keys with a default (types, defaults) and names every optional key", () => {
@@ -83,19 +101,29 @@ describe("stack config", () => {
   });
 
   test("each documented key uses only what Pulumi's project schema allows (type, items, description, default, secret)", () => {
-    const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    };
     for (const [key, declaration] of Object.entries(project.config)) {
-      expect({ key, extra: Object.keys(declaration).filter((a) => !["type", "items", "description", "default", "secret"].includes(a)) }).toEqual({ key, extra: [] });
+      expect({
+        key,
+        extra: Object.keys(declaration).filter(
+          (a) => !["type", "items", "description", "default", "secret"].includes(a),
+        ),
+      }).toEqual({ key, extra: [] });
       expect(["string", "integer", "boolean", "array"]).toContain(declaration.type);
       const items = (CONFIG_KEYS as Record<string, { items?: string }>)[key].items ?? "string";
-      if (declaration.type === "array") expect({ key, items: declaration.items }).toEqual({ key, items: { type: items } });
+      if (declaration.type === "array")
+        expect({ key, items: declaration.items }).toEqual({ key, items: { type: items } });
       const secret = (CONFIG_KEYS as Record<string, { secret?: boolean }>)[key].secret === true;
       expect({ key, secret: declaration.secret === true }).toEqual({ key, secret });
     }
   });
 
   test.each(["dev", "vendor-demo"])("stack file Pulumi.%s.yaml parses", (stack) => {
-    const doc = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const doc = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as {
+      config: Record<string, unknown>;
+    };
     expect(() => parseStackConfig(doc.config)).not.toThrow();
   });
 });
@@ -114,18 +142,27 @@ describe("stack config: image and registry", () => {
     expect(config.warnings.join("\n")).toMatch(/pinned by tag, not digest/);
   });
 
-  test.each(["registry.cn-hangzhou.aliyuncs.com/team/wb:latest", "registry.cn-hangzhou.aliyuncs.com/team/wb", "Registry/Team/WB:v1"])(
-    "image %s is refused",
-    (image) => {
-      expect(() => parseStackConfig({ "acs-ebpf:image": image })).toThrow(/acs-ebpf:image: .* is not accepted/);
-    },
-  );
+  test.each([
+    "registry.cn-hangzhou.aliyuncs.com/team/wb:latest",
+    "registry.cn-hangzhou.aliyuncs.com/team/wb",
+    "Registry/Team/WB:v1",
+  ])("image %s is refused", (image) => {
+    expect(() => parseStackConfig({ "acs-ebpf:image": image })).toThrow(/acs-ebpf:image: .* is not accepted/);
+  });
 
   test("build mode: the plan carries the pinned build and the pull host; the password is never in it", () => {
-    const config = parseStackConfig({ ...BUILD, "acs-ebpf:pullRegistryServer": "registry-vpc.cn-hangzhou.aliyuncs.com", "acs-ebpf:architecture": "arm64" });
+    const config = parseStackConfig({
+      ...BUILD,
+      "acs-ebpf:pullRegistryServer": "registry-vpc.cn-hangzhou.aliyuncs.com",
+      "acs-ebpf:architecture": "arm64",
+    });
     expect(config.image.mode).toBe("build");
     if (config.image.mode !== "build") return;
-    expect(config.image.plan).toMatchObject({ platform: "linux/arm64", pushServer: "registry.cn-hangzhou.aliyuncs.com", pullServer: "registry-vpc.cn-hangzhou.aliyuncs.com" });
+    expect(config.image.plan).toMatchObject({
+      platform: "linux/arm64",
+      pushServer: "registry.cn-hangzhou.aliyuncs.com",
+      pullServer: "registry-vpc.cn-hangzhou.aliyuncs.com",
+    });
     expect(config.pullCredentials).toEqual({ server: "registry-vpc.cn-hangzhou.aliyuncs.com", username: "dev@team" });
     expect(JSON.stringify(config)).not.toContain("pa55-never-printed");
   });
@@ -144,7 +181,9 @@ describe("stack config: image and registry", () => {
 
   test("credentials go together", () => {
     const { "acs-ebpf:registryPassword": _omit, ...noPassword } = BUILD;
-    expect(() => parseStackConfig(noPassword)).toThrow(/^acs-ebpf:registryPassword: .* is not accepted; expected .*password/);
+    expect(() => parseStackConfig(noPassword)).toThrow(
+      /^acs-ebpf:registryPassword: .* is not accepted; expected .*password/,
+    );
   });
 
   test("a secret as render reads it from a stack file counts as set", () => {
@@ -153,12 +192,18 @@ describe("stack config: image and registry", () => {
   });
 
   test("image and imageRepository exclude each other; one is required", () => {
-    expect(() => parseStackConfig({ ...BUILD, "acs-ebpf:image": IMAGE })).toThrow(/either image \(no build\) or imageRepository \(build\)/);
-    expect(() => parseStackConfig({})).toThrow(/acs-ebpf:image: \(not set\) is not accepted; expected an image reference \(image\), or imageRepository/);
+    expect(() => parseStackConfig({ ...BUILD, "acs-ebpf:image": IMAGE })).toThrow(
+      /either image \(no build\) or imageRepository \(build\)/,
+    );
+    expect(() => parseStackConfig({})).toThrow(
+      /acs-ebpf:image: \(not set\) is not accepted; expected an image reference \(image\), or imageRepository/,
+    );
   });
 
   test("registry credentials are refused on a render-only stack (its YAML would hold them in plain text)", () => {
-    expect(() => parseStackConfig({ ...BUILD, "kubernetes:renderYamlToDirectory": "out/x" })).toThrow(/renderYamlToDirectory writes Secret data|plain text/);
+    expect(() => parseStackConfig({ ...BUILD, "kubernetes:renderYamlToDirectory": "out/x" })).toThrow(
+      /renderYamlToDirectory writes Secret data|plain text/,
+    );
   });
 });
 
@@ -175,15 +220,31 @@ describe("stack config: verification", () => {
     });
   });
   test.each<[string, string, RegExp]>([
-    ["acs-ebpf:verifyTarget", "example.com", /acs-ebpf:verifyTarget: "example.com" is not accepted; expected host:port/],
-    ["acs-ebpf:verifyTarget", "[::1]:80", /acs-ebpf:verifyTarget: "\[::1\]:80" is not accepted; expected host:port with an IPv4 address/],
-    ["acs-ebpf:verifyEventTimeoutSeconds", "0", /acs-ebpf:verifyEventTimeoutSeconds: 0 is not accepted; expected an integer from 1 to 3600/],
+    [
+      "acs-ebpf:verifyTarget",
+      "example.com",
+      /acs-ebpf:verifyTarget: "example.com" is not accepted; expected host:port/,
+    ],
+    [
+      "acs-ebpf:verifyTarget",
+      "[::1]:80",
+      /acs-ebpf:verifyTarget: "\[::1\]:80" is not accepted; expected host:port with an IPv4 address/,
+    ],
+    [
+      "acs-ebpf:verifyEventTimeoutSeconds",
+      "0",
+      /acs-ebpf:verifyEventTimeoutSeconds: 0 is not accepted; expected an integer from 1 to 3600/,
+    ],
     ["acs-ebpf:verifyReadyTimeoutSeconds", "99999", /acs-ebpf:verifyReadyTimeoutSeconds: 99999 is not accepted/],
   ])("%s = %s is refused", (key, value, message) => {
     expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, [key]: value })).toThrow(message);
   });
   test("minimizeCapabilities grants SETPCAP in the workload, for the verification", () => {
-    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:minimizeCapabilities": "true", "acs-ebpf:kernel": "6.6" });
+    const config = parseStackConfig({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:minimizeCapabilities": "true",
+      "acs-ebpf:kernel": "6.6",
+    });
     expect(config.verification.minimizeCapabilities).toBe(true);
     expect(config.workload.plan.add.map((g) => g.name)).toEqual(["BPF", "PERFMON", "SETPCAP"]);
   });
@@ -191,7 +252,14 @@ describe("stack config: verification", () => {
 
 describe("stack config: placement and tolerations", () => {
   // What the engine passes when only the placement is set: every declared default filled in, as strings.
-  const ENGINE_DEFAULTS = { "acs-ebpf:replicas": "1", "acs-ebpf:computeClass": "general-purpose", "acs-ebpf:computeQos": "default", "acs-ebpf:minimizeCapabilities": "false", "acs-ebpf:verify": "true", "acs-ebpf:tolerations": "[]" };
+  const ENGINE_DEFAULTS = {
+    "acs-ebpf:replicas": "1",
+    "acs-ebpf:computeClass": "general-purpose",
+    "acs-ebpf:computeQos": "default",
+    "acs-ebpf:minimizeCapabilities": "false",
+    "acs-ebpf:verify": "true",
+    "acs-ebpf:tolerations": "[]",
+  };
 
   test("the default is the deployment placement: no tolerations, the workbench shell, the exec verification", () => {
     const config = parseStackConfig({ "acs-ebpf:image": IMAGE, ...ENGINE_DEFAULTS });
@@ -205,15 +273,29 @@ describe("stack config: placement and tolerations", () => {
       "acs-ebpf:image": IMAGE,
       ...ENGINE_DEFAULTS,
       "acs-ebpf:placement": "node",
-      "acs-ebpf:tolerations": '[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]',
+      "acs-ebpf:tolerations":
+        '[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]',
     });
-    expect(config.workload).toMatchObject({ placement: "node", podSize: undefined, tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] });
+    expect(config.workload).toMatchObject({
+      placement: "node",
+      podSize: undefined,
+      tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+    });
     expect(config.pod).toEqual({ mode: "monitor", selfTest: true });
-    expect(config.verification).toMatchObject({ enabled: false, skipReason: expect.stringMatching(/^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/) });
+    expect(config.verification).toMatchObject({
+      enabled: false,
+      skipReason: expect.stringMatching(
+        /^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/,
+      ),
+    });
   });
 
   test("node, tolerations as a YAML list from a stack file", () => {
-    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:placement": "node", "acs-ebpf:tolerations": [{ operator: "Exists" }] });
+    const config = parseStackConfig({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:placement": "node",
+      "acs-ebpf:tolerations": [{ operator: "Exists" }],
+    });
     expect(config.workload.tolerations).toEqual([{ operator: "Exists" }]);
   });
 
@@ -224,17 +306,47 @@ describe("stack config: placement and tolerations", () => {
   });
 
   test.each<[string, Record<string, unknown>, RegExp]>([
-    ["replicas other than the default", { "acs-ebpf:replicas": "3" }, /acs-ebpf:replicas: 3 is not accepted \(a DaemonSet runs one pod per node\); expected unset with placement node/],
-    ["an ACS compute class other than the default", { "acs-ebpf:computeClass": "performance" }, /acs-ebpf:computeClass: "performance" is not accepted \(ACS runs no DaemonSets/],
-    ["a verify target", { "acs-ebpf:verifyTarget": "10.0.0.8:80" }, /acs-ebpf:verifyTarget: "10.0.0.8:80" is not accepted \(the node placement verifies itself with the self-test startupProbe/],
-    ["minimizeCapabilities", { "acs-ebpf:minimizeCapabilities": "true" }, /acs-ebpf:minimizeCapabilities: true is not accepted .*expected false with placement node/],
-    ["a bad toleration", { "acs-ebpf:tolerations": '[{"key":"dedicated","operator":"Exists","value":"tracing"}]' }, /acs-ebpf:tolerations\[0\]\.value: "tracing" is not accepted \(Exists matches any value of the key\)/],
-    ["tolerations that are no list of mappings", { "acs-ebpf:tolerations": '["control-plane"]' }, /acs-ebpf:tolerations: "\[\\"control-plane\\"\]" is not accepted; expected a list of mappings/],
+    [
+      "replicas other than the default",
+      { "acs-ebpf:replicas": "3" },
+      /acs-ebpf:replicas: 3 is not accepted \(a DaemonSet runs one pod per node\); expected unset with placement node/,
+    ],
+    [
+      "an ACS compute class other than the default",
+      { "acs-ebpf:computeClass": "performance" },
+      /acs-ebpf:computeClass: "performance" is not accepted \(ACS runs no DaemonSets/,
+    ],
+    [
+      "a verify target",
+      { "acs-ebpf:verifyTarget": "10.0.0.8:80" },
+      /acs-ebpf:verifyTarget: "10.0.0.8:80" is not accepted \(the node placement verifies itself with the self-test startupProbe/,
+    ],
+    [
+      "minimizeCapabilities",
+      { "acs-ebpf:minimizeCapabilities": "true" },
+      /acs-ebpf:minimizeCapabilities: true is not accepted .*expected false with placement node/,
+    ],
+    [
+      "a bad toleration",
+      { "acs-ebpf:tolerations": '[{"key":"dedicated","operator":"Exists","value":"tracing"}]' },
+      /acs-ebpf:tolerations\[0\]\.value: "tracing" is not accepted \(Exists matches any value of the key\)/,
+    ],
+    [
+      "tolerations that are no list of mappings",
+      { "acs-ebpf:tolerations": '["control-plane"]' },
+      /acs-ebpf:tolerations: "\[\\"control-plane\\"\]" is not accepted; expected a list of mappings/,
+    ],
   ])("node with %s is refused", (_what, extra, message) => {
-    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, ...ENGINE_DEFAULTS, "acs-ebpf:placement": "node", ...extra })).toThrow(message);
+    expect(() =>
+      parseStackConfig({ "acs-ebpf:image": IMAGE, ...ENGINE_DEFAULTS, "acs-ebpf:placement": "node", ...extra }),
+    ).toThrow(message);
   });
 
   test("tolerations with the deployment placement are refused (ACS places the workbench itself)", () => {
-    expect(() => parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:tolerations": '[{"operator":"Exists"}]' })).toThrow(/acs-ebpf:tolerations: \[\{"operator":"Exists"\}\] is not accepted .*expected unset with placement deployment/);
+    expect(() =>
+      parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:tolerations": '[{"operator":"Exists"}]' }),
+    ).toThrow(
+      /acs-ebpf:tolerations: \[\{"operator":"Exists"\}\] is not accepted .*expected unset with placement deployment/,
+    );
   });
 });

@@ -12,5 +12,9 @@ const engine = ensureEngine();
 console.log(describeEngine(engine.parts, engine.paths));
 console.log(`engine ready in ${Math.round((Date.now() - started) / 1000)} s`);
 const root = path.resolve(__dirname, "../..");
-const jest = spawnSync(path.join(root, "node_modules", ".bin", "jest"), ["-c", "test/e2e/jest.config.js", "--runInBand", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const jest = spawnSync(
+  path.join(root, "node_modules", ".bin", "jest"),
+  ["-c", "test/e2e/jest.config.js", "--runInBand", ...process.argv.slice(2)],
+  { cwd: root, stdio: "inherit" },
+);
 process.exit(jest.status ?? 1);

@@ -36,17 +36,25 @@ const eventLogs: string[] = [];
 
 const pulumi = (args: string[]) => ws.pulumi(project, args);
 /** Tracer runs of the check (the exec that starts the tracer under `timeout`). */
-const tracerRuns = () => cluster.execs.filter((e) => e.command.includes(STAND_IN_TRACER) && e.command.some((a) => a.includes("exec timeout"))).length;
+const tracerRuns = () =>
+  cluster.execs.filter((e) => e.command.includes(STAND_IN_TRACER) && e.command.some((a) => a.includes("exec timeout")))
+    .length;
 
 function setTracerMode(mode: string) {
-  pod.env = podEnv.env(pod.name, { FAKE_TRACER_MODE: mode, FAKE_UNAME_R: "6.6.71-1.al8.x86_64", FAKE_UNAME_M: "x86_64" });
+  pod.env = podEnv.env(pod.name, {
+    FAKE_TRACER_MODE: mode,
+    FAKE_UNAME_R: "6.6.71-1.al8.x86_64",
+    FAKE_UNAME_M: "x86_64",
+  });
 }
 
 async function up(extra: string[] = []) {
   const eventLog = path.join(ws.root, `events-${eventLogs.length}.jsonl`);
   eventLogs.push(eventLog);
   // --event-log (the engine's event stream, as the Automation API reads it) needs PULUMI_DEBUG_COMMANDS.
-  return ws.pulumi(project, ["up", "--stack", STACK, "--yes", "--skip-preview", "--event-log", eventLog, ...extra], { env: { PULUMI_DEBUG_COMMANDS: "true" } });
+  return ws.pulumi(project, ["up", "--stack", STACK, "--yes", "--skip-preview", "--event-log", eventLog, ...extra], {
+    env: { PULUMI_DEBUG_COMMANDS: "true" },
+  });
 }
 
 beforeAll(async () => {
@@ -54,12 +62,26 @@ beforeAll(async () => {
   podEnv = preparePodEnvironment();
   setTracerMode("ok");
   const workload = resolveWorkload({ name: DEPLOYMENT, namespace: NS });
-  cluster = await startFakeCluster({ namespace: NS, deployment: DEPLOYMENT, matchLabels: selectorLabels(workload), pods: [pod], protocol: "v5.channel.k8s.io", token: TOKEN, lifetimeMs: 20 * 60_000 });
+  cluster = await startFakeCluster({
+    namespace: NS,
+    deployment: DEPLOYMENT,
+    matchLabels: selectorLabels(workload),
+    pods: [pod],
+    protocol: "v5.channel.k8s.io",
+    token: TOKEN,
+    lifetimeMs: 20 * 60_000,
+  });
   const programDir = path.join(REPO, "test", "e2e", "programs", "verification");
-  project = ws.project("verification", { projectFile: path.join(programDir, "Pulumi.yaml"), entry: path.join(programDir, "index.ts") });
+  project = ws.project("verification", {
+    projectFile: path.join(programDir, "Pulumi.yaml"),
+    entry: path.join(programDir, "index.ts"),
+  });
   expectSuccess(await pulumi(["stack", "init", STACK]), "stack init");
   const set = async (key: string, value: string, secret = false) =>
-    expectSuccess(await pulumi(["config", "set", "--stack", STACK, ...(secret ? ["--secret"] : []), key, "--", value]), `config set ${key}`);
+    expectSuccess(
+      await pulumi(["config", "set", "--stack", STACK, ...(secret ? ["--secret"] : []), key, "--", value]),
+      `config set ${key}`,
+    );
   await set("renderDir", path.join(ws.root, "rendered"));
   await set("image", `${REGISTRY}/acs-ebpf/ebpf-workbench@sha256:${"a".repeat(64)}`);
   await set("namespace", NS);
@@ -83,7 +105,9 @@ describe("4. TcpConnectVerification in the engine", () => {
     const r = expectSuccess(await up(["--json"]), "pulumi up");
     expect(r.code).toBe(0);
     expect(tracerRuns()).toBe(1);
-    const outputs = JSON.parse(expectSuccess(await pulumi(["stack", "output", "--stack", STACK, "--json"]), "stack output").stdout);
+    const outputs = JSON.parse(
+      expectSuccess(await pulumi(["stack", "output", "--stack", STACK, "--json"]), "stack output").stdout,
+    );
     const result = outputs.verificationResult;
     expect(result).toMatchObject({ verified: true, skipped: false, pod: "workbench-0", kernel: "6.6.71-1.al8.x86_64" });
     expect(result.effectiveCapabilities.sort()).toEqual(["BPF", "PERFMON"]);
@@ -104,11 +128,15 @@ describe("4. TcpConnectVerification in the engine", () => {
   });
 
   test("a changed pod template re-runs the check", async () => {
-    const before = stackExport(await pulumi(["stack", "export", "--stack", STACK])).find((r) => r.type === "pulumi-nodejs:dynamic:Resource")!;
+    const before = stackExport(await pulumi(["stack", "export", "--stack", STACK])).find(
+      (r) => r.type === "pulumi-nodejs:dynamic:Resource",
+    )!;
     expectSuccess(await pulumi(["config", "set", "--stack", STACK, "cpu", "2"]), "config set");
     expectSuccess(await up(), "pulumi up (pod template changed)");
     expect(tracerRuns()).toBe(2);
-    const after = stackExport(await pulumi(["stack", "export", "--stack", STACK])).find((r) => r.type === "pulumi-nodejs:dynamic:Resource")!;
+    const after = stackExport(await pulumi(["stack", "export", "--stack", STACK])).find(
+      (r) => r.type === "pulumi-nodejs:dynamic:Resource",
+    )!;
     expect(after.outputs.checkedAt).not.toBe(before.outputs.checkedAt);
     expect(after.outputs.podTemplateHash).not.toBe(before.outputs.podTemplateHash);
   });
@@ -120,7 +148,9 @@ describe("4. TcpConnectVerification in the engine", () => {
     expect(r.code).not.toBe(0);
     expect(r.output).toContain("tcp_connect fentry verification failed [operation-not-permitted]");
     expect(r.output).toMatch(/seccomp profile must allow bpf\(\)/);
-    expect(r.output).toMatch(/Tracer stderr \(last lines\):\s+\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d failed to set memlock rlimit: operation not permitted/);
+    expect(r.output).toMatch(
+      /Tracer stderr \(last lines\):\s+\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d failed to set memlock rlimit: operation not permitted/,
+    );
     expect(tracerRuns()).toBe(3);
   });
 });
@@ -128,8 +158,15 @@ describe("4. TcpConnectVerification in the engine", () => {
 describe("5. secrets", () => {
   test("no canary in the state, the engine events, the CLI output and logs, or the outputs", async () => {
     const exported = expectSuccess(await pulumi(["stack", "export", "--stack", STACK]), "stack export").stdout;
-    const outputs = expectSuccess(await pulumi(["stack", "output", "--stack", STACK, "--json", "--show-secrets"]), "stack output").stdout;
-    const read = (files: string[]) => files.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, "utf8")).join("\n");
+    const outputs = expectSuccess(
+      await pulumi(["stack", "output", "--stack", STACK, "--json", "--show-secrets"]),
+      "stack output",
+    ).stdout;
+    const read = (files: string[]) =>
+      files
+        .filter((f) => fs.existsSync(f))
+        .map((f) => fs.readFileSync(f, "utf8"))
+        .join("\n");
     const sources: Record<string, string> = {
       "pulumi stack export": exported,
       "pulumi stack output --show-secrets": outputs,
@@ -145,7 +182,9 @@ describe("5. secrets", () => {
     expect(sources["CLI output, pulumi up --json events included"]).toContain('"resourcePreEvent"');
 
     const canaries = [TOKEN, PASSWORD, PULL_SECRET_DATA];
-    const leaks = Object.entries(sources).flatMap(([where, text]) => findCanaries(separateDebugEvents(text).rest, canaries).map((h) => ({ where, ...h })));
+    const leaks = Object.entries(sources).flatMap(([where, text]) =>
+      findCanaries(separateDebugEvents(text).rest, canaries).map((h) => ({ where, ...h })),
+    );
     expect(leaks).toEqual([]);
 
     // Debug diagnostics: @pulumi/pulumi 3.248.0 debug-logs each RegisterResource response, and the
@@ -154,7 +193,9 @@ describe("5. secrets", () => {
     const debug = Object.values(sources).flatMap((text) => separateDebugEvents(text).debug);
     const debugLeaks = debug.filter((m) => findCanaries(m, canaries).length > 0);
     for (const message of debugLeaks) {
-      expect(message).toMatch(/^RegisterResource RPC finished: resource:workbench-registry-secret\[kubernetes:core\/v1:Secret\]/);
+      expect(message).toMatch(
+        /^RegisterResource RPC finished: resource:workbench-registry-secret\[kubernetes:core\/v1:Secret\]/,
+      );
       expect(findCanaries(message, [TOKEN])).toEqual([]);
     }
   });
@@ -162,5 +203,7 @@ describe("5. secrets", () => {
 
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

@@ -16,7 +16,10 @@ const EXAMPLE = path.join(__dirname, "..", "..", "examples", "platform-sidecar")
 
 describe("examples/platform-sidecar", () => {
   test("renders offline: the Deployment with the native sidecar probe, and the notes", () => {
-    const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(EXAMPLE, "render.ts")], { encoding: "utf8", cwd: path.join(__dirname, "..", "..") });
+    const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(EXAMPLE, "render.ts")], {
+      encoding: "utf8",
+      cwd: path.join(__dirname, "..", ".."),
+    });
     expect(r.status).toBe(0);
     const [object] = parseYamlDocuments(r.stdout) as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(object).toEqual(JSON.parse(JSON.stringify(renderShop().object)));
@@ -26,7 +29,13 @@ describe("examples/platform-sidecar", () => {
   });
 
   test("the render is what the stack's transform registers", async () => {
-    const transformed = await ebpfSidecarTransform({ ...PROBE, onApplied: () => undefined })({ custom: true, type: "kubernetes:apps/v1:Deployment", name: "shop", props: shopDeployment as never, opts: {} });
+    const transformed = await ebpfSidecarTransform({ ...PROBE, onApplied: () => undefined })({
+      custom: true,
+      type: "kubernetes:apps/v1:Deployment",
+      name: "shop",
+      props: shopDeployment as never,
+      opts: {},
+    });
     expect(transformed!.props).toEqual(renderShop().object);
   });
 
@@ -35,7 +44,11 @@ describe("examples/platform-sidecar", () => {
     ["selfTest off: the stack still needs a verification", false, 1],
   ])("the policy pack's ebpf-verification rule: %s", (_name, selfTest, findings) => {
     const { object } = ebpfSidecarWorkload(shopDeployment, { ...PROBE, selfTest })!;
-    expect(checkVerifications([{ type: "kubernetes:apps/v1:Deployment", urn: "urn:shop", props: JSON.parse(JSON.stringify(object)) }])).toHaveLength(findings);
+    expect(
+      checkVerifications([
+        { type: "kubernetes:apps/v1:Deployment", urn: "urn:shop", props: JSON.parse(JSON.stringify(object)) },
+      ]),
+    ).toHaveLength(findings);
   });
 
   test("validates against the Kubernetes schema and passes the reviewer", () => {

@@ -7,7 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { InputErrors } from "../../core/errors";
 import { ImagePullSecret } from "../../components/imagePullSecret";
 import { WorkbenchImage, pullReferenceFromRepoDigest } from "../../components/workbenchImage";
-import { PINNED, WORKBENCH_CONTEXT, WORKBENCH_DOCKERFILE, workbenchBuildArgs } from "../../images/ebpf-workbench/versions";
+import {
+  PINNED,
+  WORKBENCH_CONTEXT,
+  WORKBENCH_DOCKERFILE,
+  workbenchBuildArgs,
+} from "../../images/ebpf-workbench/versions";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 const PASSWORD = "s3cr3t-Pa55";
@@ -20,7 +25,11 @@ mockOutputs["docker:index/image:Image"] = (inputs) => ({
 });
 
 function isRpcSecret(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG
+  );
 }
 
 /** Every plaintext string in a value, skipping secret-wrapped parts. */
@@ -62,7 +71,9 @@ describe("WorkbenchImage, building", () => {
     const builds = registered.filter((r) => r.type === "docker:index/image:Image");
     expect(builds).toHaveLength(1);
     const inputs = inputsOf("docker:index/image:Image");
-    expect(inputs.imageName).toBe(`registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench:go${PINNED.go.version}-cilium-ebpf-${PINNED.ciliumEbpf.tag}-arm64`);
+    expect(inputs.imageName).toBe(
+      `registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench:go${PINNED.go.version}-cilium-ebpf-${PINNED.ciliumEbpf.tag}-arm64`,
+    );
     expect(inputs.build.platform).toBe("linux/arm64");
     expect(inputs.build.context).toBe(WORKBENCH_CONTEXT);
     expect(inputs.build.dockerfile).toBe(WORKBENCH_DOCKERFILE);
@@ -75,7 +86,11 @@ describe("WorkbenchImage, building", () => {
     expect(inputs.build.cacheFrom).toEqual({ images: ["registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench:cache"] });
     // The registry block holds the password, so the whole block travels as a secret.
     expect(isRpcSecret(inputs.registry)).toBe(true);
-    expect(inputs.registry.value).toEqual({ server: "registry.cn-hangzhou.aliyuncs.com", username: "dev@team", password: PASSWORD });
+    expect(inputs.registry.value).toEqual({
+      server: "registry.cn-hangzhou.aliyuncs.com",
+      username: "dev@team",
+      password: PASSWORD,
+    });
     // The component type and parentage.
     expect(registered.find((r) => r.type === "acs-ebpf:index:WorkbenchImage")?.name).toBe("wb");
   });
@@ -109,7 +124,9 @@ describe("WorkbenchImage, building", () => {
   });
 
   test("a build that reports no digest fails instead of deploying a tag", () => {
-    expect(() => pullReferenceFromRepoDigest("registry.cn-hangzhou.aliyuncs.com/team/ebpf:v1", "x", "y")).toThrow(/not a reference by digest/);
+    expect(() => pullReferenceFromRepoDigest("registry.cn-hangzhou.aliyuncs.com/team/ebpf:v1", "x", "y")).toThrow(
+      /not a reference by digest/,
+    );
     expect(() => pullReferenceFromRepoDigest("sha256:abc", "x", "y")).toThrow();
   });
 });
@@ -126,15 +143,17 @@ describe("WorkbenchImage, existing image", () => {
   });
 
   test("a tag instead of a digest is rejected before anything is registered", async () => {
-    expect(() => new WorkbenchImage("wb", { existingImage: "registry.cn-hangzhou.aliyuncs.com/team/ebpf:latest" })).toThrow(
-      /existingImage: ".*:latest" is not accepted \(`latest` moves.*expected an image reference by digest/,
-    );
+    expect(
+      () => new WorkbenchImage("wb", { existingImage: "registry.cn-hangzhou.aliyuncs.com/team/ebpf:latest" }),
+    ).toThrow(/existingImage: ".*:latest" is not accepted \(`latest` moves.*expected an image reference by digest/);
     await settle();
     expect(registered).toHaveLength(0);
   });
 
   test("build inputs next to existingImage are rejected", () => {
-    expect(() => new WorkbenchImage("wb", { existingImage: `a.b/c@${DIGEST}`, ...BUILD })).toThrow(/repository, registry: .* only apply to a build/);
+    expect(() => new WorkbenchImage("wb", { existingImage: `a.b/c@${DIGEST}`, ...BUILD })).toThrow(
+      /repository, registry: .* only apply to a build/,
+    );
   });
 });
 
@@ -154,7 +173,14 @@ describe("WorkbenchImage, bad inputs", () => {
     }
     expect(error).toBeInstanceOf(InputErrors);
     const inputs = (error as InputErrors).errors.map((e) => e.input);
-    expect(inputs).toEqual(["architecture", "registry.server", "registry.password", "repository", "tag", "mirrors.goproxy"]);
+    expect(inputs).toEqual([
+      "architecture",
+      "registry.server",
+      "registry.password",
+      "repository",
+      "tag",
+      "mirrors.goproxy",
+    ]);
     const message = (error as Error).message;
     expect(message).toContain('architecture: "x86_64" is not accepted; expected one of: amd64, arm64');
     expect(message).toContain("remove the scheme");
@@ -164,19 +190,23 @@ describe("WorkbenchImage, bad inputs", () => {
   });
 
   test("the repository must live on the registry the credentials are for", () => {
-    expect(() => new WorkbenchImage("wb", { ...BUILD, repository: "registry.cn-shanghai.aliyuncs.com/team/ebpf" })).toThrow(
+    expect(
+      () => new WorkbenchImage("wb", { ...BUILD, repository: "registry.cn-shanghai.aliyuncs.com/team/ebpf" }),
+    ).toThrow(
       /repository: .*\(its host registry.cn-shanghai.aliyuncs.com is not the registry the credentials are for\); expected a repository on registry.server registry.cn-hangzhou.aliyuncs.com/,
     );
   });
 
   test("the pull host must be the same registry", () => {
-    expect(() => new WorkbenchImage("wb", { ...BUILD, pullRegistryServer: "registry-vpc.cn-beijing.aliyuncs.com" })).toThrow(
-      /pullRegistryServer: .*never pushed to/,
-    );
+    expect(
+      () => new WorkbenchImage("wb", { ...BUILD, pullRegistryServer: "registry-vpc.cn-beijing.aliyuncs.com" }),
+    ).toThrow(/pullRegistryServer: .*never pushed to/);
   });
 
   test("no registry and no existing image says what to set", () => {
-    expect(() => new WorkbenchImage("wb", {})).toThrow(/registry: \(not set\).*required to build \(or set existingImage\)/s);
+    expect(() => new WorkbenchImage("wb", {})).toThrow(
+      /registry: \(not set\).*required to build \(or set existingImage\)/s,
+    );
   });
 });
 
@@ -197,14 +227,21 @@ describe("ImagePullSecret", () => {
     expect(isRpcSecret(inputs.stringData)).toBe(true);
     const config = JSON.parse(inputs.stringData.value[".dockerconfigjson"]);
     expect(config.auths["registry-vpc.cn-hangzhou.aliyuncs.com"].username).toBe("dev@team");
-    expect(Buffer.from(config.auths["registry-vpc.cn-hangzhou.aliyuncs.com"].auth, "base64").toString()).toBe(`dev@team:${PASSWORD}`);
+    expect(Buffer.from(config.auths["registry-vpc.cn-hangzhou.aliyuncs.com"].auth, "base64").toString()).toBe(
+      `dev@team:${PASSWORD}`,
+    );
     expect(plaintextStrings(inputs).join("\n")).not.toContain(PASSWORD);
     expect(await pulumi.isSecret(pull.secretName)).toBe(false);
     expect(registered.find((r) => r.type === "acs-ebpf:index:ImagePullSecret")?.name).toBe("pull");
   });
 
   test("a secret Output password stays secret", async () => {
-    new ImagePullSecret("pull", { namespace: pulumi.output("ns"), server: "registry.cn-hangzhou.aliyuncs.com", username: "u", password: pulumi.secret(PASSWORD) });
+    new ImagePullSecret("pull", {
+      namespace: pulumi.output("ns"),
+      server: "registry.cn-hangzhou.aliyuncs.com",
+      username: "u",
+      password: pulumi.secret(PASSWORD),
+    });
     await settle();
     await settle();
     const inputs = inputsOf("kubernetes:core/v1:Secret");
@@ -213,9 +250,16 @@ describe("ImagePullSecret", () => {
   });
 
   test("bad server, namespace and name are rejected before anything is registered", async () => {
-    expect(() => new ImagePullSecret("pull", { namespace: "Bad_NS", server: "docker.io", username: "u", password: "p", secretName: "Bad" })).toThrow(
-      /3 inputs are not accepted:[\s\S]*server: "docker.io"[\s\S]*namespace: "Bad_NS"[\s\S]*secretName: "Bad"/,
-    );
+    expect(
+      () =>
+        new ImagePullSecret("pull", {
+          namespace: "Bad_NS",
+          server: "docker.io",
+          username: "u",
+          password: "p",
+          secretName: "Bad",
+        }),
+    ).toThrow(/3 inputs are not accepted:[\s\S]*server: "docker.io"[\s\S]*namespace: "Bad_NS"[\s\S]*secretName: "Bad"/);
     await settle();
     expect(registered).toHaveLength(0);
   });

@@ -26,12 +26,30 @@ describe("ACR registry servers", () => {
   test.each([
     ["registry.cn-hangzhou.aliyuncs.com", { kind: "personal", region: "cn-hangzhou", vpc: false, intl: false }],
     ["registry-vpc.cn-hangzhou.aliyuncs.com", { kind: "personal", region: "cn-hangzhou", vpc: true, intl: false }],
-    ["registry-intl.ap-southeast-1.aliyuncs.com", { kind: "personal", region: "ap-southeast-1", vpc: false, intl: true }],
-    ["registry-intl-vpc.eu-central-1.aliyuncs.com", { kind: "personal", region: "eu-central-1", vpc: true, intl: true }],
-    ["crpi-abc123xyz.cn-shanghai.personal.cr.aliyuncs.com", { kind: "personal-new", region: "cn-shanghai", vpc: false, instance: "crpi-abc123xyz" }],
-    ["crpi-abc123xyz-vpc.cn-shanghai.personal.cr.aliyuncs.com", { kind: "personal-new", region: "cn-shanghai", vpc: true, instance: "crpi-abc123xyz" }],
-    ["myteam-registry.cn-beijing.cr.aliyuncs.com", { kind: "enterprise", region: "cn-beijing", vpc: false, instance: "myteam" }],
-    ["my-team-registry-vpc.cn-beijing.cr.aliyuncs.com", { kind: "enterprise", region: "cn-beijing", vpc: true, instance: "my-team" }],
+    [
+      "registry-intl.ap-southeast-1.aliyuncs.com",
+      { kind: "personal", region: "ap-southeast-1", vpc: false, intl: true },
+    ],
+    [
+      "registry-intl-vpc.eu-central-1.aliyuncs.com",
+      { kind: "personal", region: "eu-central-1", vpc: true, intl: true },
+    ],
+    [
+      "crpi-abc123xyz.cn-shanghai.personal.cr.aliyuncs.com",
+      { kind: "personal-new", region: "cn-shanghai", vpc: false, instance: "crpi-abc123xyz" },
+    ],
+    [
+      "crpi-abc123xyz-vpc.cn-shanghai.personal.cr.aliyuncs.com",
+      { kind: "personal-new", region: "cn-shanghai", vpc: true, instance: "crpi-abc123xyz" },
+    ],
+    [
+      "myteam-registry.cn-beijing.cr.aliyuncs.com",
+      { kind: "enterprise", region: "cn-beijing", vpc: false, instance: "myteam" },
+    ],
+    [
+      "my-team-registry-vpc.cn-beijing.cr.aliyuncs.com",
+      { kind: "enterprise", region: "cn-beijing", vpc: true, instance: "my-team" },
+    ],
   ])("%s is accepted", (server, expected) => {
     expect(validateRegistryServer(server, "registry.server")).toMatchObject({ server, ...expected });
   });
@@ -64,14 +82,30 @@ describe("ACR registry servers", () => {
     expect(sameRegistry(pub, parseAcrEndpoint("myteam-registry-vpc.cn-beijing.cr.aliyuncs.com")!)).toBe(true);
     expect(sameRegistry(pub, parseAcrEndpoint("other-registry-vpc.cn-beijing.cr.aliyuncs.com")!)).toBe(false);
     expect(sameRegistry(pub, parseAcrEndpoint("myteam-registry-vpc.cn-shanghai.cr.aliyuncs.com")!)).toBe(false);
-    expect(sameRegistry(parseAcrEndpoint("registry.cn-hangzhou.aliyuncs.com")!, parseAcrEndpoint("registry-vpc.cn-hangzhou.aliyuncs.com")!)).toBe(true);
+    expect(
+      sameRegistry(
+        parseAcrEndpoint("registry.cn-hangzhou.aliyuncs.com")!,
+        parseAcrEndpoint("registry-vpc.cn-hangzhou.aliyuncs.com")!,
+      ),
+    ).toBe(true);
   });
 });
 
 describe("image references", () => {
   test.each([
-    ["registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@" + DIGEST, { registry: "registry-vpc.cn-hangzhou.aliyuncs.com", path: "team/ebpf-workbench", tag: undefined, digest: DIGEST }],
-    ["registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench:v1@" + DIGEST, { registry: "registry.cn-hangzhou.aliyuncs.com", path: "team/ebpf-workbench", tag: "v1", digest: DIGEST }],
+    [
+      "registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@" + DIGEST,
+      {
+        registry: "registry-vpc.cn-hangzhou.aliyuncs.com",
+        path: "team/ebpf-workbench",
+        tag: undefined,
+        digest: DIGEST,
+      },
+    ],
+    [
+      "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench:v1@" + DIGEST,
+      { registry: "registry.cn-hangzhou.aliyuncs.com", path: "team/ebpf-workbench", tag: "v1", digest: DIGEST },
+    ],
     ["localhost:5000/a/b:1.0", { registry: "localhost:5000", path: "a/b", tag: "1.0", digest: undefined }],
     ["alinux3/alinux3:231220.1", { registry: undefined, path: "alinux3/alinux3", tag: "231220.1", digest: undefined }],
   ])("%s parses", (ref, expected) => {
@@ -102,13 +136,19 @@ describe("image references", () => {
   });
 
   test("a digest reference is a pin", () => {
-    expect(requireDigestReference(`registry.cn-hangzhou.aliyuncs.com/team/ebpf@${DIGEST}`, "existingImage").digest).toBe(DIGEST);
+    expect(
+      requireDigestReference(`registry.cn-hangzhou.aliyuncs.com/team/ebpf@${DIGEST}`, "existingImage").digest,
+    ).toBe(DIGEST);
   });
 
   test("a push repository has a host and no tag; tags are never latest", () => {
-    expect(parseRepository("registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench", "repository").registry).toBe("registry.cn-hangzhou.aliyuncs.com");
+    expect(parseRepository("registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench", "repository").registry).toBe(
+      "registry.cn-hangzhou.aliyuncs.com",
+    );
     expect(errorOf(() => parseRepository("team/ebpf-workbench", "repository")).message).toMatch(/host is missing/);
-    expect(errorOf(() => parseRepository("registry.cn-hangzhou.aliyuncs.com/team/ebpf:v1", "repository")).message).toMatch(/give the tag separately/);
+    expect(
+      errorOf(() => parseRepository("registry.cn-hangzhou.aliyuncs.com/team/ebpf:v1", "repository")).message,
+    ).toMatch(/give the tag separately/);
     expect(errorOf(() => validateTag("latest", "tag")).message).toMatch(/tag: "latest" is not accepted/);
     expect(errorOf(() => validateTag("LATEST", "tag")).message).toMatch(/`latest` moves/);
     expect(validateTag("go1.27.2-cilium-ebpf-v0.20.0-amd64", "tag")).toBe("go1.27.2-cilium-ebpf-v0.20.0-amd64");

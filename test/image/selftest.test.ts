@@ -36,30 +36,67 @@ describe("ebpf-selftest with the stand-in tracer", () => {
   test("success: the trace reports the script's own loopback connect; exit 0", () => {
     const r = selftest("ok");
     expect(r.code).toBe(0);
-    expect(r.firstLine).toMatch(/^acs-ebpf-selftest: OK tcp_connect traced: .* 127\.0\.0\.1 +\d+ +-> 127\.0\.0\.1 +\d+/);
+    expect(r.firstLine).toMatch(
+      /^acs-ebpf-selftest: OK tcp_connect traced: .* 127\.0\.0\.1 +\d+ +-> 127\.0\.0\.1 +\d+/,
+    );
   });
 
   test("no event: attached, but the connection is never reported; exit 1, classified", () => {
     const r = selftest("no-event", { FAKE_TRACER_MODE: "no-event", EBPF_SELFTEST_EVENT_SECONDS: "2" });
     expect(r.code).toBe(1);
-    expect(r.firstLine).toMatch(/^acs-ebpf-selftest: FAILED \[no-matching-event\] the tracer attached but reported no tcp_connect event for 127\.0\.0\.1:\d+ within 2s/);
+    expect(r.firstLine).toMatch(
+      /^acs-ebpf-selftest: FAILED \[no-matching-event\] the tracer attached but reported no tcp_connect event for 127\.0\.0\.1:\d+ within 2s/,
+    );
     expect(r.stdout).toMatch(/What to do: The trace is IPv4 only/);
   });
 
   test.each<[string, Record<string, string>, string[], FailureKind, RegExp]>([
     ["no BTF in the kernel", { FAKE_TRACER_MODE: "no-btf" }, [], "no-btf", /no BTF found for kernel version/],
-    ["arm64 before 6.4", { FAKE_TRACER_MODE: "old-arm64" }, [], "kernel-unsupported", /create raw tracepoint: not supported/],
-    ["no capabilities (drop ALL, add nothing)", {}, ["setpriv", "--inh-caps", "-all", "--bounding-set", "-all", "--"], "operation-not-permitted", /failed to set memlock rlimit: operation not permitted/],
-    ["no header in time", { FAKE_TRACER_MODE: "no-header", EBPF_SELFTEST_ATTACH_SECONDS: "2" }, [], "header-timeout", /printed no header within 2s/],
-    ["the tracer is not in the image", { EBPF_SELFTEST_TRACER: "/nonexistent/fentry-tcp-connect" }, [], "tracer-missing", /not in this container/],
-    ["BTF file missing (checked before the tracer runs)", { EBPF_SELFTEST_BTF: "/nonexistent/vmlinux" }, [], "no-btf", /has no BTF \(\/nonexistent\/vmlinux is missing\)/],
-  ])("tracer error: %s; exit 1 with the classified failure and the tracer's stderr", (label, extra, wrapper, kind, evidence) => {
-    const r = selftest(`err-${label.replace(/\W+/g, "-")}`, extra, wrapper);
-    expect(r.code).toBe(1);
-    expect(r.firstLine).toContain(`acs-ebpf-selftest: FAILED [${kind}]`);
-    expect(r.stdout).toMatch(evidence);
-    expect(r.stdout).toMatch(/^What to do: /m);
-  });
+    [
+      "arm64 before 6.4",
+      { FAKE_TRACER_MODE: "old-arm64" },
+      [],
+      "kernel-unsupported",
+      /create raw tracepoint: not supported/,
+    ],
+    [
+      "no capabilities (drop ALL, add nothing)",
+      {},
+      ["setpriv", "--inh-caps", "-all", "--bounding-set", "-all", "--"],
+      "operation-not-permitted",
+      /failed to set memlock rlimit: operation not permitted/,
+    ],
+    [
+      "no header in time",
+      { FAKE_TRACER_MODE: "no-header", EBPF_SELFTEST_ATTACH_SECONDS: "2" },
+      [],
+      "header-timeout",
+      /printed no header within 2s/,
+    ],
+    [
+      "the tracer is not in the image",
+      { EBPF_SELFTEST_TRACER: "/nonexistent/fentry-tcp-connect" },
+      [],
+      "tracer-missing",
+      /not in this container/,
+    ],
+    [
+      "BTF file missing (checked before the tracer runs)",
+      { EBPF_SELFTEST_BTF: "/nonexistent/vmlinux" },
+      [],
+      "no-btf",
+      /has no BTF \(\/nonexistent\/vmlinux is missing\)/,
+    ],
+  ])(
+    "tracer error: %s; exit 1 with the classified failure and the tracer's stderr",
+    (label, extra, wrapper, kind, evidence) => {
+      const r = selftest(`err-${label.replace(/\W+/g, "-")}`, extra, wrapper);
+      expect(r.code).toBe(1);
+      expect(r.firstLine).toContain(`acs-ebpf-selftest: FAILED [${kind}]`);
+      expect(r.stdout).toMatch(evidence);
+      expect(r.stdout).toMatch(/^What to do: /m);
+    },
+  );
 });
 
 describe("one classifier: the script's is generated from verification/failures.ts", () => {
@@ -70,7 +107,9 @@ describe("one classifier: the script's is generated from verification/failures.t
   });
 
   test("a script with a stale block is detected", () => {
-    const script = fs.readFileSync(SELFTEST_SCRIPT_FILE, "utf8").replace("echo tracer-exited\n}", "echo something-else\n}");
+    const script = fs
+      .readFileSync(SELFTEST_SCRIPT_FILE, "utf8")
+      .replace("echo tracer-exited\n}", "echo something-else\n}");
     expect(withGeneratedBlock(script)).not.toBe(script);
   });
 

@@ -73,7 +73,12 @@ describe("the pinned versions", () => {
       ciliumEbpf: { ...PINNED.ciliumEbpf, tag: "main" },
     };
     expect(() => checkVersions(bad)).toThrow(/baseImage.*latest.*go\.version.*go\.sha256\.amd64.*ciliumEbpf\.tag/);
-    expect(() => checkVersions({ ...PINNED, baseImage: "alibaba-cloud-linux-3-registry.cn-hangzhou.cr.aliyuncs.com/alinux3/alinux3" })).toThrow(/baseImage/);
+    expect(() =>
+      checkVersions({
+        ...PINNED,
+        baseImage: "alibaba-cloud-linux-3-registry.cn-hangzhou.cr.aliyuncs.com/alinux3/alinux3",
+      }),
+    ).toThrow(/baseImage/);
   });
 });
 

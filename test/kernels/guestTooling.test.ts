@@ -21,13 +21,20 @@ describe("the Debian archive comes from the machine's apt sources", () => {
       "URIs: http://mirror.example/debian-security",
       "Suites: bookworm-security",
     ].join("\n");
-    expect(debianArchiveUri([{ name: "/etc/apt/sources.list.d/debian.sources", text: sources }])).toBe("http://mirror.example/debian");
+    expect(debianArchiveUri([{ name: "/etc/apt/sources.list.d/debian.sources", text: sources }])).toBe(
+      "http://mirror.example/debian",
+    );
     const security = sources.split("\n\n")[1];
     expect(debianArchiveUri([{ name: "x.sources", text: security }])).toBeUndefined();
-    expect(debianArchiveUri([{ name: "x.sources", text: "Types: deb\nEnabled: no\nURIs: http://a/debian\nSuites: bookworm" }])).toBeUndefined();
+    expect(
+      debianArchiveUri([
+        { name: "x.sources", text: "Types: deb\nEnabled: no\nURIs: http://a/debian\nSuites: bookworm" },
+      ]),
+    ).toBeUndefined();
   });
   test("one-line sources.list, with options and comments", () => {
-    const text = "# deb http://old/debian buster main\ndeb-src http://src/debian bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian/ bookworm main\n";
+    const text =
+      "# deb http://old/debian buster main\ndeb-src http://src/debian bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian/ bookworm main\n";
     expect(debianArchiveUri([{ name: "/etc/apt/sources.list", text }])).toBe("http://mirror.example/debian");
   });
   test("the kernel table pins a sha256 and the suite for every row", () => {
@@ -41,7 +48,10 @@ describe("the Debian archive comes from the machine's apt sources", () => {
 
 describe("initramfs (newc cpio)", () => {
   test("headers, parent directories, 4-byte alignment and the trailer", () => {
-    const cpio = buildCpio([{ path: "/guest/command", type: "file", data: Buffer.from("echo hi\n"), mode: 0o755 }, { path: "/bin/sh", type: "symlink", target: "busybox" }]);
+    const cpio = buildCpio([
+      { path: "/guest/command", type: "file", data: Buffer.from("echo hi\n"), mode: 0o755 },
+      { path: "/bin/sh", type: "symlink", target: "busybox" },
+    ]);
     const text = cpio.toString("latin1");
     expect(text.startsWith("070701")).toBe(true);
     expect(cpio.length % 4).toBe(0);
@@ -67,18 +77,26 @@ describe("npm run kernels arguments", () => {
     });
   });
   test("bad values name the flag, the value and what is accepted", () => {
-    expect(() => parseKernelsArgs(["--kernel", "4.19"])).toThrow(/--kernel: "4.19" is not accepted; expected one of 5\.10/);
-    expect(() => parseKernelsArgs(["--probe", "uprobe"])).toThrow(/--probe: "uprobe" is not accepted; expected one of fentry, kprobe, tracepoint, xdp, tcx/);
+    expect(() => parseKernelsArgs(["--kernel", "4.19"])).toThrow(
+      /--kernel: "4.19" is not accepted; expected one of 5\.10/,
+    );
+    expect(() => parseKernelsArgs(["--probe", "uprobe"])).toThrow(
+      /--probe: "uprobe" is not accepted; expected one of fentry, kprobe, tracepoint, xdp, tcx/,
+    );
     expect(() => parseKernelsArgs(["--probe"])).toThrow(/--probe: \(not set\)/);
     expect(() => parseKernelsArgs(["--fast"])).toThrow(/--fast: unknown argument/);
-    expect(() => parseKernelsArgs(["--arch", "riscv64"])).toThrow(/--arch: "riscv64" is not accepted; expected one of amd64, arm64/);
+    expect(() => parseKernelsArgs(["--arch", "riscv64"])).toThrow(
+      /--arch: "riscv64" is not accepted; expected one of amd64, arm64/,
+    );
   });
 });
 
 test("the guest command runs one quoted row per matrix row", () => {
   const rows = matrixRows("xdp", "6.1.0-50-cloud-amd64", "amd64").slice(0, 1);
   const cmd = matrixCommand(rows);
-  expect(cmd).toContain("row 'xdp/model' 'BPF,NET_ADMIN' '1' 'runtime-default' 'default' 'nc -w 1 127.0.0.1 9 </dev/null; nc -w 1 127.0.0.1 9 </dev/null' '--' '/usr/local/bin/xdp' 'lo'");
+  expect(cmd).toContain(
+    "row 'xdp/model' 'BPF,NET_ADMIN' '1' 'runtime-default' 'default' 'nc -w 1 127.0.0.1 9 </dev/null; nc -w 1 127.0.0.1 9 </dev/null' '--' '/usr/local/bin/xdp' 'lo'",
+  );
   expect(shellQuote("it's")).toBe(`'it'\\''s'`);
 });
 

@@ -25,7 +25,8 @@ const K612 = "6.12.117+deb13-cloud-amd64";
 const K510 = "5.10.0-32-cloud-amd64";
 
 // First lines the script printed in the guests (npm run kernels), with the real fentry tracer.
-const OK = "acs-ebpf-selftest: OK tcp_connect traced: 2026/11/26 09:17:55 ebpf-selftest 127.0.0.1       58488  -> 127.0.0.1       27674 \n";
+const OK =
+  "acs-ebpf-selftest: OK tcp_connect traced: 2026/11/26 09:17:55 ebpf-selftest 127.0.0.1       58488  -> 127.0.0.1       27674 \n";
 const REFUSED =
   "acs-ebpf-selftest: FAILED [operation-not-permitted] the tracer exited (code 1) before attaching\nWhat to do: bpf() or perf_event_open() was refused.\n" +
   "Tracer stderr (last lines):\n  2026/11/26 09:17:56 failed to set memlock rlimit: operation not permitted\n";
@@ -35,8 +36,16 @@ describe("the probe container comes from the rendered sidecar", () => {
   test("its startupProbe runs the image's self-test; its confinement is the model's", () => {
     const c = renderedSelftestContainer(K612, "amd64");
     expect(c.startupProbe?.exec?.command).toEqual([SELFTEST_PATH]);
-    expect(confinementOf(c)).toEqual({ capabilities: ["BPF", "PERFMON"], noNewPrivs: true, seccomp: "runtime-default" });
-    expect(confinementOf(renderedSelftestContainer(K510, "amd64")).capabilities).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
+    expect(confinementOf(c)).toEqual({
+      capabilities: ["BPF", "PERFMON"],
+      noNewPrivs: true,
+      seccomp: "runtime-default",
+    });
+    expect(confinementOf(renderedSelftestContainer(K510, "amd64")).capabilities).toEqual([
+      "BPF",
+      "PERFMON",
+      "SYS_RESOURCE",
+    ]);
   });
   test("a container without the self-test is refused, naming it", () => {
     const { startupProbe: _none, ...without } = renderedSelftestContainer(K612, "amd64");
@@ -52,7 +61,9 @@ describe("the probe container comes from the rendered sidecar", () => {
 describe("cases and the model's expectations", () => {
   test("6.x: the grant exits 0; without BPF or PERFMON, operation-not-permitted; no tracer, tracer-missing", () => {
     const cases = selftestCases(K612, "amd64");
-    expect(cases.map((c) => [c.variant, c.grant.join(","), c.tracerPresent, c.expected.exit, c.expected.failureKind])).toEqual([
+    expect(
+      cases.map((c) => [c.variant, c.grant.join(","), c.tracerPresent, c.expected.exit, c.expected.failureKind]),
+    ).toEqual([
       ["model", "BPF,PERFMON", true, "zero", null],
       ["minus-BPF", "PERFMON", true, "non-zero", "operation-not-permitted"],
       ["minus-PERFMON", "BPF", true, "non-zero", "operation-not-permitted"],
@@ -61,7 +72,10 @@ describe("cases and the model's expectations", () => {
     expect(cases.every((c) => c.timeoutSeconds === 30 && c.noNewPrivs && c.seccomp === "runtime-default")).toBe(true);
   });
   test("5.10: SYS_RESOURCE is necessary too", () => {
-    expect(selftestCases(K510, "amd64").find((c) => c.variant === "minus-SYS_RESOURCE")?.expected).toEqual({ exit: "non-zero", failureKind: "operation-not-permitted" });
+    expect(selftestCases(K510, "amd64").find((c) => c.variant === "minus-SYS_RESOURCE")?.expected).toEqual({
+      exit: "non-zero",
+      failureKind: "operation-not-permitted",
+    });
   });
 });
 
@@ -78,7 +92,12 @@ describe("the guest's command lines", () => {
     ]);
   });
   test("an unconfined container loads no profile; the container's env is passed", () => {
-    const c: SelftestCase = { ...selftestCases(K612, "amd64")[0], seccomp: "unconfined", noNewPrivs: false, env: [{ name: "__IS_SIDECAR__", value: "true" }] };
+    const c: SelftestCase = {
+      ...selftestCases(K612, "amd64")[0],
+      seccomp: "unconfined",
+      noNewPrivs: false,
+      env: [{ name: "__IS_SIDECAR__", value: "true" }],
+    };
     const line = selftestCommand([c]);
     expect(line).not.toMatch(/seccomp/);
     expect(line).not.toMatch(/-nnp/);
@@ -105,12 +124,23 @@ describe("judging what the script printed", () => {
   const out = (exitCode: number, stderr: string) => ({ id: "x", exitCode, stderr });
   test("its first line: OK, FAILED [kind], or something else", () => {
     expect(parseSelftestReport(OK)).toMatchObject({ status: "ok", failureKind: null });
-    expect(parseSelftestReport(REFUSED)).toMatchObject({ status: "failed", failureKind: "operation-not-permitted", firstLine: expect.stringMatching(/before attaching$/) });
-    expect(parseSelftestReport("bash: /usr/local/bin/ebpf-selftest: No such file or directory\n")).toMatchObject({ status: "unrecognized", failureKind: null });
+    expect(parseSelftestReport(REFUSED)).toMatchObject({
+      status: "failed",
+      failureKind: "operation-not-permitted",
+      firstLine: expect.stringMatching(/before attaching$/),
+    });
+    expect(parseSelftestReport("bash: /usr/local/bin/ebpf-selftest: No such file or directory\n")).toMatchObject({
+      status: "unrecognized",
+      failureKind: null,
+    });
   });
   test("as expected: exit 0 with OK; exit 1 with the expected kind", () => {
     expect(selftestResultOf(K612, "amd64", model, out(0, OK)).ok).toBe(true);
-    expect(selftestResultOf(K612, "amd64", minusBpf, out(1, REFUSED))).toMatchObject({ ok: true, exitCode: 1, failureKind: "operation-not-permitted" });
+    expect(selftestResultOf(K612, "amd64", minusBpf, out(1, REFUSED))).toMatchObject({
+      ok: true,
+      exitCode: 1,
+      failureKind: "operation-not-permitted",
+    });
     expect(selftestResultOf(K612, "amd64", missing, out(1, MISSING)).ok).toBe(true);
   });
   test("mismatches: a failure where success was expected, another kind, an OK with a bad exit, a kill at the timeout, no report", () => {

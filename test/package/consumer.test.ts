@@ -13,13 +13,21 @@ import * as path from "path";
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURE = path.join(__dirname, "fixture");
 const EXAMPLE = path.join(ROOT, "examples", "platform-sidecar");
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string; devDependencies: Record<string, string> };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  devDependencies: Record<string, string>;
+};
 
 let project: string;
 let tarball: string;
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function node(script: string) {
@@ -28,13 +36,30 @@ function node(script: string) {
 
 beforeAll(() => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), "acs-ebpf-consumer-"));
-  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", project], ROOT)) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", project], ROOT)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   tarball = path.join(project, packed[0].filename);
-  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "platform-stack", version: "1.0.0", private: true }));
-  npm(["install", "--prefer-offline", tarball, `typescript@${pkg.devDependencies.typescript}`, `@types/node@${pkg.devDependencies["@types/node"]}`], project);
-  for (const f of ["consumer.ts", "importOnly.js", "tsconfig.json"]) fs.copyFileSync(path.join(FIXTURE, f), path.join(project, f));
+  fs.writeFileSync(
+    path.join(project, "package.json"),
+    JSON.stringify({ name: "platform-stack", version: "1.0.0", private: true }),
+  );
+  npm(
+    [
+      "install",
+      "--prefer-offline",
+      tarball,
+      `typescript@${pkg.devDependencies.typescript}`,
+      `@types/node@${pkg.devDependencies["@types/node"]}`,
+    ],
+    project,
+  );
+  for (const f of ["consumer.ts", "importOnly.js", "tsconfig.json"])
+    fs.copyFileSync(path.join(FIXTURE, f), path.join(project, f));
   fs.mkdirSync(path.join(project, "example"));
-  for (const f of ["app.ts", "index.ts", "render.ts"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(project, "example", f));
+  for (const f of ["app.ts", "index.ts", "render.ts"])
+    fs.copyFileSync(path.join(EXAMPLE, f), path.join(project, "example", f));
 }, 240_000);
 
 afterAll(() => {
@@ -44,26 +69,45 @@ afterAll(() => {
 describe("the packed package in an empty project", () => {
   test("the tarball ships compiled JavaScript, declarations and the image context, not the sources or tests", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
-    for (const f of ["package/dist/components/index.js", "package/dist/components/index.d.ts", "package/dist/images/ebpf-workbench/Dockerfile", "package/dist/images/ebpf-workbench/ebpf-selftest", "package/dist/images/ebpf-workbench/versions.json"]) {
+    for (const f of [
+      "package/dist/components/index.js",
+      "package/dist/components/index.d.ts",
+      "package/dist/images/ebpf-workbench/Dockerfile",
+      "package/dist/images/ebpf-workbench/ebpf-selftest",
+      "package/dist/images/ebpf-workbench/versions.json",
+    ]) {
       expect(listing).toContain(f);
     }
     expect(listing.filter((f) => /\.test\.|\/test\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(listing).not.toContain("package/dist/policy/index.js"); // the PolicyPack server is not part of the library
-    const installed = JSON.parse(fs.readFileSync(path.join(project, "node_modules", pkg.name, "package.json"), "utf8")) as { private?: boolean; types: string };
+    const installed = JSON.parse(
+      fs.readFileSync(path.join(project, "node_modules", pkg.name, "package.json"), "utf8"),
+    ) as { private?: boolean; types: string };
     expect(installed.private).toBeUndefined();
     expect(fs.existsSync(path.join(project, "node_modules", pkg.name, installed.types))).toBe(true);
   });
 
   test("the reviewer ships as the acs-ebpf-review command, compiled (no TypeScript loader)", () => {
     const bin = path.join(project, "node_modules", ".bin", "acs-ebpf-review");
-    const r = spawnSync(bin, ["--format", "json", path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml")], { cwd: project, encoding: "utf8" });
+    const r = spawnSync(bin, ["--format", "json", path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml")], {
+      cwd: project,
+      encoding: "utf8",
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout) as { violations: { rule: string; level: string; line: number }[] };
-    expect(report.violations.some((v) => v.rule === "ebpf-least-privilege" && v.level === "mandatory" && v.line > 0)).toBe(true);
-    expect(fs.realpathSync(bin)).toBe(path.join(fs.realpathSync(project), "node_modules", pkg.name, "dist", "cli", "review.js"));
+    expect(
+      report.violations.some((v) => v.rule === "ebpf-least-privilege" && v.level === "mandatory" && v.line > 0),
+    ).toBe(true);
+    expect(fs.realpathSync(bin)).toBe(
+      path.join(fs.realpathSync(project), "node_modules", pkg.name, "dist", "cli", "review.js"),
+    );
     // SARIF names the reviewer's version, read from the installed package.json above dist/cli/.
-    const sarif = spawnSync(bin, ["--format", "sarif", path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml")], { cwd: project, encoding: "utf8" });
+    const sarif = spawnSync(
+      bin,
+      ["--format", "sarif", path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml")],
+      { cwd: project, encoding: "utf8" },
+    );
     expect(sarif.stderr).toBe("");
     expect(JSON.parse(sarif.stdout).runs[0].tool.driver.version).toBe(pkg.version);
   });
@@ -71,15 +115,26 @@ describe("the packed package in an empty project", () => {
   test("importing it registers nothing and leaves nothing running", () => {
     const r = node("importOnly.js");
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout) as { registered: string[]; handles: string[]; sharedPulumi: boolean; entry: string };
+    const out = JSON.parse(r.stdout) as {
+      registered: string[];
+      handles: string[];
+      sharedPulumi: boolean;
+      entry: string;
+    };
     expect(out.registered).toEqual([]);
     expect(out.handles).toEqual([]);
     expect(out.sharedPulumi).toBe(true);
-    expect(out.entry).toBe(path.join(fs.realpathSync(project), "node_modules", pkg.name, "dist", "components", "index.js"));
+    expect(out.entry).toBe(
+      path.join(fs.realpathSync(project), "node_modules", pkg.name, "dist", "components", "index.js"),
+    );
   });
 
   test("a consumer of every export (and the example stack) type-checks with tsc --strict and runs under mocks", () => {
-    const tsc = spawnSync(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: project, encoding: "utf8" });
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+      { cwd: project, encoding: "utf8" },
+    );
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
 
@@ -91,14 +146,30 @@ describe("the packed package in an empty project", () => {
     // The consumer names every value export there is.
     const exported = JSON.parse(node("importOnly.js").stdout).exports as string[];
     expect(result.exports).toEqual(exported);
-    for (const name of ["EbpfWorkbench", "EbpfWorkload", "WorkbenchImage", "TcpConnectVerification", "addEbpfSidecar", "ebpfSidecarTransform", "planCapabilities", "reviewDocuments"]) {
+    for (const name of [
+      "EbpfWorkbench",
+      "EbpfWorkload",
+      "WorkbenchImage",
+      "TcpConnectVerification",
+      "addEbpfSidecar",
+      "ebpfSidecarTransform",
+      "planCapabilities",
+      "reviewDocuments",
+    ]) {
       expect(exported).toContain(name);
     }
 
     expect(result.registered).toEqual(
       [
-        "acs-ebpf:index:EbpfWorkbench", "acs-ebpf:index:EbpfWorkload", "acs-ebpf:index:TcpConnectVerification", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment",
-        "acs-ebpf:index:EbpfWorkbench", "acs-ebpf:index:EbpfWorkload", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:DaemonSet",
+        "acs-ebpf:index:EbpfWorkbench",
+        "acs-ebpf:index:EbpfWorkload",
+        "acs-ebpf:index:TcpConnectVerification",
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:apps/v1:Deployment",
+        "acs-ebpf:index:EbpfWorkbench",
+        "acs-ebpf:index:EbpfWorkload",
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:apps/v1:DaemonSet",
       ].sort(),
     );
     expect(result).toMatchObject({
@@ -118,7 +189,9 @@ describe("the packed package in an empty project", () => {
     });
     expect(result.applied).toEqual([expect.stringMatching(/^ACS pod size 2 vCPU \/ 4 GiB → /)]);
     expect(result.refused).toMatch(/acs: true is not accepted/);
-    expect(result.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    expect(result.tolerations).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+    ]);
     expect(result.tolerationProblems).toEqual(["tolerations[0].value"]);
   });
 

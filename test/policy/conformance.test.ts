@@ -5,16 +5,51 @@ import * as path from "path";
 import { ConformanceCase, mapCase, runConformance } from "../../policy/conformance";
 
 const ROOT = path.join(__dirname, "..", "..");
-const c = (extra: Partial<ConformanceCase>): ConformanceCase => ({ file: "f.yaml", resource: "Pod/p", expect: "pass", rule: "*", params: {}, ...extra });
+const c = (extra: Partial<ConformanceCase>): ConformanceCase => ({
+  file: "f.yaml",
+  resource: "Pod/p",
+  expect: "pass",
+  rule: "*",
+  params: {},
+  ...extra,
+});
 
 describe("mapCase", () => {
   it.each([
-    ["kyverno-policies", "disallow-capabilities", c({ params: { allowedCapabilities: ["CHOWN"] } }), ["capabilities", "ebpf-least-privilege"], { allowedCapabilities: ["CHOWN"] }],
-    ["kyverno-policies", "disallow-capabilities-strict", c({ rule: "require-drop-all", params: { requiredDropCapabilities: ["ALL"] } }), ["drop-all"], { requiredDropCapabilities: ["ALL"] }],
+    [
+      "kyverno-policies",
+      "disallow-capabilities",
+      c({ params: { allowedCapabilities: ["CHOWN"] } }),
+      ["capabilities", "ebpf-least-privilege"],
+      { allowedCapabilities: ["CHOWN"] },
+    ],
+    [
+      "kyverno-policies",
+      "disallow-capabilities-strict",
+      c({ rule: "require-drop-all", params: { requiredDropCapabilities: ["ALL"] } }),
+      ["drop-all"],
+      { requiredDropCapabilities: ["ALL"] },
+    ],
     ["kyverno-policies", "restrict-seccomp", c({}), ["seccomp"], { allowUnsetProfile: true }],
     ["kyverno-policies", "restrict-seccomp-strict", c({}), ["seccomp"], { allowUnsetProfile: false }],
-    ["gatekeeper-library", "seccomp", c({ params: { allowedProfiles: ["runtime/default", "localhost/profile.json"] } }), ["seccomp"], { allowedProfiles: ["RuntimeDefault", "Localhost"], allowedLocalhostFiles: ["profile.json"], allowUnsetProfile: false }],
-    ["gatekeeper-library", "seccompv2", c({ params: { allowedProfiles: ["RuntimeDefault", "not configured"], exemptImages: ["x"] } }), ["seccomp"], { allowedProfiles: ["RuntimeDefault"], allowUnsetProfile: true, exemptImages: ["x"] }],
+    [
+      "gatekeeper-library",
+      "seccomp",
+      c({ params: { allowedProfiles: ["runtime/default", "localhost/profile.json"] } }),
+      ["seccomp"],
+      {
+        allowedProfiles: ["RuntimeDefault", "Localhost"],
+        allowedLocalhostFiles: ["profile.json"],
+        allowUnsetProfile: false,
+      },
+    ],
+    [
+      "gatekeeper-library",
+      "seccompv2",
+      c({ params: { allowedProfiles: ["RuntimeDefault", "not configured"], exemptImages: ["x"] } }),
+      ["seccomp"],
+      { allowedProfiles: ["RuntimeDefault"], allowUnsetProfile: true, exemptImages: ["x"] },
+    ],
     ["gatekeeper-library", "host-filesystem", c({ params: {} }), ["host-path"], { allowedHostPaths: [] }],
   ])("%s/%s", (source, policy, kase, rules, settings) => {
     const m = mapCase(source, policy, kase);
@@ -23,10 +58,14 @@ describe("mapCase", () => {
   });
 
   it("puts admission wrappers and unknown policies out of scope, with why", () => {
-    expect(mapCase("gatekeeper-library", "privileged-containers", c({ wrapper: "AdmissionReview", operation: "UPDATE" }))).toEqual({
+    expect(
+      mapCase("gatekeeper-library", "privileged-containers", c({ wrapper: "AdmissionReview", operation: "UPDATE" })),
+    ).toEqual({
       outOfScope: expect.stringMatching(/AdmissionReview with operation UPDATE: the Gatekeeper template skips UPDATE/),
     });
-    expect(mapCase("kyverno-policies", "require-labels", c({}))).toEqual({ outOfScope: expect.stringMatching(/no mapping for policy kyverno-policies\/require-labels/) });
+    expect(mapCase("kyverno-policies", "require-labels", c({}))).toEqual({
+      outOfScope: expect.stringMatching(/no mapping for policy kyverno-policies\/require-labels/),
+    });
   });
 });
 
@@ -36,8 +75,14 @@ describe("conformance runner", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "conformance-"));
     const p = path.join(dir, "kyverno-policies", "disallow-privileged-containers");
     fs.mkdirSync(p, { recursive: true });
-    fs.writeFileSync(path.join(p, "bad.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n");
-    fs.writeFileSync(path.join(p, "good.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  containers:\n  - {name: c, image: x}\n");
+    fs.writeFileSync(
+      path.join(p, "bad.yaml"),
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n",
+    );
+    fs.writeFileSync(
+      path.join(p, "good.yaml"),
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  containers:\n  - {name: c, image: x}\n",
+    );
     fs.writeFileSync(
       path.join(p, "cases.json"),
       JSON.stringify([
@@ -66,7 +111,11 @@ describe("conformance runner", () => {
     expect(r.stdout).toMatch(/kyverno-policies\/disallow-privileged-containers +2\/3 +66\.7%/);
     expect(r.stdout).toContain("Total: 2/3 in-scope cases agree (66.7%)");
     expect(r.stdout).toMatch(/Disagreements: 1\n .*good\.yaml Pod\/good \[\*\]: expected fail, got pass/);
-    const missing = spawnSync(process.execPath, [tsx, path.join(ROOT, "cli", "conformance.ts"), path.join(dir, "nope")], { encoding: "utf8" });
+    const missing = spawnSync(
+      process.execPath,
+      [tsx, path.join(ROOT, "cli", "conformance.ts"), path.join(dir, "nope")],
+      { encoding: "utf8" },
+    );
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/DIR: ".*nope" is not accepted; expected a directory/);
   });

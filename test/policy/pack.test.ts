@@ -13,7 +13,8 @@ import { vendorDeployment } from "../../policy/testing";
 
 const ROOT = path.join(__dirname, "..", "..");
 // @grpc/grpc-js and google-protobuf as @pulumi/policy itself loads them.
-const fromPolicy = (m: string) => require(require.resolve(m, { paths: [path.dirname(require.resolve("@pulumi/policy"))] }));
+const fromPolicy = (m: string) =>
+  require(require.resolve(m, { paths: [path.dirname(require.resolve("@pulumi/policy"))] }));
 const grpc = fromPolicy("@grpc/grpc-js");
 const struct = fromPolicy("google-protobuf/google/protobuf/struct_pb.js");
 const empty = fromPolicy("google-protobuf/google/protobuf/empty_pb.js");
@@ -42,9 +43,13 @@ function analyzeRequest(type: string, props: object): any {
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"), "127.0.0.1:1", "."], {
-    cwd: path.join(ROOT, "policy"),
-  });
+  child = spawn(
+    process.execPath,
+    [path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"), "127.0.0.1:1", "."],
+    {
+      cwd: path.join(ROOT, "policy"),
+    },
+  );
   child.stderr!.on("data", (d) => (stderr += d));
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.on("data", (d) => resolve(String(d).trim()));
@@ -65,14 +70,20 @@ describe("the policy pack served to the engine", () => {
     expect(info.getVersion()).toBe("0.1.0");
     const policies = new Map<string, any>(info.getPoliciesList().map((p: any) => [p.getName(), p]));
     expect(policies.get("ebpf-least-privilege").getEnforcementlevel()).toBe(MANDATORY);
-    expect(Object.keys(policies.get("ebpf-least-privilege").getConfigschema().getProperties().toJavaScript()).sort()).toEqual(["exemptImages", "kernel"]);
+    expect(
+      Object.keys(policies.get("ebpf-least-privilege").getConfigschema().getProperties().toJavaScript()).sort(),
+    ).toEqual(["exemptImages", "kernel"]);
     expect([...policies.keys()]).toContain("ebpf-verification");
   });
 
   it("analyzes the vendor Deployment", async () => {
     const res = await call("analyze", analyzeRequest(DEPLOYMENT, vendorDeployment()));
-    const diags = res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
-    const unneeded = diags.filter((d: any) => d.policy === "ebpf-least-privilege").map((d: any) => /adds (\w+),/.exec(d.message)![1]);
+    const diags = res
+      .getDiagnosticsList()
+      .map((d: any) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
+    const unneeded = diags
+      .filter((d: any) => d.policy === "ebpf-least-privilege")
+      .map((d: any) => /adds (\w+),/.exec(d.message)![1]);
     expect(unneeded).toEqual(VENDOR_DEMO_CAPABILITIES.filter((c) => c !== "SYS_RESOURCE"));
     expect(diags.filter((d: any) => d.policy === "host-path").map((d: any) => d.level)).toEqual([MANDATORY]);
   });
@@ -95,7 +106,10 @@ describe("the policy pack served to the engine", () => {
     const remediations = res.getRemediationsList().map((r: any) => r.getPolicyname());
     expect(remediations).toEqual(["drop-all", "privilege-escalation"]);
     const fixed = res.getRemediationsList().at(-1).getProperties().toJavaScript();
-    expect(fixed.spec.template.spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(fixed.spec.template.spec.containers[0].securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
 
     const analyzed = await call("analyze", analyzeRequest(DEPLOYMENT, fixed));
     const policies = analyzed.getDiagnosticsList().map((d: any) => d.getPolicyname());
@@ -120,7 +134,13 @@ describe("the policy pack served to the engine", () => {
       req.setResourcesList([
         resource(DEPLOYMENT, "demo", vendorDeployment()),
         ...(withVerification
-          ? [resource("pulumi-nodejs:dynamic:Resource", "verify", { check: VERIFICATION_CHECK, namespace: "default", deployment: "acs-test-ebpf-demo" })]
+          ? [
+              resource("pulumi-nodejs:dynamic:Resource", "verify", {
+                check: VERIFICATION_CHECK,
+                namespace: "default",
+                deployment: "acs-test-ebpf-demo",
+              }),
+            ]
           : []),
       ]);
       return req;
@@ -139,6 +159,8 @@ describe("the policy pack served to the engine", () => {
     pc.setProperties(struct.Struct.fromJavaScript({ kernel: "newest" }));
     configure.getPolicyconfigMap().set("ebpf-least-privilege", pc);
     await call("configure", configure);
-    await expect(call("analyze", analyzeRequest(DEPLOYMENT, vendorDeployment()))).rejects.toThrow(/ebpf-least-privilege\.kernel: "newest" is not accepted/);
+    await expect(call("analyze", analyzeRequest(DEPLOYMENT, vendorDeployment()))).rejects.toThrow(
+      /ebpf-least-privilege\.kernel: "newest" is not accepted/,
+    );
   });
 });

@@ -34,12 +34,18 @@ describe("the Deployment that render produces", () => {
 
   it.each([
     ["no tolerations", [], []],
-    ["control-plane NoSchedule", [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" as const, effect: "NoSchedule" as const }], []],
+    [
+      "control-plane NoSchedule",
+      [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" as const, effect: "NoSchedule" as const }],
+      [],
+    ],
     // Accepted by the component when asked for; the reviewer advises naming the taints instead.
     ["every taint", [{ operator: "Exists" as const }], ["advisory ebpf-tolerations spec.template.spec.tolerations[0]"]],
   ])("the node placement's DaemonSet has no mandatory violation: %s", (_name, tolerations, advised) => {
     const objects = manifests({ placement: "node", kernel: "6.6.71", tolerations });
-    const daemonSet = objects.find((o) => o.kind === "DaemonSet") as { spec: { template: { spec: { tolerations?: unknown[] } } } };
+    const daemonSet = objects.find((o) => o.kind === "DaemonSet") as {
+      spec: { template: { spec: { tolerations?: unknown[] } } };
+    };
     expect(daemonSet.spec.template.spec.tolerations ?? []).toEqual(tolerations);
     const review = reviewDocuments(objects);
     expect(review.reviewed).toBe(1);
@@ -47,7 +53,9 @@ describe("the Deployment that render produces", () => {
   });
 
   it("the vendor-demo profile is flagged (the comparison profile is high risk)", () => {
-    const rules = new Set(reviewDocuments(manifests({ capabilityProfile: "vendor-demo" })).violations.map((v) => v.rule));
+    const rules = new Set(
+      reviewDocuments(manifests({ capabilityProfile: "vendor-demo" })).violations.map((v) => v.rule),
+    );
     expect(rules).toEqual(new Set(["ebpf-least-privilege", "host-path", "drop-all", "seccomp"]));
   });
 

@@ -27,13 +27,19 @@ function write(name: string, content: string | object[]): string {
 }
 
 function review(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function reviewJson(...args: string[]) {
   const r = review("--json", ...args);
-  return { ...r, json: JSON.parse(r.stdout) as { violations: Record<string, unknown>[]; errors: Record<string, unknown>[] } };
+  return {
+    ...r,
+    json: JSON.parse(r.stdout) as { violations: Record<string, unknown>[]; errors: Record<string, unknown>[] },
+  };
 }
 
 const digest = "sha256:" + "c".repeat(64);
@@ -41,7 +47,11 @@ const digest = "sha256:" + "c".repeat(64);
 const goodContainer = {
   name: "app",
   image: `reg.example/app@${digest}`,
-  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+  securityContext: {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  },
 };
 const badContainer = { name: "app", image: `reg.example/app@${digest}`, securityContext: { privileged: true } };
 const podSpec = (c: object) => ({ containers: [c] });
@@ -51,12 +61,37 @@ const template = (c: object) => ({ metadata: { labels: { app: "x" } }, spec: pod
 function everyKind(c: object): object[] {
   return [
     { apiVersion: "v1", kind: "Pod", metadata: { name: "pod" }, spec: podSpec(c) },
-    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "deploy" }, spec: { selector: { matchLabels: { app: "x" } }, template: template(c) } },
-    { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs" }, spec: { selector: { matchLabels: { app: "x" } }, template: template(c) } },
-    { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "sts" }, spec: { serviceName: "x", selector: { matchLabels: { app: "x" } }, template: template(c) } },
-    { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ds" }, spec: { selector: { matchLabels: { app: "x" } }, template: template(c) } },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "deploy" },
+      spec: { selector: { matchLabels: { app: "x" } }, template: template(c) },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "rs" },
+      spec: { selector: { matchLabels: { app: "x" } }, template: template(c) },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "sts" },
+      spec: { serviceName: "x", selector: { matchLabels: { app: "x" } }, template: template(c) },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "ds" },
+      spec: { selector: { matchLabels: { app: "x" } }, template: template(c) },
+    },
     { apiVersion: "batch/v1", kind: "Job", metadata: { name: "job" }, spec: { template: template(c) } },
-    { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "cron" }, spec: { schedule: "* * * * *", jobTemplate: { spec: { template: template(c) } } } },
+    {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "cron" },
+      spec: { schedule: "* * * * *", jobTemplate: { spec: { template: template(c) } } },
+    },
   ];
 }
 
@@ -67,20 +102,43 @@ describe("npm run review", () => {
     expect(Object.keys(json).sort()).toEqual(["errors", "violations"]);
     expect(json.errors).toEqual([]);
     for (const v of json.violations) {
-      expect(Object.keys(v).sort()).toEqual(["column", "container", "field", "file", "level", "line", "message", "resource", "rule"]);
+      expect(Object.keys(v).sort()).toEqual([
+        "column",
+        "container",
+        "field",
+        "file",
+        "level",
+        "line",
+        "message",
+        "resource",
+        "rule",
+      ]);
       expect(v.file).toBe(VENDOR);
       expect(v.resource).toBe("Deployment/acs-test-ebpf-demo");
       expect(["mandatory", "advisory"]).toContain(v.level);
     }
-    const least = json.violations.filter((v) => v.rule === "ebpf-least-privilege").map((v) => /adds (\w+),/.exec(String(v.message))![1]);
+    const least = json.violations
+      .filter((v) => v.rule === "ebpf-least-privilege")
+      .map((v) => /adds (\w+),/.exec(String(v.message))![1]);
     expect(least).toEqual(["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG"]);
     expect(json.violations.filter((v) => v.rule === "host-path")).toEqual([
-      expect.objectContaining({ container: null, level: "mandatory", message: expect.stringContaining("/sys/kernel/debug") }),
+      expect.objectContaining({
+        container: null,
+        level: "mandatory",
+        message: expect.stringContaining("/sys/kernel/debug"),
+      }),
     ]);
   });
 
   it("exits 0 when only advisory violations remain", () => {
-    const file = write("advisory.yaml", [{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: podSpec({ ...goodContainer, image: "reg.example/app:1", imagePullPolicy: "Always" }) }]);
+    const file = write("advisory.yaml", [
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p" },
+        spec: podSpec({ ...goodContainer, image: "reg.example/app:1", imagePullPolicy: "Always" }),
+      },
+    ]);
     const { status, json } = reviewJson(file);
     expect(status).toBe(0);
     expect(json.violations.map((v) => [v.rule, v.level])).toEqual([["image-digest", "advisory"]]);
@@ -93,7 +151,15 @@ describe("npm run review", () => {
     const bad = reviewJson(write("kinds-bad.yaml", everyKind(badContainer)));
     expect(bad.status).toBe(1);
     const privileged = bad.json.violations.filter((v) => v.rule === "privileged");
-    expect(privileged.map((v) => v.resource)).toEqual(["Pod/pod", "Deployment/deploy", "ReplicaSet/rs", "StatefulSet/sts", "DaemonSet/ds", "Job/job", "CronJob/cron"]);
+    expect(privileged.map((v) => v.resource)).toEqual([
+      "Pod/pod",
+      "Deployment/deploy",
+      "ReplicaSet/rs",
+      "StatefulSet/sts",
+      "DaemonSet/ds",
+      "Job/job",
+      "CronJob/cron",
+    ]);
     expect(privileged.map((v) => String(v.message).split(":")[0])).toEqual([
       "spec.containers[0].securityContext.privileged",
       ...Array(5).fill("spec.template.spec.containers[0].securityContext.privileged"),
@@ -106,8 +172,18 @@ describe("npm run review", () => {
       apiVersion: "v1",
       kind: "List",
       items: [
-        { apiVersion: "v1", kind: "Pod", metadata: { name: "a" }, spec: { initContainers: [{ ...badContainer, name: "init" }], containers: [goodContainer] } },
-        { apiVersion: "v1", kind: "Pod", metadata: { name: "b" }, spec: { containers: [goodContainer], ephemeralContainers: [{ ...badContainer, name: "debug" }] } },
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "a" },
+          spec: { initContainers: [{ ...badContainer, name: "init" }], containers: [goodContainer] },
+        },
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "b" },
+          spec: { containers: [goodContainer], ephemeralContainers: [{ ...badContainer, name: "debug" }] },
+        },
       ],
     };
     const { status, json } = reviewJson(write("list.yaml", [list]));
@@ -119,7 +195,10 @@ describe("npm run review", () => {
   });
 
   it("skips non-Kubernetes YAML with a note", () => {
-    const file = write("mixed.yaml", "title: not kubernetes\n---\n- a\n- b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    const file = write(
+      "mixed.yaml",
+      "title: not kubernetes\n---\n- a\n- b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    );
     const r = reviewJson(file);
     expect(r.status).toBe(0);
     expect(r.json).toEqual({ violations: [], errors: [] });
@@ -160,24 +239,40 @@ describe("npm run review", () => {
     write("tree/b/two.yaml", everyKind(badContainer).slice(1, 2));
     const { status, json } = reviewJson(sub);
     expect(status).toBe(1);
-    expect(new Set(json.violations.map((v) => path.relative(sub, String(v.file))))).toEqual(new Set([path.join("b", "two.yaml")]));
+    expect(new Set(json.violations.map((v) => path.relative(sub, String(v.file))))).toEqual(
+      new Set([path.join("b", "two.yaml")]),
+    );
   });
 
   it("takes levels and settings from --config, and rejects a bad one with exit 2", () => {
     const config = write("config.yaml", "privileged: advisory\nebpf-least-privilege:\n  kernel: 6.6.71\n");
-    const r = reviewJson("--config", config, write("cfg-pod.yaml", [{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: podSpec(badContainer) }]));
+    const r = reviewJson(
+      "--config",
+      config,
+      write("cfg-pod.yaml", [{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: podSpec(badContainer) }]),
+    );
     expect(r.json.violations.filter((v) => v.rule === "privileged").map((v) => v.level)).toEqual(["advisory"]);
-    const bad = review("--config", write("bad-config.yaml", "privileged: sometimes\nunknown-rule: mandatory\n"), VENDOR);
+    const bad = review(
+      "--config",
+      write("bad-config.yaml", "privileged: sometimes\nunknown-rule: mandatory\n"),
+      VENDOR,
+    );
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('privileged: "sometimes" is not accepted; expected one of: mandatory, advisory, remediate, disabled');
+    expect(bad.stderr).toContain(
+      'privileged: "sometimes" is not accepted; expected one of: mandatory, advisory, remediate, disabled',
+    );
     expect(bad.stderr).toContain('rule: "unknown-rule" is not accepted; expected one of: ebpf-least-privilege');
   });
 
   it("prints a table for people", () => {
     const { status, stdout } = review(VENDOR);
     expect(status).toBe(1);
-    expect(stdout).toMatch(/^MANDATORY ebpf-least-privilege +.*vendor-deployment\.yaml:35 {2}Deployment\/acs-test-ebpf-demo {2}container ebpf-demo$/m);
-    expect(stdout).toMatch(/1 workload\(s\) reviewed: 10 mandatory and 2 advisory violation\(s\), 0 input error\(s\)\./);
+    expect(stdout).toMatch(
+      /^MANDATORY ebpf-least-privilege +.*vendor-deployment\.yaml:35 {2}Deployment\/acs-test-ebpf-demo {2}container ebpf-demo$/m,
+    );
+    expect(stdout).toMatch(
+      /1 workload\(s\) reviewed: 10 mandatory and 2 advisory violation\(s\), 0 input error\(s\)\./,
+    );
   });
 
   it("exits 2 with usage when no path is given or an option is unknown", () => {

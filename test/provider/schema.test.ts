@@ -11,13 +11,28 @@ import { COMPONENTS, PACKAGE_NAME } from "../../provider";
 
 const root = path.resolve(__dirname, "../..");
 type Property = { description?: string; $ref?: string; type?: string };
-type Resource = { description?: string; isComponent?: boolean; inputProperties: Record<string, Property>; properties: Record<string, Property>; requiredInputs?: string[] };
-type Schema = { name: string; version: string; resources: Record<string, Resource>; types: Record<string, { enum?: { value: string }[]; properties?: Record<string, Property> }> };
+type Resource = {
+  description?: string;
+  isComponent?: boolean;
+  inputProperties: Record<string, Property>;
+  properties: Record<string, Property>;
+  requiredInputs?: string[];
+};
+type Schema = {
+  name: string;
+  version: string;
+  resources: Record<string, Resource>;
+  types: Record<string, { enum?: { value: string }[]; properties?: Record<string, Property> }>;
+};
 
 let schema: Schema;
 beforeAll(async () => {
   // As both hosts start it (provider/index.ts): named by provider/package.json, versioned by it.
-  const provider = new ComponentProvider({ dirname: path.join(root, "provider"), name: PACKAGE_NAME, components: COMPONENTS });
+  const provider = new ComponentProvider({
+    dirname: path.join(root, "provider"),
+    name: PACKAGE_NAME,
+    components: COMPONENTS,
+  });
   const text = await provider.getSchema();
   schema = JSON.parse(text);
   console.log(JSON.stringify(schema, null, 2));
@@ -25,14 +40,20 @@ beforeAll(async () => {
 
 /** Public property names of an interface or class in a source file (the declarations the analyzer reads). */
 function declaredMembers(file: string, name: string, kind: "interface" | "class"): string[] {
-  const source = ts.createSourceFile(file, fs.readFileSync(path.join(root, file), "utf8"), ts.ScriptTarget.ES2022, true);
+  const source = ts.createSourceFile(
+    file,
+    fs.readFileSync(path.join(root, file), "utf8"),
+    ts.ScriptTarget.ES2022,
+    true,
+  );
   const names: string[] = [];
   source.forEachChild((node) => {
     if (kind === "interface" && ts.isInterfaceDeclaration(node) && node.name.text === name) {
       for (const m of node.members) if (ts.isPropertySignature(m)) names.push(m.name.getText());
     }
     if (kind === "class" && ts.isClassDeclaration(node) && node.name?.text === name) {
-      for (const m of node.members) if (ts.isPropertyDeclaration(m) && !ts.isPrivateIdentifier(m.name)) names.push(m.name.getText());
+      for (const m of node.members)
+        if (ts.isPropertyDeclaration(m) && !ts.isPrivateIdentifier(m.name)) names.push(m.name.getText());
     }
   });
   return names.sort();
@@ -62,13 +83,15 @@ describe.each(EXPOSED)("$component", ({ component, file, args }) => {
     const declared = declaredMembers(file, args, "interface");
     expect(declared.length).toBeGreaterThan(3);
     expect(Object.keys(resource().inputProperties).sort()).toEqual(declared);
-    for (const [name, p] of Object.entries(resource().inputProperties)) expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
+    for (const [name, p] of Object.entries(resource().inputProperties))
+      expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
   });
 
   test("every public property of the class is an output, with its description", () => {
     const declared = declaredMembers(file, component, "class");
     expect(Object.keys(resource().properties).sort()).toEqual(declared);
-    for (const [name, p] of Object.entries(resource().properties)) expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
+    for (const [name, p] of Object.entries(resource().properties))
+      expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
   });
 });
 
@@ -77,19 +100,28 @@ test("enums are string enums with the values the components accept", () => {
   expect(values("Placement")).toEqual(["deployment", "sidecar", "node"]);
   expect(values("ProbeKind")).toContain("kprobe-tracefs");
   expect(values("ComputeClass")).toEqual(["general-purpose", "performance", "gpu", "gpu-hpn"]);
-  expect(schema.resources["acs-ebpf:index:EbpfWorkbench"].inputProperties.placement.$ref).toBe("#/types/acs-ebpf:index:Placement");
+  expect(schema.resources["acs-ebpf:index:EbpfWorkbench"].inputProperties.placement.$ref).toBe(
+    "#/types/acs-ebpf:index:Placement",
+  );
   // Resources and functions stay TypeScript-only (getters), never in the schema.
   expect(Object.keys(schema.resources["acs-ebpf:index:EbpfWorkbench"].properties)).not.toContain("sidecarTransform");
-  expect(schema.resources["acs-ebpf:index:EbpfSidecarWorkload"].requiredInputs?.sort()).toEqual(["image", "kubernetesVersion", "workload"]);
+  expect(schema.resources["acs-ebpf:index:EbpfSidecarWorkload"].requiredInputs?.sort()).toEqual([
+    "image",
+    "kubernetesVersion",
+    "workload",
+  ]);
 });
 
 test("the node placement's tolerations reach other languages as a list of Toleration objects, each field described, enums as Kubernetes spells them", () => {
-  const tolerations = schema.resources["acs-ebpf:index:EbpfWorkbench"].inputProperties.tolerations as Property & { items?: Property };
+  const tolerations = schema.resources["acs-ebpf:index:EbpfWorkbench"].inputProperties.tolerations as Property & {
+    items?: Property;
+  };
   expect(tolerations.type).toBe("array");
   expect(tolerations.items?.$ref).toBe("#/types/acs-ebpf:index:Toleration");
   const toleration = schema.types["acs-ebpf:index:Toleration"].properties!;
   expect(Object.keys(toleration).sort()).toEqual(["effect", "key", "operator", "tolerationSeconds", "value"]);
-  for (const [name, p] of Object.entries(toleration)) expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
+  for (const [name, p] of Object.entries(toleration))
+    expect([name, p.description]).toEqual([name, expect.stringMatching(/\w{3,}/)]);
   expect(toleration.operator.$ref).toBe("#/types/acs-ebpf:index:TolerationOperator");
   expect(toleration.tolerationSeconds.type).toBe("number");
   const values = (t: string) => schema.types[`acs-ebpf:index:${t}`].enum!.map((m) => m.value);

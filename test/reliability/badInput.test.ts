@@ -10,7 +10,9 @@
 import { installMocks, mockOutputs, registered } from "../support/pulumiMocks";
 installMocks();
 // Should a bad value slip through, its image "builds" instead of crashing the run.
-mockOutputs["docker:index/image:Image"] = (inputs) => ({ repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"b".repeat(64)}` });
+mockOutputs["docker:index/image:Image"] = (inputs) => ({
+  repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"b".repeat(64)}`,
+});
 
 import { EbpfWorkload } from "../../components/ebpfWorkload";
 import { TcpConnectVerification } from "../../components/tcpConnectVerification";
@@ -24,7 +26,8 @@ import { CONFIG_KEYS, ConfigType, parseStackConfig, qualified } from "../../core
 
 jest.spyOn(console, "warn").mockImplementation(() => undefined);
 
-export type BadKind = "wrong type" | "empty" | "out of range" | "unknown enum value" | "shell metacharacters" | "oversized";
+export type BadKind =
+  "wrong type" | "empty" | "out of range" | "unknown enum value" | "shell metacharacters" | "oversized";
 
 export interface ArgSpec {
   type: ConfigType | "number" | "object";
@@ -58,7 +61,8 @@ const TOLERATIONS: ArgSpec = {
   type: "array",
   values: TOLERATION_OPERATORS,
   emptyAccepted: "no tolerations is the default: the DaemonSet runs on untainted nodes only",
-  element: (bad, kind) => (kind === "unknown enum value" ? { key: "dedicated", operator: bad } : { key: bad, operator: "Exists" }),
+  element: (bad, kind) =>
+    kind === "unknown enum value" ? { key: "dedicated", operator: bad } : { key: bad, operator: "Exists" },
 };
 
 export function badValues(spec: ArgSpec): [BadKind, unknown][] {
@@ -74,12 +78,14 @@ export function badValues(spec: ArgSpec): [BadKind, unknown][] {
   for (const v of wrong[spec.type]) cases.push(["wrong type", v]);
   if (!spec.emptyAccepted) cases.push(["empty", spec.type === "array" ? [] : spec.type === "object" ? {} : ""]);
   for (const v of spec.outOfRange ?? []) cases.push(["out of range", v]);
-  const listed = (bad: string, kind: BadKind) => (spec.type === "array" ? [spec.element ? spec.element(bad, kind) : bad] : bad);
+  const listed = (bad: string, kind: BadKind) =>
+    spec.type === "array" ? [spec.element ? spec.element(bad, kind) : bad] : bad;
   if (spec.values) cases.push(["unknown enum value", listed("not-a-value", "unknown enum value")]);
   if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) {
     for (const s of SHELL) cases.push(["shell metacharacters", listed(s, "shell metacharacters")]);
   }
-  if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array")) cases.push(["oversized", listed(OVERSIZED, "oversized")]);
+  if (!spec.anyCharacters && (spec.type === "string" || spec.type === "array"))
+    cases.push(["oversized", listed(OVERSIZED, "oversized")]);
   return cases;
 }
 
@@ -100,7 +106,10 @@ function configSpec(key: keyof typeof CONFIG_KEYS): ArgSpec {
     memory: { outOfRange: ["0", "1Ti"] },
     kernel: { outOfRange: ["4.19.91"] },
     verifyTarget: { outOfRange: ["127.0.0.1:0", "127.0.0.1:65536"] },
-    registryPassword: { anyCharacters: "a password may hold any character; it only travels base64-encoded in a Secret or to the registry API" },
+    registryPassword: {
+      anyCharacters:
+        "a password may hold any character; it only travels base64-encoded in a Secret or to the registry API",
+    },
     placement: { values: ["deployment", "node"] },
     tolerations: TOLERATIONS,
   };
@@ -113,13 +122,26 @@ const BUILD_CONFIG = {
   "acs-ebpf:registryUsername": "dev@1234567890",
   "acs-ebpf:registryPassword": "secret",
 };
-const BUILD_KEYS = ["imageRepository", "registryServer", "registryUsername", "registryPassword", "pullRegistryServer", "goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl", "yumUpdate", "imageCacheFrom"];
+const BUILD_KEYS = [
+  "imageRepository",
+  "registryServer",
+  "registryUsername",
+  "registryPassword",
+  "pullRegistryServer",
+  "goDownloadBaseUrl",
+  "goproxy",
+  "ciliumEbpfGitUrl",
+  "yumUpdate",
+  "imageCacheFrom",
+];
 
 const stackConfig: Subject = {
   name: "stack config",
   args: Object.fromEntries(Object.keys(CONFIG_KEYS).map((k) => [k, configSpec(k as keyof typeof CONFIG_KEYS)])),
   attempt(key, value) {
-    const base: Record<string, unknown> = BUILD_KEYS.includes(key) ? { ...BUILD_CONFIG } : { "acs-ebpf:image": DIGEST_IMAGE };
+    const base: Record<string, unknown> = BUILD_KEYS.includes(key)
+      ? { ...BUILD_CONFIG }
+      : { "acs-ebpf:image": DIGEST_IMAGE };
     // Tolerations are checked with the placement they belong to.
     if (key === "tolerations") base["acs-ebpf:placement"] = "node";
     parseStackConfig({ ...base, [qualified(key)]: value });
@@ -150,7 +172,12 @@ const ebpfWorkload: Subject = {
     tolerations: TOLERATIONS,
   },
   attempt(key, value) {
-    new EbpfWorkload("bad", { image: DIGEST_IMAGE, namespace: "ebpf", ...(key === "tolerations" ? { placement: "node" } : {}), [key]: value } as never);
+    new EbpfWorkload("bad", {
+      image: DIGEST_IMAGE,
+      namespace: "ebpf",
+      ...(key === "tolerations" ? { placement: "node" } : {}),
+      [key]: value,
+    } as never);
   },
   inputName: (key) => key,
 };
@@ -173,7 +200,10 @@ const workbenchImage: Subject = {
       repository: "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
       registry: { server: "registry.cn-hangzhou.aliyuncs.com", username: "dev@1234567890", password: "secret" },
     };
-    new WorkbenchImage("bad", (key === "existingImage" ? { existingImage: value } : { ...build, [key]: value }) as never);
+    new WorkbenchImage(
+      "bad",
+      (key === "existingImage" ? { existingImage: value } : { ...build, [key]: value }) as never,
+    );
   },
   inputName: (key) => key,
 };
@@ -183,7 +213,10 @@ const tcpConnectVerification: Subject = {
   args: {
     namespace: { type: "string" },
     deployment: { type: "string" },
-    kubeconfig: { type: "string", anyCharacters: "kubeconfig content is YAML: any character may appear; it is parsed, never run" },
+    kubeconfig: {
+      type: "string",
+      anyCharacters: "kubeconfig content is YAML: any character may appear; it is parsed, never run",
+    },
     skipReason: { type: "string", anyCharacters: "free text shown as a warning" },
     context: { type: "string" },
     image: { type: "string" },
@@ -199,7 +232,13 @@ const tcpConnectVerification: Subject = {
     tracerPath: { type: "string" },
   },
   attempt(key, value) {
-    const base = { namespace: "ebpf", deployment: "wb", image: DIGEST_IMAGE, podTemplate: { spec: {} }, kubeconfig: "apiVersion: v1" };
+    const base = {
+      namespace: "ebpf",
+      deployment: "wb",
+      image: DIGEST_IMAGE,
+      podTemplate: { spec: {} },
+      kubeconfig: "apiVersion: v1",
+    };
     new TcpConnectVerification("bad", { ...base, [key]: value } as never);
   },
   inputName: (key) => key,
@@ -207,8 +246,15 @@ const tcpConnectVerification: Subject = {
 
 export const SUBJECTS: Subject[] = [stackConfig, ebpfWorkload, workbenchImage, tcpConnectVerification];
 
-const rows = SUBJECTS.flatMap((s) => Object.entries(s.args).flatMap(([key, spec]) => badValues(spec).map(([kind, value]) => ({ subject: s, key, kind, value }))));
-const label = (v: unknown) => (typeof v === "string" && v.length > 40 ? `"${v.slice(0, 12)}…" (${v.length} chars)` : JSON.stringify(v)?.slice(0, 50) ?? String(v));
+const rows = SUBJECTS.flatMap((s) =>
+  Object.entries(s.args).flatMap(([key, spec]) =>
+    badValues(spec).map(([kind, value]) => ({ subject: s, key, kind, value })),
+  ),
+);
+const label = (v: unknown) =>
+  typeof v === "string" && v.length > 40
+    ? `"${v.slice(0, 12)}…" (${v.length} chars)`
+    : (JSON.stringify(v)?.slice(0, 50) ?? String(v));
 
 /** The one error about this input, from an InputError or InputErrors. */
 function errorFor(err: unknown, input: string): InputError | undefined {
@@ -222,23 +268,26 @@ describe("bad input table", () => {
     expect(rows.length).toBeGreaterThan(300);
   });
 
-  test.each(rows.map((r) => [r.subject.name, r.key, r.kind, label(r.value), r] as const))("%s %s: %s %s", (_s, _k, _kind, _v, row) => {
-    const before = registered.length;
-    let thrown: unknown;
-    try {
-      row.subject.attempt(row.key, row.value);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(registered.length).toBe(before);
-    expect(thrown).toBeDefined();
-    const input = row.subject.inputName(row.key);
-    const error = errorFor(thrown, input);
-    if (!error) throw new Error(`expected an error naming ${input}, got: ${(thrown as Error)?.message}`);
-    expect(error.accepted.length).toBeGreaterThan(3);
-    expect((thrown as Error).message).toContain(`${error.input}: `);
-    expect((thrown as Error).message).toContain(`expected ${error.accepted}`);
-    // An oversized value is not echoed back whole.
-    expect((thrown as Error).message.length).toBeLessThan(5_000);
-  });
+  test.each(rows.map((r) => [r.subject.name, r.key, r.kind, label(r.value), r] as const))(
+    "%s %s: %s %s",
+    (_s, _k, _kind, _v, row) => {
+      const before = registered.length;
+      let thrown: unknown;
+      try {
+        row.subject.attempt(row.key, row.value);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(registered.length).toBe(before);
+      expect(thrown).toBeDefined();
+      const input = row.subject.inputName(row.key);
+      const error = errorFor(thrown, input);
+      if (!error) throw new Error(`expected an error naming ${input}, got: ${(thrown as Error)?.message}`);
+      expect(error.accepted.length).toBeGreaterThan(3);
+      expect((thrown as Error).message).toContain(`${error.input}: `);
+      expect((thrown as Error).message).toContain(`expected ${error.accepted}`);
+      // An oversized value is not echoed back whole.
+      expect((thrown as Error).message.length).toBeLessThan(5_000);
+    },
+  );
 });

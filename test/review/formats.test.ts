@@ -18,7 +18,11 @@ const VENDOR_TEXT = fs.readFileSync(VENDOR, "utf8");
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-2.1.0.json"), "utf8"));
 
 function review(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), ...args], { cwd: ROOT, encoding: "utf8", input });
+  const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    input,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -30,7 +34,9 @@ const digest = "sha256:" + "c".repeat(64);
 /** What `helm template` prints: a comment, `---` separators, a Source header, a List, non-Kubernetes YAML. */
 const HELM_STREAM = `# Source: chart/templates/deployment.yaml
 ---
-${VENDOR_TEXT.split("\n").filter((l) => !l.startsWith("#")).join("\n")}
+${VENDOR_TEXT.split("\n")
+  .filter((l) => !l.startsWith("#"))
+  .join("\n")}
 ---
 # Source: chart/templates/values-note.yaml
 note: not a Kubernetes object
@@ -71,9 +77,29 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 type SarifLog = {
   runs: {
-    tool: { driver: { rules: { id: string; shortDescription: { text: string }; help: { text: string; markdown: string }; helpUri?: string; defaultConfiguration: { level: string; enabled?: boolean } }[] } };
-    results: { ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[];
-    invocations: { executionSuccessful: boolean; exitCode: number; toolExecutionNotifications: { message: { text: string } }[] }[];
+    tool: {
+      driver: {
+        rules: {
+          id: string;
+          shortDescription: { text: string };
+          help: { text: string; markdown: string };
+          helpUri?: string;
+          defaultConfiguration: { level: string; enabled?: boolean };
+        }[];
+      };
+    };
+    results: {
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      message: { text: string };
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[];
+    }[];
+    invocations: {
+      executionSuccessful: boolean;
+      exitCode: number;
+      toolExecutionNotifications: { message: { text: string } }[];
+    }[];
   }[];
 };
 
@@ -81,9 +107,13 @@ describe("standard input", () => {
   test("`-` reads a helm template stream: comments, ---, a List, non-Kubernetes documents", () => {
     const r = review(["--json", "-"], HELM_STREAM);
     expect(r.status).toBe(1);
-    const json = JSON.parse(r.stdout) as { violations: { file: string; resource: string; rule: string; line: number }[] };
+    const json = JSON.parse(r.stdout) as {
+      violations: { file: string; resource: string; rule: string; line: number }[];
+    };
     expect(new Set(json.violations.map((v) => v.file))).toEqual(new Set(["<stdin>"]));
-    expect(new Set(json.violations.map((v) => v.resource))).toEqual(new Set(["Deployment/acs-test-ebpf-demo", "Pod/bad"]));
+    expect(new Set(json.violations.map((v) => v.resource))).toEqual(
+      new Set(["Deployment/acs-test-ebpf-demo", "Pod/bad"]),
+    );
     expect(r.stderr).toContain("<stdin>: document 2: skipped, not a Kubernetes object");
     const lines = HELM_STREAM.split("\n");
     const privileged = json.violations.find((v) => v.rule === "privileged")!;
@@ -112,7 +142,9 @@ describe("SARIF 2.1.0", () => {
     expect(validateSarif(withError.log)).toBe(true);
     expect(withError.status).toBe(2);
     expect(withError.log.runs[0].invocations[0]).toMatchObject({ executionSuccessful: false, exitCode: 2 });
-    expect(withError.log.runs[0].invocations[0].toolExecutionNotifications[0].message.text).toContain("duplicated mapping key");
+    expect(withError.log.runs[0].invocations[0].toolExecutionNotifications[0].message.text).toContain(
+      "duplicated mapping key",
+    );
     const mandatory = sarif([VENDOR]);
     expect(validateSarif(mandatory.log)).toBe(true);
     expect(mandatory.status).toBe(1);
@@ -137,7 +169,12 @@ describe("SARIF 2.1.0", () => {
       expect(d.shortDescription.text).toBe(rule.description);
       expect(d.helpUri).toBe(`https://example.invalid/acs-ebpf/README.md#rule-${rule.name}`);
       expect(d.help.markdown).toContain(`(https://example.invalid/acs-ebpf/README.md#rule-${rule.name})`);
-      const expected = rule.defaultLevel === "advisory" ? { level: "warning" } : rule.defaultLevel === "disabled" ? { enabled: false, level: "warning" } : { level: "error" };
+      const expected =
+        rule.defaultLevel === "advisory"
+          ? { level: "warning" }
+          : rule.defaultLevel === "disabled"
+            ? { enabled: false, level: "warning" }
+            : { level: "error" };
       expect(d.defaultConfiguration).toEqual(expected);
     }
     // Every link lands on the rule's row in the README.
@@ -172,7 +209,11 @@ describe("SARIF 2.1.0", () => {
 });
 
 describe("JUnit XML", () => {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["testsuite", "testcase", "failure"].includes(name) });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "",
+    isArray: (name) => ["testsuite", "testcase", "failure"].includes(name),
+  });
 
   test("one testsuite per file, one testcase per workload, one failure per mandatory violation", () => {
     const stream = path.join(dir, "stream.yaml");
@@ -183,7 +224,16 @@ describe("JUnit XML", () => {
     expect(r.status).toBe(2);
     expect(XMLValidator.validate(r.stdout)).toBe(true);
     const xml = parser.parse(r.stdout) as {
-      testsuites: { tests: string; failures: string; errors: string; testsuite: { name: string; tests: string; testcase: { name: string; failure?: { message: string; type: string }[]; error?: unknown }[] }[] };
+      testsuites: {
+        tests: string;
+        failures: string;
+        errors: string;
+        testsuite: {
+          name: string;
+          tests: string;
+          testcase: { name: string; failure?: { message: string; type: string }[]; error?: unknown }[];
+        }[];
+      };
     };
     const suites = xml.testsuites.testsuite;
     expect(suites.map((s) => s.name)).toEqual([VENDOR, stream, unreadable]);
@@ -192,14 +242,22 @@ describe("JUnit XML", () => {
     expect(vendor.testcase[0].failure!.length).toBe(10);
     expect(helm.testcase.map((c) => c.name)).toEqual(["Deployment/acs-test-ebpf-demo", "Pod/good", "Pod/bad"]);
     expect(helm.testcase[1].failure).toBeUndefined();
-    expect(helm.testcase[2].failure!.map((f) => f.type)).toEqual(["drop-all", "privileged", "privilege-escalation", "seccomp"]);
+    expect(helm.testcase[2].failure!.map((f) => f.type)).toEqual([
+      "drop-all",
+      "privileged",
+      "privilege-escalation",
+      "seccomp",
+    ]);
     expect(gone.testcase[0].error).toBeDefined();
     expect(xml.testsuites).toMatchObject({ tests: "5", failures: "3", errors: "1" });
   });
 
   test("text that is not XML-safe is escaped", () => {
     const odd = path.join(dir, "odd&<name>.yaml");
-    fs.writeFileSync(odd, `apiVersion: v1\nkind: Pod\nmetadata: {name: "a<b>&\\"c"}\nspec: {containers: [{name: x, image: "r@${digest}", securityContext: {privileged: true}}]}\n`);
+    fs.writeFileSync(
+      odd,
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: "a<b>&\\"c"}\nspec: {containers: [{name: x, image: "r@${digest}", securityContext: {privileged: true}}]}\n`,
+    );
     const r = review(["--format", "junit", odd]);
     expect(XMLValidator.validate(r.stdout)).toBe(true);
     expect(r.stdout).toContain("odd&amp;&lt;name&gt;.yaml");
@@ -215,15 +273,24 @@ describe("bad files among good ones", () => {
     fs.symlinkSync(path.join(folder, "nowhere.yaml"), path.join(folder, "c-dangling.yaml"));
     expect(spawnSync("mkfifo", [path.join(folder, "d-fifo.yaml")]).status).toBe(0);
     fs.copyFileSync(VENDOR, path.join(folder, "e-vendor.yaml"));
-    const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), "--json", folder], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, "cli", "review.ts"), "--json", folder], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(r.status).toBe(2);
-    const json = JSON.parse(r.stdout) as { violations: { file: string }[]; errors: { file: string; message: string }[] };
+    const json = JSON.parse(r.stdout) as {
+      violations: { file: string }[];
+      errors: { file: string; message: string }[];
+    };
     expect(json.errors.map((e) => [path.basename(e.file), e.message.split(":")[0]])).toEqual([
       ["c-dangling.yaml", "cannot read"],
       ["d-fifo.yaml", "cannot read"],
       ["b-broken.yaml", "not valid YAML"],
     ]);
-    expect(new Set(json.violations.map((v) => path.basename(v.file)))).toEqual(new Set(["a-vendor.yaml", "e-vendor.yaml"]));
+    expect(new Set(json.violations.map((v) => path.basename(v.file)))).toEqual(
+      new Set(["a-vendor.yaml", "e-vendor.yaml"]),
+    );
   });
 });
 

@@ -34,7 +34,16 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-type Step = { id?: string; name?: string; uses?: string; if?: string; shell?: string; run?: string; env?: Record<string, string>; with?: Record<string, string> };
+type Step = {
+  id?: string;
+  name?: string;
+  uses?: string;
+  if?: string;
+  shell?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+};
 type Action = { inputs: Record<string, { default?: string }>; runs: { using: string; steps: Step[] } };
 
 /** GitHub's `${{ … }}` for the expressions the action uses: inputs.* and github.*. */
@@ -55,7 +64,8 @@ describe("GitHub Action (action.yml)", () => {
       "github.action_repository": "acme/acs-ebpf",
       "github.action_ref": "v1",
     };
-    for (const [name, spec] of Object.entries(action.inputs)) context[`inputs.${name}`] = inputs[name] ?? spec.default ?? "";
+    for (const [name, spec] of Object.entries(action.inputs))
+      context[`inputs.${name}`] = inputs[name] ?? spec.default ?? "";
     const env = Object.fromEntries(Object.entries(review.env ?? {}).map(([k, v]) => [k, expand(v, context)]));
     const output = path.join(workspace, "github-output");
     fs.writeFileSync(output, "");
@@ -89,10 +99,19 @@ describe("GitHub Action (action.yml)", () => {
     const sarif = JSON.parse(fs.readFileSync(path.join(workspace, "acs-ebpf-review.sarif"), "utf8"));
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
-    expect(ajv.validate(JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-2.1.0.json"), "utf8")), sarif)).toBe(true);
-    const uris = new Set(sarif.runs[0].results.map((r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => r.locations[0].physicalLocation.artifactLocation.uri));
+    expect(
+      ajv.validate(JSON.parse(fs.readFileSync(path.join(__dirname, "sarif", "sarif-2.1.0.json"), "utf8")), sarif),
+    ).toBe(true);
+    const uris = new Set(
+      sarif.runs[0].results.map(
+        (r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+          r.locations[0].physicalLocation.artifactLocation.uri,
+      ),
+    );
     expect(uris).toEqual(new Set(["deploy/vendor.yaml"]));
-    expect(sarif.runs[0].tool.driver.rules[0].helpUri).toBe("https://github.example/acme/acs-ebpf/blob/v1/README.md#rule-ebpf-least-privilege");
+    expect(sarif.runs[0].tool.driver.rules[0].helpUri).toBe(
+      "https://github.example/acme/acs-ebpf/blob/v1/README.md#rule-ebpf-least-privilege",
+    );
   });
 
   test("inputs: paths, config and sarif-file; exit code 0 when only compliant files are reviewed", () => {
@@ -104,7 +123,13 @@ describe("GitHub Action (action.yml)", () => {
 });
 
 describe("pre-commit hook (.pre-commit-hooks.yaml)", () => {
-  const [hook] = yaml.load(fs.readFileSync(path.join(ROOT, ".pre-commit-hooks.yaml"), "utf8")) as { id: string; entry: string; language: string; files: string; args: string[] }[];
+  const [hook] = yaml.load(fs.readFileSync(path.join(ROOT, ".pre-commit-hooks.yaml"), "utf8")) as {
+    id: string;
+    entry: string;
+    language: string;
+    files: string;
+    args: string[];
+  }[];
 
   function runHook(files: string[]) {
     // pre-commit runs `<hook repo>/<entry> <args> <files>` from the user's repository.
@@ -134,13 +159,24 @@ describe("GitLab CI (README example)", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const block = /<!-- gitlab-ci example -->\s*```yaml\n([\s\S]*?)```/.exec(readme);
     expect(block).not.toBeNull();
-    const job = Object.values(yaml.load(block![1]) as Record<string, { variables: Record<string, string>; script: string[]; artifacts: { reports: { junit: string } } }>)[0];
+    const job = Object.values(
+      yaml.load(block![1]) as Record<
+        string,
+        { variables: Record<string, string>; script: string[]; artifacts: { reports: { junit: string } } }
+      >,
+    )[0];
     const review = job.script.filter((l) => l.includes("cli/review.js"));
     expect(review.length).toBe(1);
-    const r = spawnSync("bash", ["-c", review[0]], { cwd: workspace, encoding: "utf8", env: { ...process.env, ...job.variables, ACS_EBPF_DIR: ROOT } });
+    const r = spawnSync("bash", ["-c", review[0]], {
+      cwd: workspace,
+      encoding: "utf8",
+      env: { ...process.env, ...job.variables, ACS_EBPF_DIR: ROOT },
+    });
     expect(r.status).toBe(1);
     const report = path.join(workspace, job.artifacts.reports.junit);
-    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(fs.readFileSync(report, "utf8"));
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(
+      fs.readFileSync(report, "utf8"),
+    );
     expect(xml.testsuites.failures).toBe("1");
   });
 });

@@ -12,7 +12,13 @@ import { defaultConfig } from "../../policy/config";
 import { reviewDocuments } from "../../policy/review";
 import { parseYamlStream } from "../../policy/yamlStream";
 
-const vendor = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "policy", "testdata", "vendor-deployment.yaml"), "utf8")) as { spec: { template: { metadata: Record<string, unknown>; spec: { containers: Record<string, unknown>[]; volumes?: unknown } } } };
+const vendor = yaml.load(
+  fs.readFileSync(path.join(__dirname, "..", "..", "policy", "testdata", "vendor-deployment.yaml"), "utf8"),
+) as {
+  spec: {
+    template: { metadata: Record<string, unknown>; spec: { containers: Record<string, unknown>[]; volumes?: unknown } };
+  };
+};
 
 /** Variations of the vendor Deployment that move, add and remove the fields the rules report. */
 const workload = fc
@@ -44,20 +50,38 @@ const workload = fc
     const metadata = { name: w.name, labels: { app: w.name } };
     const object =
       w.kind === "Pod"
-        ? { apiVersion: "v1", kind: "Pod", metadata: { ...metadata, ...template.metadata, name: w.name }, spec: template.spec }
+        ? {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { ...metadata, ...template.metadata, name: w.name },
+            spec: template.spec,
+          }
         : w.kind === "ConfigMap"
           ? { apiVersion: "v1", kind: "ConfigMap", metadata, data: { a: "b" } }
-          : { apiVersion: "apps/v1", kind: w.kind, metadata, spec: { selector: { matchLabels: { app: w.name } }, template } };
+          : {
+              apiVersion: "apps/v1",
+              kind: w.kind,
+              metadata,
+              spec: { selector: { matchLabels: { app: w.name } }, template },
+            };
     return { object: JSON.parse(JSON.stringify(object)) as object, flow: w.flow };
   });
 
-const stream = fc.array(fc.oneof({ arbitrary: workload, weight: 6 }, { arbitrary: fc.constant(null), weight: 1 }), { minLength: 1, maxLength: 5 }).chain((docs) =>
-  fc.boolean().map((asList) => {
-    const objects = docs.filter((d): d is NonNullable<typeof d> => d !== null);
-    if (asList && objects.length > 1) return yaml.dump({ apiVersion: "v1", kind: "List", items: objects.map((d) => d.object) });
-    return docs.map((d) => (d === null ? "# nothing here\n" : yaml.dump(d.object, { flowLevel: d.flow ? 4 : -1 }))).join("---\n");
-  }),
-);
+const stream = fc
+  .array(fc.oneof({ arbitrary: workload, weight: 6 }, { arbitrary: fc.constant(null), weight: 1 }), {
+    minLength: 1,
+    maxLength: 5,
+  })
+  .chain((docs) =>
+    fc.boolean().map((asList) => {
+      const objects = docs.filter((d): d is NonNullable<typeof d> => d !== null);
+      if (asList && objects.length > 1)
+        return yaml.dump({ apiVersion: "v1", kind: "List", items: objects.map((d) => d.object) });
+      return docs
+        .map((d) => (d === null ? "# nothing here\n" : yaml.dump(d.object, { flowLevel: d.flow ? 4 : -1 })))
+        .join("---\n");
+    }),
+  );
 
 describe("the review's fast path agrees with the plain path", () => {
   test("same violations in the same order, each at the position an uncached lookup finds", () => {
@@ -69,14 +93,19 @@ describe("the review's fast path agrees with the plain path", () => {
         expect(report.reviewed).toBe(plain.reviewed);
         // An input with no document at all gets one note of its own instead.
         const empty = yaml.loadAll(text).every((d) => d === null || d === undefined);
-        expect(report.notes).toEqual(empty ? ["f.yaml: empty, nothing to review"] : plain.notes.map((n) => `f.yaml: ${n}`));
+        expect(report.notes).toEqual(
+          empty ? ["f.yaml: empty, nothing to review"] : plain.notes.map((n) => `f.yaml: ${n}`),
+        );
         expect(report.workloads).toEqual(plain.workloads.map((w) => ({ file: "f.yaml", resource: w.resource })));
         const keys = ["resource", "container", "rule", "level", "field", "message", "workload"] as const;
         const pick = (v: Record<(typeof keys)[number], unknown>) => keys.map((k) => v[k]);
         expect(report.violations.map(pick)).toEqual(plain.violations.map(pick));
         plain.violations.forEach((v, i) => {
           const at = parseYamlStream(text).locate(v.document, v.objectPath, v.field);
-          expect([report.violations[i].line, report.violations[i].column]).toEqual([at?.line ?? null, at?.column ?? null]);
+          expect([report.violations[i].line, report.violations[i].column]).toEqual([
+            at?.line ?? null,
+            at?.column ?? null,
+          ]);
         });
         return report.violations.length > 0 || plain.violations.length === 0;
       }),

@@ -3,8 +3,14 @@ import { fieldSegments, parseYamlStream } from "../../policy/yamlStream";
 
 describe("fieldSegments", () => {
   test.each([
-    ["spec.template.spec.containers[0].securityContext.capabilities.add[2]", ["spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add", 2]],
-    ['spec.template.metadata.annotations["acs-ebpf.io/kernel"]', ["spec", "template", "metadata", "annotations", "acs-ebpf.io/kernel"]],
+    [
+      "spec.template.spec.containers[0].securityContext.capabilities.add[2]",
+      ["spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add", 2],
+    ],
+    [
+      'spec.template.metadata.annotations["acs-ebpf.io/kernel"]',
+      ["spec", "template", "metadata", "annotations", "acs-ebpf.io/kernel"],
+    ],
     ['spec.selector.matchLabels["a\\"b"]', ["spec", "selector", "matchLabels", 'a"b']],
     ["(policy setting kernel)", []],
   ])("%s", (field, segments) => {

@@ -25,7 +25,11 @@ describe("index.ts", () => {
   beforeEach(() => registered.splice(0));
 
   test("exports the namespace, workload, image and the granted capabilities with reasons", async () => {
-    const exports = runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "6.6.71", "acs-ebpf:namespace": "tracing" });
+    const exports = runProgram({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:kernel": "6.6.71",
+      "acs-ebpf:namespace": "tracing",
+    });
     expect(await valueOf(exports.namespace)).toBe("tracing");
     expect(await valueOf(exports.workloadName)).toBe("ebpf-workbench");
     expect(await valueOf(exports.image)).toBe(IMAGE);
@@ -49,34 +53,71 @@ describe("index.ts", () => {
 
   test("with a cluster configured, the trace check is registered with the kubeconfig as a secret", async () => {
     const kubeconfig = "apiVersion: v1\nkind: Config\n# token-that-must-stay-secret\n";
-    const exports = runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "6.6.71", "kubernetes:kubeconfig": kubeconfig, "acs-ebpf:verifyTarget": "10.0.0.8:80" });
+    const exports = runProgram({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:kernel": "6.6.71",
+      "kubernetes:kubeconfig": kubeconfig,
+      "acs-ebpf:verifyTarget": "10.0.0.8:80",
+    });
     await valueOf(exports.workloadName);
     await settle();
     const check = registered.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
-    expect(check?.inputs).toMatchObject({ check: "tcp_connect-fentry", namespace: "ebpf-workbench", deployment: "ebpf-workbench", target: "10.0.0.8:80", image: IMAGE });
+    expect(check?.inputs).toMatchObject({
+      check: "tcp_connect-fentry",
+      namespace: "ebpf-workbench",
+      deployment: "ebpf-workbench",
+      target: "10.0.0.8:80",
+      image: IMAGE,
+    });
     expect(JSON.stringify(check?.inputs.kubeconfig)).not.toBe(JSON.stringify(kubeconfig));
-    const exported = await Promise.all(Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)));
+    const exported = await Promise.all(
+      Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)),
+    );
     expect(JSON.stringify(exported)).not.toContain("token-that-must-stay-secret");
   });
 
   test("minimizeCapabilities reaches the Deployment (SETPCAP, annotated) and the check", async () => {
-    const exports = runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:kernel": "6.6.71", "acs-ebpf:minimizeCapabilities": "true", "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n" });
+    const exports = runProgram({
+      "acs-ebpf:image": IMAGE,
+      "acs-ebpf:kernel": "6.6.71",
+      "acs-ebpf:minimizeCapabilities": "true",
+      "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n",
+    });
     await valueOf(exports.workloadName);
     await settle();
     const deployment = registered.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as {
-      spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { securityContext: { capabilities: { add: string[] } } }[] } } };
+      spec: {
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: { containers: { securityContext: { capabilities: { add: string[] } } }[] };
+        };
+      };
     };
-    expect(deployment.spec.template.spec.containers[0].securityContext.capabilities.add).toEqual(["BPF", "PERFMON", "SETPCAP"]);
+    expect(deployment.spec.template.spec.containers[0].securityContext.capabilities.add).toEqual([
+      "BPF",
+      "PERFMON",
+      "SETPCAP",
+    ]);
     expect(deployment.spec.template.metadata.annotations["acs-ebpf.io/minimize-capabilities"]).toBe("true");
-    expect(registered.find((r) => r.type === "pulumi-nodejs:dynamic:Resource")?.inputs).toMatchObject({ minimizeCapabilities: true });
+    expect(registered.find((r) => r.type === "pulumi-nodejs:dynamic:Resource")?.inputs).toMatchObject({
+      minimizeCapabilities: true,
+    });
   });
 
   test.each<[string, Record<string, string>, string]>([
     ["verify off", { "acs-ebpf:verify": "false" }, "acs-ebpf:verify is false"],
-    ["render-only stack", { "kubernetes:renderYamlToDirectory": "out/x" }, "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster"],
+    [
+      "render-only stack",
+      { "kubernetes:renderYamlToDirectory": "out/x" },
+      "kubernetes:renderYamlToDirectory is set: this stack writes YAML and talks to no cluster",
+    ],
     ["no replicas", { "acs-ebpf:replicas": "0" }, "acs-ebpf:replicas is 0: there is no pod to run the trace in"],
   ])("%s: verification skipped and says why", async (_label, extra, reason) => {
-    const exports = runProgram({ "acs-ebpf:image": IMAGE, "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n", ...extra });
+    const exports = runProgram({
+      "acs-ebpf:image": IMAGE,
+      "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n",
+      ...extra,
+    });
     const verification = exports.verificationResult as unknown as Record<string, pulumi.Output<unknown>>;
     expect(await valueOf(verification.skipReason)).toBe(reason);
     await settle();
@@ -92,26 +133,47 @@ describe("index.ts", () => {
       "acs-ebpf:replicas": "1",
       "acs-ebpf:computeClass": "general-purpose",
       "acs-ebpf:computeQos": "default",
-      "acs-ebpf:tolerations": '[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]',
+      "acs-ebpf:tolerations":
+        '[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]',
       "kubernetes:kubeconfig": "apiVersion: v1\nkind: Config\n",
     });
     expect(await valueOf(exports.workloadName)).toBe("ebpf-workbench");
     const verification = exports.verificationResult as unknown as Record<string, pulumi.Output<unknown>>;
-    expect(await valueOf(verification.skipReason)).toMatch(/^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/);
+    expect(await valueOf(verification.skipReason)).toMatch(
+      /^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/,
+    );
     await settle();
-    expect(registered.map((r) => r.type)).toEqual(["acs-ebpf:index:EbpfWorkload", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:DaemonSet", "acs-ebpf:index:TcpConnectVerification"]);
+    expect(registered.map((r) => r.type)).toEqual([
+      "acs-ebpf:index:EbpfWorkload",
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:apps/v1:DaemonSet",
+      "acs-ebpf:index:TcpConnectVerification",
+    ]);
     const ds = registered.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs as {
-      spec: { template: { metadata: { labels: Record<string, string> }; spec: { tolerations: unknown[]; containers: { command: string[]; startupProbe?: unknown }[] } } };
+      spec: {
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { tolerations: unknown[]; containers: { command: string[]; startupProbe?: unknown }[] };
+        };
+      };
     };
-    expect(ds.spec.template.spec.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
-    expect(ds.spec.template.spec.containers[0].command).toEqual(["/bin/sh", "-c", "exec /usr/local/bin/fentry-tcp-connect 2>&1"]);
+    expect(ds.spec.template.spec.tolerations).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+    ]);
+    expect(ds.spec.template.spec.containers[0].command).toEqual([
+      "/bin/sh",
+      "-c",
+      "exec /usr/local/bin/fentry-tcp-connect 2>&1",
+    ]);
     expect(ds.spec.template.spec.containers[0].startupProbe).toBeDefined();
     expect(Object.keys(ds.spec.template.metadata.labels).filter((l) => l.startsWith("alibabacloud.com/"))).toEqual([]);
     expect(registered.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(false);
   });
 
   test("placement sidecar stops the program before any resource is registered, naming the key", () => {
-    expect(() => runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:placement": "sidecar" })).toThrow(/acs-ebpf:placement: "sidecar" is not accepted \(the sidecar goes into an application's pods/);
+    expect(() => runProgram({ "acs-ebpf:image": IMAGE, "acs-ebpf:placement": "sidecar" })).toThrow(
+      /acs-ebpf:placement: "sidecar" is not accepted \(the sidecar goes into an application's pods/,
+    );
     expect(registered).toEqual([]);
   });
 
@@ -130,7 +192,9 @@ describe("index.ts, building the image", () => {
 
   test("builds, pushes, creates the pull secret first and deploys the digest from the pull host", async () => {
     const { mockOutputs } = require("../support/pulumiMocks");
-    mockOutputs["docker:index/image:Image"] = (inputs: { imageName: string }) => ({ repoDigest: `${inputs.imageName.replace(/:[^:/]+$/, "")}@${DIGEST}` });
+    mockOutputs["docker:index/image:Image"] = (inputs: { imageName: string }) => ({
+      repoDigest: `${inputs.imageName.replace(/:[^:/]+$/, "")}@${DIGEST}`,
+    });
     const exports = runProgram({
       "acs-ebpf:imageRepository": "registry.cn-hangzhou.aliyuncs.com/team/ebpf-workbench",
       "acs-ebpf:registryServer": "registry.cn-hangzhou.aliyuncs.com",
@@ -145,11 +209,17 @@ describe("index.ts, building the image", () => {
     expect(types).toContain("docker:index/image:Image");
     expect(types.indexOf("kubernetes:core/v1:Secret")).toBeLessThan(types.indexOf("kubernetes:apps/v1:Deployment"));
     const deployment = registered.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as {
-      spec: { template: { spec: { imagePullSecrets: { name: string }[]; containers: { image: string; imagePullPolicy: string }[] } } };
+      spec: {
+        template: {
+          spec: { imagePullSecrets: { name: string }[]; containers: { image: string; imagePullPolicy: string }[] };
+        };
+      };
     };
     expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: "ebpf-workbench-registry" }]);
     expect(deployment.spec.template.spec.containers[0]).toMatchObject({ image, imagePullPolicy: "IfNotPresent" });
-    const exported = await Promise.all(Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)));
+    const exported = await Promise.all(
+      Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)),
+    );
     expect(JSON.stringify(exported)).not.toContain(PASSWORD);
   });
 });

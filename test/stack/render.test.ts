@@ -47,28 +47,42 @@ describe("render CLI", () => {
   });
 
   test.each([
-    ["a duplicated key", "config:\n  acs-ebpf:kernel: 6.6.71\n  acs-ebpf:kernel: 5.10.0\n", /^render: Pulumi\.bad\.yaml line 3, column 3: " {2}acs-ebpf:kernel: 5\.10\.0" is not accepted \(duplicated mapping key\); expected valid YAML/],
-    ["an unclosed bracket", "config:\n  acs-ebpf:probeKinds: [fentry\n  acs-ebpf:kernel: 6.6.71\n", /^render: Pulumi\.bad\.yaml line 3, column 3: .* is not accepted \(deficient indentation\); expected valid YAML/],
-  ])("a malformed stack file (%s): one error naming the file and line, exit 2, nothing written", (_what, content, message) => {
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "render-project-"));
-    try {
-      fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-      fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), content);
-      const target = path.join(out, "rendered");
-      const result = render(["--stack", "bad", "--out", target], project);
-      expect(result.status).toBe(2);
-      expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
-      expect(result.stdout).toBe("");
-      expect(fs.existsSync(target)).toBe(false);
-    } finally {
-      fs.rmSync(project, { recursive: true, force: true });
-    }
-  });
+    [
+      "a duplicated key",
+      "config:\n  acs-ebpf:kernel: 6.6.71\n  acs-ebpf:kernel: 5.10.0\n",
+      /^render: Pulumi\.bad\.yaml line 3, column 3: " {2}acs-ebpf:kernel: 5\.10\.0" is not accepted \(duplicated mapping key\); expected valid YAML/,
+    ],
+    [
+      "an unclosed bracket",
+      "config:\n  acs-ebpf:probeKinds: [fentry\n  acs-ebpf:kernel: 6.6.71\n",
+      /^render: Pulumi\.bad\.yaml line 3, column 3: .* is not accepted \(deficient indentation\); expected valid YAML/,
+    ],
+  ])(
+    "a malformed stack file (%s): one error naming the file and line, exit 2, nothing written",
+    (_what, content, message) => {
+      const project = fs.mkdtempSync(path.join(os.tmpdir(), "render-project-"));
+      try {
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), content);
+        const target = path.join(out, "rendered");
+        const result = render(["--stack", "bad", "--out", target], project);
+        expect(result.status).toBe(2);
+        expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
+        expect(result.stdout).toBe("");
+        expect(fs.existsSync(target)).toBe(false);
+      } finally {
+        fs.rmSync(project, { recursive: true, force: true });
+      }
+    },
+  );
 
   test("--stack picks another stack file", () => {
     const result = render(["--stack", "vendor-demo", "--out", out]);
     expect(result.status).toBe(0);
-    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as { kind: string; metadata: { name: string } }[];
+    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as {
+      kind: string;
+      metadata: { name: string };
+    }[];
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(["Deployment/acs-test-ebpf-demo"]);
     expect(fs.readFileSync(path.join(out, "capabilities.md"), "utf8")).toMatch(/risk: high/);
   });
@@ -76,12 +90,18 @@ describe("render CLI", () => {
   test("an unknown stack names the stacks there are, and writes nothing", () => {
     const result = render(["--stack", "prod", "--out", out]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/--stack: "prod" is not accepted; expected a stack with a Pulumi.<stack>.yaml file here, one of: dev, vendor-demo/);
+    expect(result.stderr).toMatch(
+      /--stack: "prod" is not accepted; expected a stack with a Pulumi.<stack>.yaml file here, one of: dev, vendor-demo/,
+    );
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
   test("a bad config value fails with the key, the value and the accepted values, and writes nothing", () => {
-    const result = renderStackFile("bad", ["config:", "  acs-ebpf:image: x/y:v1", "  acs-ebpf:architecture: s390x"], out);
+    const result = renderStackFile(
+      "bad",
+      ["config:", "  acs-ebpf:image: x/y:v1", "  acs-ebpf:architecture: s390x"],
+      out,
+    );
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/acs-ebpf:architecture: "s390x" is not accepted; expected one of: amd64, arm64/);
     expect(fs.readdirSync(out)).toEqual([]);
@@ -102,12 +122,21 @@ describe("render CLI", () => {
       out,
     );
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/Note: Image: pulumi up builds registry.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go[\w.-]+, pushes it, and deploys it by digest/);
+    expect(result.stdout).toMatch(
+      /Note: Image: pulumi up builds registry.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go[\w.-]+, pushes it, and deploys it by digest/,
+    );
     expect(result.stdout).toMatch(/Note: Secret ebpf-workbench\/ebpf-workbench-registry .* is not rendered/);
     const manifests = fs.readFileSync(path.join(out, "manifests.yaml"), "utf8");
-    const deployment = (yaml.loadAll(manifests) as { kind: string; spec: { template: { spec: { imagePullSecrets: unknown; containers: { image: string }[] } } } }[]).find((d) => d.kind === "Deployment")!;
+    const deployment = (
+      yaml.loadAll(manifests) as {
+        kind: string;
+        spec: { template: { spec: { imagePullSecrets: unknown; containers: { image: string }[] } } };
+      }[]
+    ).find((d) => d.kind === "Deployment")!;
     expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: "ebpf-workbench-registry" }]);
-    expect(deployment.spec.template.spec.containers[0].image).toMatch(/^registry-vpc.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go/);
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(
+      /^registry-vpc.cn-hangzhou.aliyuncs.com\/team\/ebpf-workbench:go/,
+    );
     expect(manifests + result.stdout + result.stderr).not.toContain("ciphertext-of-the-password");
   });
 
@@ -126,10 +155,17 @@ describe("render CLI", () => {
       out,
     );
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/Verification: skipped, render talks to no cluster \(pulumi up waits for each node's self-test startupProbe\)/);
-    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as { kind: string; spec?: { template: { spec: { tolerations: unknown } } } }[];
+    expect(result.stdout).toMatch(
+      /Verification: skipped, render talks to no cluster \(pulumi up waits for each node's self-test startupProbe\)/,
+    );
+    const docs = yaml.loadAll(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")) as {
+      kind: string;
+      spec?: { template: { spec: { tolerations: unknown } } };
+    }[];
     expect(docs.map((d) => d.kind)).toEqual(["Namespace", "DaemonSet"]);
-    expect(docs[1].spec!.template.spec.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    expect(docs[1].spec!.template.spec.tolerations).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+    ]);
   });
 
   test("unknown arguments print the usage", () => {

@@ -10,11 +10,34 @@ import { ROOT } from "./support/driverClient";
 
 describe("parseVerifyArgs", () => {
   test("the documented form, with = and space separated values", () => {
-    expect(parseVerifyArgs(["--namespace", "ebpf", "--deployment=wb", "--json", "--ready-timeout", "10", "--target", "10.0.0.1:80", "--minimize"])).toEqual({
+    expect(
+      parseVerifyArgs([
+        "--namespace",
+        "ebpf",
+        "--deployment=wb",
+        "--json",
+        "--ready-timeout",
+        "10",
+        "--target",
+        "10.0.0.1:80",
+        "--minimize",
+      ]),
+    ).toEqual({
       kind: "run",
-      command: { options: { namespace: "ebpf", deployment: "wb", readyTimeoutMs: 10_000, target: "10.0.0.1:80", minimizeCapabilities: true }, json: true },
+      command: {
+        options: {
+          namespace: "ebpf",
+          deployment: "wb",
+          readyTimeoutMs: 10_000,
+          target: "10.0.0.1:80",
+          minimizeCapabilities: true,
+        },
+        json: true,
+      },
     });
-    expect(parseVerifyArgs(["--namespace", "n", "--deployment", "d", "--kubeconfig", "/k", "--context", "c"])).toMatchObject({
+    expect(
+      parseVerifyArgs(["--namespace", "n", "--deployment", "d", "--kubeconfig", "/k", "--context", "c"]),
+    ).toMatchObject({
       command: { kubeconfigPath: "/k", context: "c", json: false },
     });
     expect(parseVerifyArgs(["--help"])).toEqual({ kind: "help" });
@@ -25,7 +48,10 @@ describe("parseVerifyArgs", () => {
     [["--namespace", "n"], /--deployment: \(not set\) is not accepted/],
     [["--namespace", "n", "--deployment", "d", "--bogus"], /"--bogus" is not an option; expected one of: --namespace/],
     [["--namespace", "--deployment", "d"], /--namespace: \(not set\) is not accepted; expected a value/],
-    [["--namespace", "n", "--deployment", "d", "--event-timeout", "soon"], /--event-timeout: "soon" is not accepted; expected a positive number of seconds/],
+    [
+      ["--namespace", "n", "--deployment", "d", "--event-timeout", "soon"],
+      /--event-timeout: "soon" is not accepted; expected a positive number of seconds/,
+    ],
     [["--namespace", "n", "--namespace", "m", "--deployment", "d"], /--namespace is given twice/],
     [["--namespace", "n", "--deployment", "d", "--json=yes"], /--json takes no value/],
   ])("%j → a usage error naming the flag", (argv, message) => {
@@ -96,7 +122,11 @@ describe("npm run verify (cli/verify.ts) against the fake cluster", () => {
       protocol: "v4.channel.k8s.io",
       lifetimeMs: 30_000,
       pods: [
-        { name: "wb-0", capabilities: ["BPF", "PERFMON"], env: env.env("wb-0", { FAKE_UNAME_R: "6.6.71", FAKE_UNAME_M: "x86_64" }) },
+        {
+          name: "wb-0",
+          capabilities: ["BPF", "PERFMON"],
+          env: env.env("wb-0", { FAKE_UNAME_R: "6.6.71", FAKE_UNAME_M: "x86_64" }),
+        },
       ],
     });
     kubeconfigFile = path.join(env.dir, "kubeconfig.json");
@@ -109,7 +139,11 @@ describe("npm run verify (cli/verify.ts) against the fake cluster", () => {
 
   function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "cli/verify.ts"), ...args], { cwd: ROOT });
+      const child = spawn(
+        process.execPath,
+        [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "cli/verify.ts"), ...args],
+        { cwd: ROOT },
+      );
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -123,14 +157,33 @@ describe("npm run verify (cli/verify.ts) against the fake cluster", () => {
   }
 
   test("--json: exit 0 and the result", async () => {
-    const { code, stdout } = await run(["--namespace", "ebpf", "--deployment", "wb", "--kubeconfig", kubeconfigFile, "--tracer", STAND_IN_TRACER, "--json"]);
+    const { code, stdout } = await run([
+      "--namespace",
+      "ebpf",
+      "--deployment",
+      "wb",
+      "--kubeconfig",
+      kubeconfigFile,
+      "--tracer",
+      STAND_IN_TRACER,
+      "--json",
+    ]);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result).toMatchObject({ verified: true, pod: "wb-0", kernel: "6.6.71", excessCapabilities: [] });
   });
 
   test("not verified: exit 1 and the human report", async () => {
-    const { code, stdout } = await run(["--namespace", "ebpf", "--deployment", "wb", "--kubeconfig", kubeconfigFile, "--tracer", "/nope/fentry"]);
+    const { code, stdout } = await run([
+      "--namespace",
+      "ebpf",
+      "--deployment",
+      "wb",
+      "--kubeconfig",
+      kubeconfigFile,
+      "--tracer",
+      "/nope/fentry",
+    ]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^result\s+NOT VERIFIED/m);
     expect(stdout).toContain("[tracer-missing]");

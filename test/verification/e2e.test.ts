@@ -30,12 +30,34 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function pod(name: string, overrides: Partial<FakePod> = {}, mode = "ok", extraEnv: Record<string, string> = {}): FakePod {
-  return { name, env: env.env(name, { FAKE_TRACER_MODE: mode, FAKE_UNAME_R: "6.6.71-1.al8.x86_64", FAKE_UNAME_M: "x86_64", ...extraEnv }), ...overrides };
+function pod(
+  name: string,
+  overrides: Partial<FakePod> = {},
+  mode = "ok",
+  extraEnv: Record<string, string> = {},
+): FakePod {
+  return {
+    name,
+    env: env.env(name, {
+      FAKE_TRACER_MODE: mode,
+      FAKE_UNAME_R: "6.6.71-1.al8.x86_64",
+      FAKE_UNAME_M: "x86_64",
+      ...extraEnv,
+    }),
+    ...overrides,
+  };
 }
 
 async function cluster1(pods: FakePod[], extra: Partial<FakeClusterOptions> = {}): Promise<FakeCluster> {
-  cluster = await startFakeCluster({ namespace: NS, deployment: DEPLOYMENT, matchLabels: LABELS, pods, protocol: "v5.channel.k8s.io", lifetimeMs: 20_000, ...extra });
+  cluster = await startFakeCluster({
+    namespace: NS,
+    deployment: DEPLOYMENT,
+    matchLabels: LABELS,
+    pods,
+    protocol: "v5.channel.k8s.io",
+    lifetimeMs: 20_000,
+    ...extra,
+  });
   return cluster;
 }
 
@@ -59,12 +81,16 @@ function options(extra: Partial<CheckOptions> = {}): CheckOptions {
 
 /** The tracer exec of the check (the one running `timeout`). */
 function tracerExecs(c: FakeCluster) {
-  return c.execs.filter((e) => e.command.includes(STAND_IN_TRACER) && e.command.some((a) => a.includes("exec timeout")));
+  return c.execs.filter(
+    (e) => e.command.includes(STAND_IN_TRACER) && e.command.some((a) => a.includes("exec timeout")),
+  );
 }
 
 describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s", (protocol) => {
   test("success: the check's own loopback connection is matched, with kernel, capabilities and timings", async () => {
-    const c = await cluster1([pod("wb-0", { capabilities: ["BPF", "PERFMON", "SYS_PTRACE", "NET_ADMIN"] })], { protocol });
+    const c = await cluster1([pod("wb-0", { capabilities: ["BPF", "PERFMON", "SYS_PTRACE", "NET_ADMIN"] })], {
+      protocol,
+    });
     const result = await driver.check(c.kubeconfig, options({ randomPort: undefined, target: "127.0.0.1:23451" }));
     expect(result.failure).toBeNull();
     expect(result.verified).toBe(true);
@@ -76,7 +102,12 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
     expect(result.effectiveCapabilities.sort()).toEqual(["BPF", "NET_ADMIN", "PERFMON", "SYS_PTRACE"]);
     expect(result.requiredCapabilities).toEqual(["BPF", "PERFMON"]);
     expect(result.excessCapabilities.sort()).toEqual(["NET_ADMIN", "SYS_PTRACE"]);
-    expect(result.matchedEvent).toMatchObject({ comm: "bash", dstAddr: "127.0.0.1", dstPort: 23451, srcAddr: "127.0.0.1" });
+    expect(result.matchedEvent).toMatchObject({
+      comm: "bash",
+      dstAddr: "127.0.0.1",
+      dstPort: 23451,
+      srcAddr: "127.0.0.1",
+    });
     expect(result.matchedEvent!.srcPort).toBeGreaterThan(0);
     expect(result.sampleEvents[0]).toEqual(result.matchedEvent);
     expect(result.tracerStop).toBe("stopped");
@@ -92,7 +123,10 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
   });
 
   test("the server dropping the tracer's connection mid-stream: connection-lost, and the tracer is still stopped", async () => {
-    const c = await cluster1([pod("wb-0")], { protocol, dropExecWhen: (r) => r.command.includes(STAND_IN_TRACER) && r.stderr.includes("Dest addr") });
+    const c = await cluster1([pod("wb-0")], {
+      protocol,
+      dropExecWhen: (r) => r.command.includes(STAND_IN_TRACER) && r.stderr.includes("Dest addr"),
+    });
     const result = await driver.check(c.kubeconfig, options());
     expect(result.verified).toBe(false);
     expect(result.failure?.kind).toBe("connection-lost");
@@ -109,7 +143,10 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
 
 describe("more evidence (v5.channel.k8s.io)", () => {
   test("waits for a pod that becomes Ready during the rollout, and picks a Ready one", async () => {
-    const c = await cluster1([pod("wb-1", { ready: false, waitingReason: "ContainerCreating" }), pod("wb-2", { readyAfterMs: 400 })]);
+    const c = await cluster1([
+      pod("wb-1", { ready: false, waitingReason: "ContainerCreating" }),
+      pod("wb-2", { readyAfterMs: 400 }),
+    ]);
     const result = await driver.check(c.kubeconfig, options());
     expect(result.verified).toBe(true);
     expect(result.pod).toBe("wb-2");
@@ -121,7 +158,9 @@ describe("more evidence (v5.channel.k8s.io)", () => {
     const result = await driver.check(c.kubeconfig, options());
     expect(result.verified).toBe(true);
     expect(result.effectiveCapabilities).toEqual(expect.arrayContaining(["BPF", "PERFMON", "SYS_ADMIN", "NET_ADMIN"]));
-    expect(result.excessCapabilities).toEqual(expect.arrayContaining(["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYSLOG"]));
+    expect(result.excessCapabilities).toEqual(
+      expect.arrayContaining(["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYSLOG"]),
+    );
     expect(result.excessCapabilities).not.toContain("BPF");
     expect(result.excessCapabilities).toHaveLength(result.effectiveCapabilities.length - 2);
     expect(result.warnings.join("\n")).toMatch(/capabilities beyond what this kernel needs for fentry: .*SYS_ADMIN/);
@@ -179,7 +218,9 @@ describe("failure classes (v5.channel.k8s.io)", () => {
     const c = await cluster1([pod("wb-0", { capabilities: ["PERFMON", "IPC_LOCK"] })]);
     const result = await driver.check(c.kubeconfig, options());
     expect(result.failure?.kind).toBe("operation-not-permitted");
-    expect(result.failure?.tracerStderr.join("\n")).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} failed to set memlock rlimit: operation not permitted$/m);
+    expect(result.failure?.tracerStderr.join("\n")).toMatch(
+      /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} failed to set memlock rlimit: operation not permitted$/m,
+    );
     expect(result.failure?.remedy).toMatch(/CAP_BPF\/seccomp, not SYS_RESOURCE or IPC_LOCK/);
     expect(result.failure?.remedy).toMatch(/privileged mode/);
     expect(result.failure?.remedy).toContain("Effective capabilities in the container: IPC_LOCK, PERFMON");
@@ -202,7 +243,9 @@ describe("failure classes (v5.channel.k8s.io)", () => {
   });
 
   test("kernel too old: arm64 before 6.4", async () => {
-    const c = await cluster1([pod("wb-0", {}, "old-arm64", { FAKE_UNAME_R: "6.1.0-13-arm64", FAKE_UNAME_M: "aarch64" })]);
+    const c = await cluster1([
+      pod("wb-0", {}, "old-arm64", { FAKE_UNAME_R: "6.1.0-13-arm64", FAKE_UNAME_M: "aarch64" }),
+    ]);
     const result = await driver.check(c.kubeconfig, options());
     expect(result.architecture).toBe("arm64");
     expect(result.failure?.kind).toBe("kernel-unsupported");
@@ -211,7 +254,9 @@ describe("failure classes (v5.channel.k8s.io)", () => {
   });
 
   test("kernel before 5.11 without SYS_RESOURCE: memlock failure; the audit requires SYS_RESOURCE", async () => {
-    const c = await cluster1([pod("wb-0", { capabilities: ["BPF", "PERFMON"] }, "ok", { FAKE_UNAME_R: "5.10.134-16.al8.x86_64" })]);
+    const c = await cluster1([
+      pod("wb-0", { capabilities: ["BPF", "PERFMON"] }, "ok", { FAKE_UNAME_R: "5.10.134-16.al8.x86_64" }),
+    ]);
     const result = await driver.check(c.kubeconfig, options());
     expect(result.requiredCapabilities).toEqual(["BPF", "PERFMON", "SYS_RESOURCE"]);
     expect(result.warnings.join("\n")).toMatch(/requires SYS_RESOURCE, which the container lacks/);
@@ -274,18 +319,31 @@ describe("capability minimization (real setpriv)", () => {
     expect(m.unnecessary.sort()).toEqual(["IPC_LOCK", "NET_ADMIN", "SETPCAP"]);
     expect(m.reason).toBeNull();
     expect(m.inconclusive).toEqual([]);
-    expect(m.runs.find((r) => r.removed === "BPF")?.stderr.join("\n")).toContain("failed to set memlock rlimit: operation not permitted");
+    expect(m.runs.find((r) => r.removed === "BPF")?.stderr.join("\n")).toContain(
+      "failed to set memlock rlimit: operation not permitted",
+    );
     // Each run was really confined by setpriv, and nothing is left running.
     expect(c.execs.filter((e) => e.command.includes("setpriv"))).toHaveLength(5);
     expect(await c.waitForProcesses(2000)).toBe(true);
   }, 100_000);
 
   test("the vendor document's grants (SYS_RESOURCE aside, which this sandbox lacks): only SYS_ADMIN is necessary", async () => {
-    const c = await cluster1([pod("wb-0", { capabilities: ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG", "SETPCAP"] })]);
+    const c = await cluster1([
+      pod("wb-0", {
+        capabilities: ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "IPC_LOCK", "SYSLOG", "SETPCAP"],
+      }),
+    ]);
     const result = await driver.check(c.kubeconfig, options({ minimizeCapabilities: true }), 90_000);
     expect(result.verified).toBe(true);
     // SETPCAP is what the model grants for minimization, so the audit does not count it as excess.
-    expect(result.excessCapabilities.sort()).toEqual(["IPC_LOCK", "NET_ADMIN", "NET_RAW", "SYSLOG", "SYS_ADMIN", "SYS_PTRACE"]);
+    expect(result.excessCapabilities.sort()).toEqual([
+      "IPC_LOCK",
+      "NET_ADMIN",
+      "NET_RAW",
+      "SYSLOG",
+      "SYS_ADMIN",
+      "SYS_PTRACE",
+    ]);
     const m = result.minimization!;
     expect(m.necessary).toEqual(["SYS_ADMIN"]);
     expect(m.unnecessary.sort()).toEqual(["IPC_LOCK", "NET_ADMIN", "NET_RAW", "SETPCAP", "SYSLOG", "SYS_PTRACE"]);

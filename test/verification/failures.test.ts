@@ -1,14 +1,47 @@
-import { classifyTracerExit, classifyApiError, failure, formatFailure, failureError, FAILURE_KINDS, tailLines, isConnectionError } from "../../verification/failures";
+import {
+  classifyTracerExit,
+  classifyApiError,
+  failure,
+  formatFailure,
+  failureError,
+  FAILURE_KINDS,
+  tailLines,
+  isConnectionError,
+} from "../../verification/failures";
 
 const MEMLOCK = "2024/12/17 08:40:48 failed to set memlock rlimit: operation not permitted";
 
 describe("classifyTracerExit", () => {
   test.each([
     ["the misleading memlock message", [MEMLOCK], 1, {}, "operation-not-permitted"],
-    ["a refused program load", ["2024/12/17 08:40:48 loading objects: field TcpConnect: program tcp_connect: load program: operation not permitted"], 1, {}, "operation-not-permitted"],
-    ["bpf() refused with SYS_RESOURCE present", ["2024/12/17 08:40:48 loading objects: field TcpConnect: program tcp_connect: map events: map create: operation not permitted (MEMLOCK may be too low, consider rlimit.RemoveMemlock)"], 1, {}, "operation-not-permitted"],
+    [
+      "a refused program load",
+      [
+        "2024/12/17 08:40:48 loading objects: field TcpConnect: program tcp_connect: load program: operation not permitted",
+      ],
+      1,
+      {},
+      "operation-not-permitted",
+    ],
+    [
+      "bpf() refused with SYS_RESOURCE present",
+      [
+        "2024/12/17 08:40:48 loading objects: field TcpConnect: program tcp_connect: map events: map create: operation not permitted (MEMLOCK may be too low, consider rlimit.RemoveMemlock)",
+      ],
+      1,
+      {},
+      "operation-not-permitted",
+    ],
     ["arm64 before 6.4", ["2024/12/17 08:40:48 create raw tracepoint: not supported"], 1, {}, "kernel-unsupported"],
-    ["no BTF", ["2024/12/17 08:40:48 loading objects: ... load kernel spec: no BTF found for kernel version 5.4.0: not supported"], 1, {}, "no-btf"],
+    [
+      "no BTF",
+      [
+        "2024/12/17 08:40:48 loading objects: ... load kernel spec: no BTF found for kernel version 5.4.0: not supported",
+      ],
+      1,
+      {},
+      "no-btf",
+    ],
     ["preflight says no BTF, whatever the stderr", [MEMLOCK], 1, { btfPresent: false }, "no-btf"],
     ["preflight says the kernel is too old", [MEMLOCK], 1, { kernelSupported: false }, "kernel-unsupported"],
     ["command not found", ["sh: 1: exec: /usr/local/bin/fentry-tcp-connect: not found"], 127, {}, "tracer-missing"],

@@ -6,7 +6,15 @@ import { parsePreflight, assessPreflight } from "../../verification/preflight";
 describe("exec status (channel 3) → exit code", () => {
   test.each([
     [{ metadata: {}, status: "Success" }, 0],
-    [{ status: "Failure", reason: "NonZeroExitCode", message: "command terminated with non-zero exit code: ... exit code 137", details: { causes: [{ reason: "ExitCode", message: "137" }] } }, 137],
+    [
+      {
+        status: "Failure",
+        reason: "NonZeroExitCode",
+        message: "command terminated with non-zero exit code: ... exit code 137",
+        details: { causes: [{ reason: "ExitCode", message: "137" }] },
+      },
+      137,
+    ],
     [{ status: "Failure", reason: "InternalError", message: "container not found" }, -1],
     [undefined, -1],
   ])("%j → %i", (status, code) => {
@@ -27,7 +35,13 @@ describe("check inputs", () => {
       tracerPresent: false,
       capEff: "000000c000000000",
     });
-    expect(parsePreflight("garbage")).toEqual({ kernel: null, machine: null, btf: null, tracerPresent: null, capEff: null });
+    expect(parsePreflight("garbage")).toEqual({
+      kernel: null,
+      machine: null,
+      btf: null,
+      tracerPresent: null,
+      capEff: null,
+    });
   });
   test("preflight assessment: kernel support and the capability audit", () => {
     const pre = { kernel: "6.6.71", machine: "x86_64", btf: true, tracerPresent: true, capEff: "000000c000200000" };
@@ -59,9 +73,17 @@ describe("check inputs", () => {
   });
   test("options name the bad input", () => {
     expect(() => resolveOptions({ namespace: "Bad", deployment: "d" })).toThrow(/namespace: "Bad" is not accepted/);
-    expect(() => resolveOptions({ namespace: "n", deployment: "d", eventTimeoutMs: -1 })).toThrow(/eventTimeoutMs: -1 is not accepted/);
-    expect(() => resolveOptions({ namespace: "n", deployment: "d", probeKinds: ["uprobe" as never] })).toThrow(/probeKinds: "uprobe" is not accepted; expected one of: fentry/);
-    expect(resolveOptions({ namespace: "n", deployment: "d", randomPort: () => 23000 })).toMatchObject({ host: "127.0.0.1", port: 23000, attachTimeoutMs: 30000 });
+    expect(() => resolveOptions({ namespace: "n", deployment: "d", eventTimeoutMs: -1 })).toThrow(
+      /eventTimeoutMs: -1 is not accepted/,
+    );
+    expect(() => resolveOptions({ namespace: "n", deployment: "d", probeKinds: ["uprobe" as never] })).toThrow(
+      /probeKinds: "uprobe" is not accepted; expected one of: fentry/,
+    );
+    expect(resolveOptions({ namespace: "n", deployment: "d", randomPort: () => 23000 })).toMatchObject({
+      host: "127.0.0.1",
+      port: 23000,
+      attachTimeoutMs: 30000,
+    });
   });
 });
 
@@ -69,7 +91,8 @@ describe("exec channel text", () => {
   async function through(frames: Buffer[]): Promise<string[]> {
     const got: string[] = [];
     const sink = textSink((t) => got.push(t));
-    for (const f of frames) await new Promise<void>((resolve, reject) => sink.write(f, (err) => (err ? reject(err) : resolve())));
+    for (const f of frames)
+      await new Promise<void>((resolve, reject) => sink.write(f, (err) => (err ? reject(err) : resolve())));
     await new Promise<void>((resolve) => sink.end(resolve));
     return got;
   }

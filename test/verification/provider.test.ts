@@ -10,7 +10,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, registered, settle, valueOf } from "../support/pulumiMocks";
 import { TcpConnectVerification, stableHash } from "../../components/tcpConnectVerification";
-import { tcpConnectVerificationProvider, verificationDiff, VerificationInputs, RERUN_INPUTS } from "../../verification/provider";
+import {
+  tcpConnectVerificationProvider,
+  verificationDiff,
+  VerificationInputs,
+  RERUN_INPUTS,
+} from "../../verification/provider";
 import { VERIFICATION_CHECK, COMPONENT_TYPES } from "../../core/workload";
 import { startFakeCluster, FakeCluster } from "./support/fakeCluster";
 import { preparePodEnvironment, PodEnvironment, STAND_IN_TRACER } from "./support/podEnvironment";
@@ -33,7 +38,13 @@ async function startCluster(capabilities?: string[]) {
     matchLabels: { app: DEPLOYMENT },
     protocol: "v5.channel.k8s.io",
     lifetimeMs: 30_000,
-    pods: [{ name: "wb-0", capabilities, env: env.env("wb-0", { FAKE_UNAME_R: "6.6.71-1.al8.x86_64", FAKE_UNAME_M: "x86_64" }) }],
+    pods: [
+      {
+        name: "wb-0",
+        capabilities,
+        env: env.env("wb-0", { FAKE_UNAME_R: "6.6.71-1.al8.x86_64", FAKE_UNAME_M: "x86_64" }),
+      },
+    ],
   });
 }
 
@@ -94,13 +105,18 @@ describe("diff", () => {
 describe("read and delete", () => {
   test("delete is a no-op; read returns the recorded evidence", async () => {
     await expect(tcpConnectVerificationProvider.delete!("id", { verified: true })).resolves.toBeUndefined();
-    await expect(tcpConnectVerificationProvider.read!("id", { verified: true, pod: "wb-0" })).resolves.toEqual({ id: "id", props: { verified: true, pod: "wb-0" } });
+    await expect(tcpConnectVerificationProvider.read!("id", { verified: true, pod: "wb-0" })).resolves.toEqual({
+      id: "id",
+      props: { verified: true, pod: "wb-0" },
+    });
   });
 });
 
 describe("create and update called directly (real client, fake cluster)", () => {
   test("create returns the evidence and never the kubeconfig", async () => {
-    const res = await driver.provider<{ id: string; outs: Record<string, unknown> }>("create", [inputs(cluster.kubeconfig)]);
+    const res = await driver.provider<{ id: string; outs: Record<string, unknown> }>("create", [
+      inputs(cluster.kubeconfig),
+    ]);
     expect(res.id).toBe(`${NS}/${DEPLOYMENT}/${VERIFICATION_CHECK}`);
     expect(res.outs).toMatchObject({
       check: VERIFICATION_CHECK,
@@ -118,7 +134,11 @@ describe("create and update called directly (real client, fake cluster)", () => 
   });
 
   test("update re-runs the check", async () => {
-    const res = await driver.provider<{ outs: Record<string, unknown> }>("update", ["id", {}, inputs(cluster.kubeconfig, { image: "x@sha256:" + "c".repeat(64) })]);
+    const res = await driver.provider<{ outs: Record<string, unknown> }>("update", [
+      "id",
+      {},
+      inputs(cluster.kubeconfig, { image: "x@sha256:" + "c".repeat(64) }),
+    ]);
     expect(res.outs).toMatchObject({ verified: true, image: "x@sha256:" + "c".repeat(64) });
   });
 
@@ -134,9 +154,13 @@ describe("create and update called directly (real client, fake cluster)", () => 
   });
 
   test("bad inputs name the input", async () => {
-    await expect(driver.provider("create", [{ ...inputs(cluster.kubeconfig), check: "other" }])).rejects.toThrow(/check: "other" is not accepted/);
+    await expect(driver.provider("create", [{ ...inputs(cluster.kubeconfig), check: "other" }])).rejects.toThrow(
+      /check: "other" is not accepted/,
+    );
     await expect(driver.provider("create", [inputs("not: [a kubeconfig")])).rejects.toThrow(/kubeconfig: .*expected/);
-    await expect(driver.provider("create", [inputs(cluster.kubeconfig, { namespace: "Bad_NS" })])).rejects.toThrow(/namespace: "Bad_NS" is not accepted/);
+    await expect(driver.provider("create", [inputs(cluster.kubeconfig, { namespace: "Bad_NS" })])).rejects.toThrow(
+      /namespace: "Bad_NS" is not accepted/,
+    );
   });
 });
 
@@ -148,13 +172,29 @@ describe("the component under mocks", () => {
     [{ probeKinds: ["uprobe"] }, /^probeKinds: .*uprobe.* is not accepted; expected one of: fentry/],
   ])("bad plain argument %j fails before anything is registered", (bad, message) => {
     const before = registered.length;
-    expect(() => new TcpConnectVerification("bad", { namespace: NS, deployment: DEPLOYMENT, image: IMAGE, podTemplate: { spec: {} }, kubeconfig: "kc", ...bad })).toThrow(message);
+    expect(
+      () =>
+        new TcpConnectVerification("bad", {
+          namespace: NS,
+          deployment: DEPLOYMENT,
+          image: IMAGE,
+          podTemplate: { spec: {} },
+          kubeconfig: "kc",
+          ...bad,
+        }),
+    ).toThrow(message);
     expect(registered.length).toBe(before);
   });
 
   test("without a kubeconfig nothing is registered to run, and the outputs say why", async () => {
     const before = registered.length;
-    const v = new TcpConnectVerification("skipped", { namespace: NS, deployment: DEPLOYMENT, image: IMAGE, podTemplate: { spec: {} }, skipReason: "no cluster configured (render/preview)" });
+    const v = new TcpConnectVerification("skipped", {
+      namespace: NS,
+      deployment: DEPLOYMENT,
+      image: IMAGE,
+      podTemplate: { spec: {} },
+      skipReason: "no cluster configured (render/preview)",
+    });
     await settle();
     const added = registered.slice(before);
     expect(added.map((r) => r.type)).toEqual([COMPONENT_TYPES.verification]);
@@ -164,7 +204,10 @@ describe("the component under mocks", () => {
   });
 
   test("registers the dynamic resource with check/namespace/deployment; the provider serializes and runs in plain node", async () => {
-    const template = { metadata: { labels: { app: DEPLOYMENT } }, spec: { containers: [{ name: "workbench", image: IMAGE }] } };
+    const template = {
+      metadata: { labels: { app: DEPLOYMENT } },
+      spec: { containers: [{ name: "workbench", image: IMAGE }] },
+    };
     const v = new TcpConnectVerification("wb", {
       namespace: NS,
       deployment: DEPLOYMENT,
@@ -203,11 +246,26 @@ describe("the component under mocks", () => {
     try {
       const news = { ...props, kubeconfig: cluster.kubeconfig } as Record<string, unknown>;
       delete news.__provider;
-      const created = await host.request<{ id: string; outs: Record<string, unknown> }>({ method: "create", args: [news] });
-      expect(created.outs).toMatchObject({ verified: true, pod: "wb-0", check: VERIFICATION_CHECK, labelSelector: `app=${DEPLOYMENT}` });
+      const created = await host.request<{ id: string; outs: Record<string, unknown> }>({
+        method: "create",
+        args: [news],
+      });
+      expect(created.outs).toMatchObject({
+        verified: true,
+        pod: "wb-0",
+        check: VERIFICATION_CHECK,
+        labelSelector: `app=${DEPLOYMENT}`,
+      });
       expect(created.outs).not.toHaveProperty("kubeconfig");
-      expect(await host.request({ method: "diff", args: [created.id, created.outs, news] })).toMatchObject({ changes: false });
-      expect(await host.request({ method: "diff", args: [created.id, created.outs, { ...news, image: "y@sha256:" + "d".repeat(64) }] })).toMatchObject({ changes: true });
+      expect(await host.request({ method: "diff", args: [created.id, created.outs, news] })).toMatchObject({
+        changes: false,
+      });
+      expect(
+        await host.request({
+          method: "diff",
+          args: [created.id, created.outs, { ...news, image: "y@sha256:" + "d".repeat(64) }],
+        }),
+      ).toMatchObject({ changes: true });
       expect(await host.request({ method: "delete", args: [created.id, created.outs] })).toBeNull();
     } finally {
       await host.stop();

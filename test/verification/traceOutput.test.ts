@@ -1,8 +1,24 @@
 import fc from "fast-check";
-import { parseTraceLine, parseTraceOutput, lineSplitter, cleanComm, matchesConnection, formatTraceEvent, tracerEventLine, TraceEvent } from "../../verification/traceOutput";
+import {
+  parseTraceLine,
+  parseTraceOutput,
+  lineSplitter,
+  cleanComm,
+  matchesConnection,
+  formatTraceEvent,
+  tracerEventLine,
+  TraceEvent,
+} from "../../verification/traceOutput";
 
 /** What Go's `log.Printf("%-16s %-15s %-6d -> %-15s %-6d", ...)` prints, comm being a [16]uint8. */
-function goEventLine(time: string, comm: string, srcAddr: string, srcPort: number, dstAddr: string, dstPort: number): string {
+function goEventLine(
+  time: string,
+  comm: string,
+  srcAddr: string,
+  srcPort: number,
+  dstAddr: string,
+  dstPort: number,
+): string {
   return tracerEventLine({ time, comm, srcAddr, srcPort, dstAddr, dstPort });
 }
 const HEADER = "2024/12/17 08:40:48 Comm             Src addr        Port   -> Dest addr       Port  ";
@@ -10,10 +26,26 @@ const HEADER = "2024/12/17 08:40:48 Comm             Src addr        Port   -> D
 describe("parseTraceLine over the fentry example's real format", () => {
   test.each([
     ["the padded header", HEADER, { kind: "header", time: "2024/12/17 08:40:48" }],
-    ["the header of the example's doc comment (other spacing)", "2021/11/06 17:51:15 Comm   Src addr      Port   -> Dest addr        Port", { kind: "header", time: "2021/11/06 17:51:15" }],
-    ["the shutdown line", "2024/12/17 08:41:00 received signal, exiting..", { kind: "shutdown", time: "2024/12/17 08:41:00" }],
-    ["an error", "2024/12/17 08:40:48 failed to set memlock rlimit: operation not permitted", { kind: "message", time: "2024/12/17 08:40:48", text: "failed to set memlock rlimit: operation not permitted" }],
-    ["garbage without the log prefix", "libbpf: map 'events': created", { kind: "garbage", text: "libbpf: map 'events': created" }],
+    [
+      "the header of the example's doc comment (other spacing)",
+      "2021/11/06 17:51:15 Comm   Src addr      Port   -> Dest addr        Port",
+      { kind: "header", time: "2021/11/06 17:51:15" },
+    ],
+    [
+      "the shutdown line",
+      "2024/12/17 08:41:00 received signal, exiting..",
+      { kind: "shutdown", time: "2024/12/17 08:41:00" },
+    ],
+    [
+      "an error",
+      "2024/12/17 08:40:48 failed to set memlock rlimit: operation not permitted",
+      { kind: "message", time: "2024/12/17 08:40:48", text: "failed to set memlock rlimit: operation not permitted" },
+    ],
+    [
+      "garbage without the log prefix",
+      "libbpf: map 'events': created",
+      { kind: "garbage", text: "libbpf: map 'events': created" },
+    ],
     ["an empty line", "", { kind: "garbage", text: "" }],
   ])("%s", (_name, line, expected) => {
     expect(parseTraceLine(line)).toEqual(expected);
@@ -22,33 +54,52 @@ describe("parseTraceLine over the fentry example's real format", () => {
   test("an event with a NUL-padded comm", () => {
     expect(parseTraceLine(goEventLine("2024/12/17 08:40:49", "curl", "10.0.2.15", 54268, "104.21.1.217", 80))).toEqual({
       kind: "event",
-      event: { time: "2024/12/17 08:40:49", comm: "curl", srcAddr: "10.0.2.15", srcPort: 54268, dstAddr: "104.21.1.217", dstPort: 80 },
+      event: {
+        time: "2024/12/17 08:40:49",
+        comm: "curl",
+        srcAddr: "10.0.2.15",
+        srcPort: 54268,
+        dstAddr: "104.21.1.217",
+        dstPort: 80,
+      },
     });
   });
 
   test("an event whose comm fills all 16 bytes (no NUL) and one with stale bytes after the NUL", () => {
     const full = goEventLine("2024/12/17 08:40:49", "kworker/u16:2-ev", "127.0.0.1", 1, "127.0.0.1", 65535);
-    expect(parseTraceLine(full)).toMatchObject({ kind: "event", event: { comm: "kworker/u16:2-ev", srcPort: 1, dstPort: 65535 } });
-    const stale = "2024/12/17 08:40:49 sh\u0000ell\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000 10.0.0.1 40000 -> 10.0.0.2 443";
+    expect(parseTraceLine(full)).toMatchObject({
+      kind: "event",
+      event: { comm: "kworker/u16:2-ev", srcPort: 1, dstPort: 65535 },
+    });
+    const stale =
+      "2024/12/17 08:40:49 sh\u0000ell\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000 10.0.0.1 40000 -> 10.0.0.2 443";
     expect(parseTraceLine(stale)).toMatchObject({ kind: "event", event: { comm: "sh", dstPort: 443 } });
   });
 
   test("a comm with spaces", () => {
-    expect(parseTraceLine(goEventLine("2024/12/17 08:40:49", "Web Content", "192.168.1.2", 40000, "1.1.1.1", 443))).toMatchObject({
+    expect(
+      parseTraceLine(goEventLine("2024/12/17 08:40:49", "Web Content", "192.168.1.2", 40000, "1.1.1.1", 443)),
+    ).toMatchObject({
       kind: "event",
       event: { comm: "Web Content", dstAddr: "1.1.1.1" },
     });
   });
 
   test("the vendor document's line (no NULs, single spaces) is an event; its redacted address is not", () => {
-    expect(parseTraceLine("2024/12/17 08:40:49 ilogtail 172.20.87.70 34742 -> 100.100.0.208 80")).toMatchObject({ kind: "event", event: { comm: "ilogtail", dstPort: 80 } });
+    expect(parseTraceLine("2024/12/17 08:40:49 ilogtail 172.20.87.70 34742 -> 100.100.0.208 80")).toMatchObject({
+      kind: "event",
+      event: { comm: "ilogtail", dstPort: 80 },
+    });
     expect(parseTraceLine("2024/12/17 08:40:49 ilogtail 172.20.87.70 34742 -> 100.x.x.208 80").kind).toBe("message");
   });
 
   test("ports out of range and bad addresses are not events", () => {
     expect(parseTraceLine("2024/12/17 08:40:49 curl 10.0.0.1 70000 -> 10.0.0.2 80").kind).toBe("message");
     expect(parseTraceLine("2024/12/17 08:40:49 curl 10.0.0.256 7000 -> 10.0.0.2 80").kind).toBe("message");
-    expect(parseTraceLine("curl 10.0.0.1 7000 -> 10.0.0.2 80")).toMatchObject({ kind: "event", event: { comm: "curl" } });
+    expect(parseTraceLine("curl 10.0.0.1 7000 -> 10.0.0.2 80")).toMatchObject({
+      kind: "event",
+      event: { comm: "curl" },
+    });
   });
 
   test("a CRLF line ending is tolerated", () => {
@@ -77,7 +128,13 @@ describe("parseTraceOutput", () => {
 
   test("nothing but an error", () => {
     const out = parseTraceOutput("2024/12/17 08:40:48 failed to set memlock rlimit: operation not permitted\n");
-    expect(out).toEqual({ headerSeen: false, shutdownSeen: false, events: [], messages: ["failed to set memlock rlimit: operation not permitted"], garbage: [] });
+    expect(out).toEqual({
+      headerSeen: false,
+      shutdownSeen: false,
+      events: [],
+      messages: ["failed to set memlock rlimit: operation not permitted"],
+      garbage: [],
+    });
   });
 });
 
@@ -122,7 +179,22 @@ describe("properties", () => {
   });
 
   test("log-prefixed noise with separators, digits and arrows never throws", () => {
-    const token = fc.constantFrom("->", " ", "\t", "\u0000", "1.2.3.4", "65535", "99999", "Comm", "Src addr", "Port", "Dest addr", "received signal, exiting..", "\r", "a");
+    const token = fc.constantFrom(
+      "->",
+      " ",
+      "\t",
+      "\u0000",
+      "1.2.3.4",
+      "65535",
+      "99999",
+      "Comm",
+      "Src addr",
+      "Port",
+      "Dest addr",
+      "received signal, exiting..",
+      "\r",
+      "a",
+    );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 40 }), (tokens) => {
         parseTraceLine(`2024/12/17 08:40:49 ${tokens.join("")}`);
@@ -134,13 +206,31 @@ describe("properties", () => {
   test("every event the program can print parses back to itself", () => {
     const octet = fc.integer({ min: 0, max: 255 });
     const ip = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
-    const comm = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_/:. ".split("")), minLength: 1, maxLength: 16 }).filter((c) => c.trim() === c && c.length > 0);
+    const comm = fc
+      .string({
+        unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_/:. ".split("")),
+        minLength: 1,
+        maxLength: 16,
+      })
+      .filter((c) => c.trim() === c && c.length > 0);
     fc.assert(
-      fc.property(comm, ip, fc.integer({ min: 0, max: 65535 }), ip, fc.integer({ min: 0, max: 65535 }), (c, src, sport, dst, dport) => {
-        const parsed = parseTraceLine(goEventLine("2025/01/02 03:04:05", c, src, sport, dst, dport));
-        expect(parsed).toEqual({ kind: "event", event: { time: "2025/01/02 03:04:05", comm: c, srcAddr: src, srcPort: sport, dstAddr: dst, dstPort: dport } });
-        expect(parseTraceLine(formatTraceEvent({ comm: c, srcAddr: src, srcPort: sport, dstAddr: dst, dstPort: dport }))).toMatchObject({ kind: "event" });
-      }),
+      fc.property(
+        comm,
+        ip,
+        fc.integer({ min: 0, max: 65535 }),
+        ip,
+        fc.integer({ min: 0, max: 65535 }),
+        (c, src, sport, dst, dport) => {
+          const parsed = parseTraceLine(goEventLine("2025/01/02 03:04:05", c, src, sport, dst, dport));
+          expect(parsed).toEqual({
+            kind: "event",
+            event: { time: "2025/01/02 03:04:05", comm: c, srcAddr: src, srcPort: sport, dstAddr: dst, dstPort: dport },
+          });
+          expect(
+            parseTraceLine(formatTraceEvent({ comm: c, srcAddr: src, srcPort: sport, dstAddr: dst, dstPort: dport })),
+          ).toMatchObject({ kind: "event" });
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -153,7 +243,8 @@ function regexParseTraceLine(line: string) {
   const m = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) ([\s\S]*)$/.exec(text);
   const time = m ? m[1] : undefined;
   const body = m ? m[2] : text;
-  if (/^Comm\s+Src addr\s+Port\s+->\s+Dest addr\s+Port\s*$/.test(body)) return time ? { kind: "header", time } : { kind: "header" };
+  if (/^Comm\s+Src addr\s+Port\s+->\s+Dest addr\s+Port\s*$/.test(body))
+    return time ? { kind: "header", time } : { kind: "header" };
   if (body.trim() === "received signal, exiting..") return time ? { kind: "shutdown", time } : { kind: "shutdown" };
   const e = /^([\s\S]*?)[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]+->[ \t]+(\S+)[ \t]+(\d{1,5})[ \t]*$/.exec(body);
   const ip = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -172,9 +263,41 @@ describe("the fast path agrees with the regular-expression parser", () => {
   // Pieces of event lines and the ways they can go wrong: NUL padding in and after the comm,
   // blanks and other whitespace, leading zeros, out-of-range octets and ports, stray arrows, CR.
   const piece = fc.constantFrom(
-    "2024/12/17 08:40:49 ", "2024/12/17 08:40:4 ", "bash", "a b", "Web Content", "\u0000", "\u0000\u0000\u0000", " ", "  ", "\t", "\u00a0", "\u2003", "\v",
-    "1.2.3.4", "172.20.87.70", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "0.0.0.0", "80", "65535", "65536", "99999", "123456", "0", "007",
-    "->", "-", ">", "\r", "x", "Comm", "Port", "é",
+    "2024/12/17 08:40:49 ",
+    "2024/12/17 08:40:4 ",
+    "bash",
+    "a b",
+    "Web Content",
+    "\u0000",
+    "\u0000\u0000\u0000",
+    " ",
+    "  ",
+    "\t",
+    "\u00a0",
+    "\u2003",
+    "\v",
+    "1.2.3.4",
+    "172.20.87.70",
+    "255.255.255.255",
+    "256.1.1.1",
+    "01.2.3.4",
+    "1.2.3",
+    "0.0.0.0",
+    "80",
+    "65535",
+    "65536",
+    "99999",
+    "123456",
+    "0",
+    "007",
+    "->",
+    "-",
+    ">",
+    "\r",
+    "x",
+    "Comm",
+    "Port",
+    "é",
   );
   test("on lines built from event pieces", () => {
     fc.assert(
@@ -194,14 +317,25 @@ describe("the fast path agrees with the regular-expression parser", () => {
     );
     const ip = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
     const comm = fc.string({ unit: fc.constantFrom("a", " ", "\t", "\u0000", "-", "1", ".", "\u00a0"), maxLength: 18 });
-    const port = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 65535 }), weight: 20 }, { arbitrary: fc.integer({ min: 65536, max: 200000 }), weight: 1 });
+    const port = fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 65535 }), weight: 20 },
+      { arbitrary: fc.integer({ min: 65536, max: 200000 }), weight: 1 },
+    );
     fc.assert(
-      fc.property(comm, ip, port, ip, port, fc.constantFrom("", "\r", "  ", " \t"), (c, src, sport, dst, dport, tail) => {
-        const line = goEventLine("2025/01/02 03:04:05", c, src, sport, dst, dport) + tail;
-        const expected = regexParseTraceLine(line);
-        if (expected.kind === "event") events++;
-        expect(parseTraceLine(line)).toEqual(expected);
-      }),
+      fc.property(
+        comm,
+        ip,
+        port,
+        ip,
+        port,
+        fc.constantFrom("", "\r", "  ", " \t"),
+        (c, src, sport, dst, dport, tail) => {
+          const line = goEventLine("2025/01/02 03:04:05", c, src, sport, dst, dport) + tail;
+          const expected = regexParseTraceLine(line);
+          if (expected.kind === "event") events++;
+          expect(parseTraceLine(line)).toEqual(expected);
+        },
+      ),
       { numRuns: 10000 },
     );
     expect(events).toBeGreaterThan(5000);

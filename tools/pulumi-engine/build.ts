@@ -10,7 +10,15 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CLI_MODULE, CLI_PACKAGE, EnginePart, KUBERNETES_MODULE, YAML_MODULE, YAML_PACKAGE, engineParts } from "./parts";
+import {
+  CLI_MODULE,
+  CLI_PACKAGE,
+  EnginePart,
+  KUBERNETES_MODULE,
+  YAML_MODULE,
+  YAML_PACKAGE,
+  engineParts,
+} from "./parts";
 
 export const ENGINE_DIR = __dirname;
 export const REPO_ROOT = path.resolve(__dirname, "../..");
@@ -29,10 +37,19 @@ const goEnv = (): NodeJS.ProcessEnv => ({
 
 function go(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): string {
   try {
-    return execFileSync("go", args, { cwd, env: { ...goEnv(), ...extraEnv }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+    return execFileSync("go", args, {
+      cwd,
+      env: { ...goEnv(), ...extraEnv },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 64 << 20,
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { status?: number };
-    if (e.code === "ENOENT") throw new Error("go: not found on PATH; the Pulumi engine is built with Go >= 1.25 (Debian: install Go from go.dev or the golang-1.2x packages)");
+    if (e.code === "ENOENT")
+      throw new Error(
+        "go: not found on PATH; the Pulumi engine is built with Go >= 1.25 (Debian: install Go from go.dev or the golang-1.2x packages)",
+      );
     throw new Error(`go ${args.join(" ")} failed in ${cwd} (exit ${e.status})`);
   }
 }
@@ -81,10 +98,19 @@ function buildInto(part: EnginePart, build: (stage: string, bin: string) => Reco
   const stage = fs.mkdtempSync(path.join(cacheRoot(), `.${part.binary}-`));
   try {
     const started = Date.now();
-    console.error(`acs-ebpf: building ${part.binary} ${part.version} from the Go module proxy (a cold build takes minutes)`);
+    console.error(
+      `acs-ebpf: building ${part.binary} ${part.version} from the Go module proxy (a cold build takes minutes)`,
+    );
     fs.mkdirSync(path.join(stage, "bin"));
     const details = build(stage, path.join(stage, "bin", part.binary));
-    const provenance = { binary: part.binary, version: part.version, origin: part.origin, ...details, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) };
+    const provenance = {
+      binary: part.binary,
+      version: part.version,
+      origin: part.origin,
+      ...details,
+      builtAt: new Date().toISOString(),
+      buildSeconds: Math.round((Date.now() - started) / 1000),
+    };
     fs.writeFileSync(path.join(stage, "provenance.json"), JSON.stringify(provenance, null, 2) + "\n");
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(stage, dir);
@@ -162,7 +188,9 @@ export const PYTHON_SDK_REQUIREMENTS = ["parver==1.0.1.post0", "setuptools==84.2
  */
 export function ensurePython(engine: Engine): string {
   const version = engine.parts.find((p) => p.binary === "pulumi")!.version.replace(/^v/, "");
-  const python = execFileSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
+  const python = execFileSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], {
+    encoding: "utf8",
+  }).trim();
   const requirements = [`pulumi==${version}`, ...PYTHON_SDK_REQUIREMENTS];
   const dir = path.join(cacheRoot(), `python${python}-${requirements.join("-").replace(/[^\w.-]/g, "")}`);
   const bin = path.join(dir, "bin", "python");
@@ -171,8 +199,13 @@ export function ensurePython(engine: Engine): string {
   console.error(`acs-ebpf: creating ${dir} (pip install ${requirements.join(" ")})`);
   fs.rmSync(dir, { recursive: true, force: true });
   execFileSync("python3", ["-m", "venv", dir], { stdio: ["ignore", "inherit", "inherit"] });
-  execFileSync(bin, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...requirements], { stdio: ["ignore", "inherit", "inherit"] });
-  fs.writeFileSync(path.join(dir, "ready"), `${requirements.join(" ")} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  execFileSync(bin, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...requirements], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  fs.writeFileSync(
+    path.join(dir, "ready"),
+    `${requirements.join(" ")} in ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
   return bin;
 }
 
@@ -188,7 +221,12 @@ export interface Engine {
 /** The engine, built if the cache does not have this version yet. */
 export function ensureEngine(): Engine {
   const parts = engineParts(readSources());
-  const builders: Record<string, (p: EnginePart) => Built> = { pulumi: buildCli, "pulumi-resource-kubernetes": buildKubernetes, "pulumi-language-yaml": buildYaml, "pulumi-sdkgen": buildSdkgen };
+  const builders: Record<string, (p: EnginePart) => Built> = {
+    pulumi: buildCli,
+    "pulumi-resource-kubernetes": buildKubernetes,
+    "pulumi-language-yaml": buildYaml,
+    "pulumi-sdkgen": buildSdkgen,
+  };
   const built = parts.filter((p) => builders[p.binary]).map((p) => builders[p.binary](p));
   const paths: Record<string, string> = {};
   const provenance: Record<string, Record<string, unknown>> = {};
@@ -203,6 +241,7 @@ export function ensureEngine(): Engine {
 if (require.main === module) {
   const started = Date.now();
   const engine = ensureEngine();
-  for (const [binary, p] of Object.entries(engine.provenance)) console.log(`${binary}: ${engine.paths[binary]} (commit ${p.commit ?? "?"}, built in ${p.buildSeconds} s)`);
+  for (const [binary, p] of Object.entries(engine.provenance))
+    console.log(`${binary}: ${engine.paths[binary]} (commit ${p.commit ?? "?"}, built in ${p.buildSeconds} s)`);
   console.log(`engine ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -20,7 +20,12 @@ function generateSdk(engine: Engine, projectDir: string, language: SdkLanguage, 
   const schemaFile = path.join(projectDir, "sdks", "acs-ebpf.schema.json");
   fs.mkdirSync(path.dirname(schemaFile), { recursive: true });
   const launcher = path.join(PLUGINS_DIR, "pulumi-resource-acs-ebpf");
-  const schema = execFileSync(engine.paths.pulumi, ["package", "get-schema", launcher], { cwd: projectDir, env: engineEnv(env, engine.pathDirs), encoding: "utf8", maxBuffer: 64 << 20 });
+  const schema = execFileSync(engine.paths.pulumi, ["package", "get-schema", launcher], {
+    cwd: projectDir,
+    env: engineEnv(env, engine.pathDirs),
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   fs.writeFileSync(schemaFile, schema);
   fs.rmSync(sdk, { recursive: true, force: true });
   const out = language === "go" ? path.join(projectDir, "sdks", ".go") : sdk;
@@ -51,10 +56,28 @@ export function addPackage(language: SdkLanguage, projectDir: string, env: NodeJ
     const site = path.join(projectDir, "sdks", ".site");
     fs.rmSync(site, { recursive: true, force: true });
     // --no-deps: pulumi and parver are in the engine's venv; --no-build-isolation: its setuptools builds setup.py.
-    execFileSync(ensurePython(engine), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "--target", site, sdk], { stdio: "inherit" });
+    execFileSync(
+      ensurePython(engine),
+      [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-build-isolation",
+        "--target",
+        site,
+        sdk,
+      ],
+      { stdio: "inherit" },
+    );
   } else {
     const sdkVersion = engine.parts.find((p) => p.binary === "pulumi")!.version;
-    fs.writeFileSync(path.join(sdk, "go.mod"), `module ${goModulePath(sdk)}\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 ${sdkVersion}\n`);
+    fs.writeFileSync(
+      path.join(sdk, "go.mod"),
+      `module ${goModulePath(sdk)}\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 ${sdkVersion}\n`,
+    );
   }
   return sdk;
 }

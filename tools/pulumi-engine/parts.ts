@@ -19,17 +19,20 @@ export const NOT_SERVED = [
   {
     binary: "pulumi-language-nodejs",
     module: "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3",
-    instead: "program commands (up, preview, refresh, destroy) run the program in the `npm run pulumi` process through @pulumi/pulumi's Automation API language server (the inline-program path, `--client`)",
+    instead:
+      "program commands (up, preview, refresh, destroy) run the program in the `npm run pulumi` process through @pulumi/pulumi's Automation API language server (the inline-program path, `--client`)",
   },
   {
     binary: "pulumi-language-python",
     module: "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3",
-    instead: "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-sdkgen",
+    instead:
+      "Python programs run through the Python SDK's inline-program language server (tools/pulumi-engine/python/inline.py, pip `pulumi` at the CLI's version in a cached venv); package SDKs come from pulumi-sdkgen",
   },
   {
     binary: "pulumi-language-go",
     module: "github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3",
-    instead: "a Go program runs itself through the Go Automation API's inline path (examples/go-consumer); package SDKs come from pulumi-sdkgen",
+    instead:
+      "a Go program runs itself through the Go Automation API's inline path (examples/go-consumer); package SDKs come from pulumi-sdkgen",
   },
   {
     binary: "pulumi-resource-docker",
@@ -104,7 +107,10 @@ function key(name: string, version: string, goVersion: string, files: string[]):
 export function engineParts(src: EngineSources): EnginePart[] {
   const sdkVersion = lockedVersion(src.lock, "@pulumi/pulumi");
   const want = `v${sdkVersion}`;
-  for (const [wrapper, goMod] of [["cli", src.cli.goMod], ["sdkgen", src.sdkgen.goMod]]) {
+  for (const [wrapper, goMod] of [
+    ["cli", src.cli.goMod],
+    ["sdkgen", src.sdkgen.goMod],
+  ]) {
     for (const module of [CLI_MODULE, SDK_MODULE]) {
       const got = requiredVersion(goMod, module);
       if (got !== want) {
@@ -115,7 +121,8 @@ export function engineParts(src: EngineSources): EnginePart[] {
     }
   }
   const kubernetesVersion = requiredVersion(src.kubernetes.goMod, KUBERNETES_MODULE);
-  if (!kubernetesVersion) throw new Error(`tools/pulumi-engine/kubernetes/go.mod: ${KUBERNETES_MODULE} is not required`);
+  if (!kubernetesVersion)
+    throw new Error(`tools/pulumi-engine/kubernetes/go.mod: ${KUBERNETES_MODULE} is not required`);
   const pseudo = parsePseudoVersion(kubernetesVersion);
   const kubernetesSdk = lockedVersion(src.lock, "@pulumi/kubernetes");
   const policy = lockedVersion(src.lock, "@pulumi/policy");
@@ -133,7 +140,11 @@ export function engineParts(src: EngineSources): EnginePart[] {
       // The plugin reports the version it is stamped with: the pseudo-version without its "v".
       version: kubernetesVersion.replace(/^v/, ""),
       origin: `${KUBERNETES_MODULE}@${kubernetesVersion}${pseudo ? ` (commit ${pseudo.commit} of ${pseudo.time})` : ""}`,
-      cacheKey: key("kubernetes", kubernetesVersion, src.goVersion, [src.kubernetes.goMod, src.kubernetes.goSum, src.kubernetes.mainGo]),
+      cacheKey: key("kubernetes", kubernetesVersion, src.goVersion, [
+        src.kubernetes.goMod,
+        src.kubernetes.goSum,
+        src.kubernetes.mainGo,
+      ]),
       note:
         kubernetesVersion === `v${kubernetesSdk}`
           ? undefined

@@ -19,7 +19,16 @@ import { REPO_ROOT, ensureEngine, ensurePython } from "./build";
 /** Commands that run the program, and so need a language runtime. */
 const PROGRAM_COMMANDS = new Set(["up", "update", "preview", "pre", "refresh", "destroy", "down"]);
 /** Global flags that take a value (so the value is not mistaken for the command). */
-const VALUE_FLAGS = new Set(["-C", "--cwd", "--color", "--profiling", "--tracing", "-v", "--verbose", "--logflow-limit"]);
+const VALUE_FLAGS = new Set([
+  "-C",
+  "--cwd",
+  "--color",
+  "--profiling",
+  "--tracing",
+  "-v",
+  "--verbose",
+  "--logflow-limit",
+]);
 
 export interface Invocation {
   command?: string;
@@ -45,14 +54,22 @@ export function parseInvocation(args: readonly string[], cwd: string): Invocatio
 
 /** The project's runtime (Pulumi.yaml `runtime`: a name or `{ name, options }`). */
 export function projectRuntime(projectDir: string): string {
-  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { runtime?: unknown };
+  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
+    runtime?: unknown;
+  };
   const r = project.runtime;
-  return typeof r === "string" ? r : typeof r === "object" && r !== null && typeof (r as { name?: unknown }).name === "string" ? (r as { name: string }).name : "nodejs";
+  return typeof r === "string"
+    ? r
+    : typeof r === "object" && r !== null && typeof (r as { name?: unknown }).name === "string"
+      ? (r as { name: string }).name
+      : "nodejs";
 }
 
 /** The program's entry file: Pulumi.yaml's `main` (relative to the project, or absolute), default index.ts. */
 export function programEntry(projectDir: string): string {
-  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { main?: unknown };
+  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as {
+    main?: unknown;
+  };
   const main = typeof project.main === "string" && project.main !== "" ? project.main : "index.ts";
   return path.resolve(projectDir, main);
 }
@@ -79,7 +96,9 @@ async function serveProgram(entry: string): Promise<{ address: string; stop(hasE
   const languageServer = new LanguageServer(inlineProgram(entry));
   server.addService(LanguageRuntimeService, languageServer);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,
@@ -117,12 +136,22 @@ async function main(args: string[]): Promise<number> {
   let cliArgs = args;
   let executable = engine.paths.pulumi;
   // A python program: ./python/inline.py serves it and starts the CLI (no Python language host here).
-  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client")) && projectRuntime(projectDir) === "python") {
+  if (
+    command &&
+    PROGRAM_COMMANDS.has(command) &&
+    !args.some((a) => a.startsWith("--client")) &&
+    projectRuntime(projectDir) === "python"
+  ) {
     executable = ensurePython(engine);
     cliArgs = [path.join(__dirname, "python", "inline.py"), engine.paths.pulumi, projectDir, ...args];
   }
   // A nodejs program is served here; yaml goes to the YAML language host on PATH (./build.ts).
-  if (command && PROGRAM_COMMANDS.has(command) && !args.some((a) => a.startsWith("--client")) && projectRuntime(projectDir) === "nodejs") {
+  if (
+    command &&
+    PROGRAM_COMMANDS.has(command) &&
+    !args.some((a) => a.startsWith("--client")) &&
+    projectRuntime(projectDir) === "nodejs"
+  ) {
     served = await serveProgram(programEntry(projectDir));
     cliArgs = [...args, `--client=${served.address}`, "--exec-kind", "auto.inline"];
   }
@@ -130,7 +159,9 @@ async function main(args: string[]): Promise<number> {
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
-  const code = await new Promise<number>((resolve) => child.on("close", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))));
+  const code = await new Promise<number>((resolve) =>
+    child.on("close", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))),
+  );
   served?.stop(code !== 0);
   return code;
 }

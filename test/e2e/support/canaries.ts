@@ -31,7 +31,8 @@ export function findCanaries(text: string, canaries: readonly string[], depth = 
   const hits: CanaryHit[] = [];
   for (const canary of canaries) {
     const i = text.indexOf(canary);
-    if (i >= 0) hits.push({ canary, encoding, context: mask(text.slice(Math.max(0, i - 40), i + canary.length + 40), canary) });
+    if (i >= 0)
+      hits.push({ canary, encoding, context: mask(text.slice(Math.max(0, i - 40), i + canary.length + 40), canary) });
   }
   if (depth === 0) return hits;
   const found = new Set(hits.map((h) => h.canary));
@@ -40,7 +41,12 @@ export function findCanaries(text: string, canaries: readonly string[], depth = 
     for (const shift of [0, 1, 2, 3]) {
       const decoded = decodeBase64(token.slice(shift, shift + Math.floor((token.length - shift) / 4) * 4));
       if (decoded === undefined) continue;
-      for (const hit of findCanaries(decoded, canaries.filter((c) => !found.has(c)), depth - 1, encoding === "plain" ? "base64" : `${encoding}>base64`)) {
+      for (const hit of findCanaries(
+        decoded,
+        canaries.filter((c) => !found.has(c)),
+        depth - 1,
+        encoding === "plain" ? "base64" : `${encoding}>base64`,
+      )) {
         found.add(hit.canary);
         hits.push(hit);
       }

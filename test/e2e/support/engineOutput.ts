@@ -41,7 +41,8 @@ export function policyViolations(text: string): PolicyViolation[] {
     const m = /^\s*- \[(\w+)\]\s+(\S+)\s+\(/.exec(lines[i]);
     if (!m) continue;
     const message: string[] = [];
-    for (let j = i + 1; j < lines.length && !/^\s*- \[\w+\]/.test(lines[j]) && lines[j].trim() !== ""; j++) message.push(lines[j].trim());
+    for (let j = i + 1; j < lines.length && !/^\s*- \[\w+\]/.test(lines[j]) && lines[j].trim() !== ""; j++)
+      message.push(lines[j].trim());
     violations.push({ level: m[1], policy: m[2], message: message.join(" ") });
   }
   return violations;

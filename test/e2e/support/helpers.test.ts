@@ -3,13 +3,17 @@ import { compareObjects, differingPaths, objectsFromYaml } from "./yamlObjects";
 import { findCanaries, separateDebugEvents } from "./canaries";
 
 describe("object-for-object YAML comparison", () => {
-  const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: wb\n  namespace: ns\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: c\n          securityContext:\n            capabilities:\n              add: [BPF, PERFMON]\n";
+  const deployment =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: wb\n  namespace: ns\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: c\n          securityContext:\n            capabilities:\n              add: [BPF, PERFMON]\n";
   const namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n";
 
   test("the same objects in other files, other order and other formatting are equal", () => {
     const expected = objectsFromYaml([{ name: "all.yaml", text: `${namespace}---\n${deployment}` }]);
     const actual = objectsFromYaml([
-      { name: "1-manifest/deployment.yaml", text: deployment.replace("add: [BPF, PERFMON]", "add:\n                - BPF\n                - PERFMON") },
+      {
+        name: "1-manifest/deployment.yaml",
+        text: deployment.replace("add: [BPF, PERFMON]", "add:\n                - BPF\n                - PERFMON"),
+      },
       { name: "1-manifest/namespace.yaml", text: `---\n${namespace}` },
     ]);
     expect(compareObjects(expected, actual)).toEqual({ missing: [], extra: [], different: [] });
@@ -18,19 +22,33 @@ describe("object-for-object YAML comparison", () => {
   test("names the missing and extra objects and every differing path", () => {
     const expected = objectsFromYaml([{ name: "a", text: `${namespace}---\n${deployment}` }]);
     const actual = objectsFromYaml([
-      { name: "b", text: deployment.replace("replicas: 1", "replicas: 2").replace("add: [BPF, PERFMON]", "add: [BPF, PERFMON, SYS_ADMIN]") },
+      {
+        name: "b",
+        text: deployment
+          .replace("replicas: 1", "replicas: 2")
+          .replace("add: [BPF, PERFMON]", "add: [BPF, PERFMON, SYS_ADMIN]"),
+      },
       { name: "c", text: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n" },
     ]);
     expect(compareObjects(expected, actual)).toEqual({
       missing: ["v1/Namespace//ns"],
       extra: ["v1/Secret/ns/s"],
-      different: [{ key: "apps/v1/Deployment/ns/wb", paths: ["spec.replicas", "spec.template.spec.containers[0].securityContext.capabilities.add[2]"] }],
+      different: [
+        {
+          key: "apps/v1/Deployment/ns/wb",
+          paths: ["spec.replicas", "spec.template.spec.containers[0].securityContext.capabilities.add[2]"],
+        },
+      ],
     });
   });
 
   test("an object twice, or a document that is not an object, is an error naming the file", () => {
-    expect(() => objectsFromYaml([{ name: "x.yaml", text: `${namespace}---\n${namespace}` }])).toThrow("x.yaml: v1/Namespace//ns appears twice");
-    expect(() => objectsFromYaml([{ name: "y.yaml", text: "- a\n- b\n" }])).toThrow(/y\.yaml: a YAML document is not a Kubernetes object/);
+    expect(() => objectsFromYaml([{ name: "x.yaml", text: `${namespace}---\n${namespace}` }])).toThrow(
+      "x.yaml: v1/Namespace//ns appears twice",
+    );
+    expect(() => objectsFromYaml([{ name: "y.yaml", text: "- a\n- b\n" }])).toThrow(
+      /y\.yaml: a YAML document is not a Kubernetes object/,
+    );
   });
 
   test("differingPaths: a key present on one side only, and null vs missing, differ", () => {
@@ -52,7 +70,9 @@ describe("canary scan", () => {
   });
 
   test("finds a password inside a dockerconfigjson inside Kubernetes data (base64 twice)", () => {
-    const dockerconfig = JSON.stringify({ auths: { "registry.cn-hangzhou.aliyuncs.com": { username: "u", password, auth: b64(`u:${password}`) } } });
+    const dockerconfig = JSON.stringify({
+      auths: { "registry.cn-hangzhou.aliyuncs.com": { username: "u", password, auth: b64(`u:${password}`) } },
+    });
     const inData = `data:\n  .dockerconfigjson: ${b64(dockerconfig)}\n`;
     expect(findCanaries(inData, [token, password]).map((h) => [h.canary, h.encoding])).toEqual([[password, "base64"]]);
     const authOnly = JSON.stringify({ auths: { r: { auth: b64(`u:${password}`) } } });
@@ -72,7 +92,10 @@ describe("canary scan", () => {
 describe("engine event streams", () => {
   test("debug diagnostics are set apart; every other line, JSON or not, is kept", () => {
     const stream = [
-      JSON.stringify({ sequence: 1, diagnosticEvent: { severity: "debug", message: "RegisterResource RPC finished: x" } }),
+      JSON.stringify({
+        sequence: 1,
+        diagnosticEvent: { severity: "debug", message: "RegisterResource RPC finished: x" },
+      }),
       JSON.stringify({ sequence: 2, diagnosticEvent: { severity: "warning", message: "w" } }),
       "plain text { not json",
       JSON.stringify({ sequence: 3, resourcePreEvent: { metadata: { op: "create" } } }),

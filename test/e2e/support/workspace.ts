@@ -68,13 +68,20 @@ export function createWorkspace(): Workspace {
       fs.mkdirSync(dir, { recursive: true });
       const project = yaml.load(fs.readFileSync(projectFile, "utf8")) as { main?: string };
       fs.copyFileSync(projectFile, path.join(dir, "Pulumi.yaml"));
-      fs.writeFileSync(path.join(dir, project.main ?? "index.ts"), `module.exports = require(${JSON.stringify(entry)});\n`);
+      fs.writeFileSync(
+        path.join(dir, project.main ?? "index.ts"),
+        `module.exports = require(${JSON.stringify(entry)});\n`,
+      );
       for (const f of stackFiles) fs.copyFileSync(f, path.join(dir, path.basename(f)));
       return dir;
     },
     pulumi(cwd, args, options = {}) {
       return new Promise<CliResult>((resolve, reject) => {
-        const child = spawn(TSX, [RUNNER, ...args], { cwd, env: { ...env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(TSX, [RUNNER, ...args], {
+          cwd,
+          env: { ...env, ...options.env },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

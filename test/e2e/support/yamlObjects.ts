@@ -6,7 +6,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 
-export type KubernetesObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
+export type KubernetesObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+} & Record<string, unknown>;
 
 export function objectKey(o: KubernetesObject): string {
   return `${o.apiVersion}/${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
@@ -18,7 +22,8 @@ export function objectsFromYaml(sources: { name: string; text: string }[]): Map<
   for (const { name, text } of sources) {
     for (const doc of yaml.loadAll(text)) {
       if (doc === null || doc === undefined) continue;
-      if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${name}: a YAML document is not a Kubernetes object: ${JSON.stringify(doc)}`);
+      if (typeof doc !== "object" || Array.isArray(doc))
+        throw new Error(`${name}: a YAML document is not a Kubernetes object: ${JSON.stringify(doc)}`);
       const o = doc as KubernetesObject;
       const key = objectKey(o);
       if (objects.has(key)) throw new Error(`${name}: ${key} appears twice`);
@@ -49,7 +54,8 @@ export function differingPaths(a: unknown, b: unknown, at = ""): string[] {
     for (let i = 0; i < Math.max(a.length, b.length); i++) paths.push(...differingPaths(a[i], b[i], `${at}[${i}]`));
     return paths;
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((k) => differingPaths(a[k], b[k], at ? `${at}.${k}` : k));
@@ -64,7 +70,10 @@ export interface ObjectComparison {
 }
 
 /** Compares `actual` with `expected` object for object. */
-export function compareObjects(expected: Map<string, KubernetesObject>, actual: Map<string, KubernetesObject>): ObjectComparison {
+export function compareObjects(
+  expected: Map<string, KubernetesObject>,
+  actual: Map<string, KubernetesObject>,
+): ObjectComparison {
   const missing = [...expected.keys()].filter((k) => !actual.has(k)).sort();
   const extra = [...actual.keys()].filter((k) => !expected.has(k)).sort();
   const different = [...expected.keys()]

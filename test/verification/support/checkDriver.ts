@@ -10,9 +10,17 @@ import { createKubernetesTransport } from "../../../verification/kubernetesTrans
 import { runCheck } from "../../../verification/check";
 import { tcpConnectVerificationProvider } from "../../../verification/provider";
 
-async function handle(req: { op?: string; kubeconfig?: string; options?: never; method?: string; args?: unknown[] }): Promise<unknown> {
+async function handle(req: {
+  op?: string;
+  kubeconfig?: string;
+  options?: never;
+  method?: string;
+  args?: unknown[];
+}): Promise<unknown> {
   if (req.op === "provider") {
-    const fn = (tcpConnectVerificationProvider as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[req.method ?? ""];
+    const fn = (tcpConnectVerificationProvider as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
+      req.method ?? ""
+    ];
     if (typeof fn !== "function") throw new Error(`no provider method ${req.method}`);
     return (await fn(...(req.args ?? []))) ?? null;
   }

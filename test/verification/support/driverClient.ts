@@ -81,10 +81,15 @@ export function startJsonLinesChild(args: string[]): JsonLinesChild {
 }
 
 export function startDriver(): Driver {
-  const child = startJsonLinesChild([path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, "checkDriver.ts")]);
+  const child = startJsonLinesChild([
+    path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+    path.join(__dirname, "checkDriver.ts"),
+  ]);
   return {
     ...child,
-    check: (kubeconfig, options, timeoutMs) => child.request<CheckResult>({ op: "check", kubeconfig, options }, timeoutMs),
-    provider: <T>(method: string, args: unknown[], timeoutMs?: number) => child.request<T>({ op: "provider", method, args }, timeoutMs),
+    check: (kubeconfig, options, timeoutMs) =>
+      child.request<CheckResult>({ op: "check", kubeconfig, options }, timeoutMs),
+    provider: <T>(method: string, args: unknown[], timeoutMs?: number) =>
+      child.request<T>({ op: "provider", method, args }, timeoutMs),
   };
 }

@@ -78,12 +78,26 @@ export interface FakeCluster {
 }
 
 function statusBody(code: number, reason: string, message: string, kind?: string) {
-  return JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details: kind ? { kind } : undefined, code });
+  return JSON.stringify({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    details: kind ? { kind } : undefined,
+    code,
+  });
 }
 
 function forbidden(verb: string, resource: string, ns: string, sub?: string): string {
   const res = sub ? `${resource}/${sub}` : resource;
-  return statusBody(403, "Forbidden", `${res} is forbidden: User "system:serviceaccount:ci:deployer" cannot ${verb} resource "${resource}"${sub ? ` subresource "${sub}"` : ""} in API group "" in the namespace "${ns}"`, resource);
+  return statusBody(
+    403,
+    "Forbidden",
+    `${res} is forbidden: User "system:serviceaccount:ci:deployer" cannot ${verb} resource "${resource}"${sub ? ` subresource "${sub}"` : ""} in API group "" in the namespace "${ns}"`,
+    resource,
+  );
 }
 
 function matchesSelector(labels: Record<string, string>, selector: string): boolean {
@@ -99,12 +113,22 @@ function podJson(ns: string, pod: FakePod, labels: Record<string, string>, start
   const containers = pod.containers ?? ["workbench"];
   return {
     metadata: { name: pod.name, namespace: ns, labels: { ...labels, "pod-template-hash": "5d9c7b8f6" } },
-    spec: { containers: containers.map((name) => ({ name, image: "registry.example/ebpf-workbench@sha256:" + "0".repeat(64) })) },
+    spec: {
+      containers: containers.map((name) => ({
+        name,
+        image: "registry.example/ebpf-workbench@sha256:" + "0".repeat(64),
+      })),
+    },
     status: {
       phase: pod.phase ?? (ready ? "Running" : "Pending"),
       conditions: [
         { type: "PodScheduled", status: "True" },
-        { type: "Ready", status: ready ? "True" : "False", reason: ready ? undefined : "ContainersNotReady", message: ready ? undefined : `containers with unready status: [${containers.join(" ")}]` },
+        {
+          type: "Ready",
+          status: ready ? "True" : "False",
+          reason: ready ? undefined : "ContainersNotReady",
+          message: ready ? undefined : `containers with unready status: [${containers.join(" ")}]`,
+        },
       ],
       containerStatuses: containers.map((name) => ({
         name,
@@ -112,7 +136,9 @@ function podJson(ns: string, pod: FakePod, labels: Record<string, string>, start
         restartCount: 0,
         image: "x",
         imageID: "",
-        state: ready ? { running: { startedAt: "2026-01-01T00:00:00Z" } } : { waiting: { reason: pod.waitingReason ?? "ContainerCreating", message: pod.waitingMessage } },
+        state: ready
+          ? { running: { startedAt: "2026-01-01T00:00:00Z" } }
+          : { waiting: { reason: pod.waitingReason ?? "ContainerCreating", message: pod.waitingMessage } },
       })),
     },
   };
@@ -133,7 +159,8 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, statusBody(401, "Unauthorized", "Unauthorized"));
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return send(res, 401, statusBody(401, "Unauthorized", "Unauthorized"));
     const path = url.pathname;
     if (path === `/apis/apps/v1/namespaces/${ns}/deployments/${options.deployment}`) {
       if (options.forbid?.getDeployment) return send(res, 403, forbidden("get", "deployments", ns));
@@ -144,7 +171,11 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
           apiVersion: "apps/v1",
           kind: "Deployment",
           metadata: { name: options.deployment, namespace: ns },
-          spec: { replicas: 1, selector: { matchLabels: options.matchLabels }, template: { metadata: { labels: options.matchLabels }, spec: { containers: [] } } },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: options.matchLabels },
+            template: { metadata: { labels: options.matchLabels }, spec: { containers: [] } },
+          },
         }),
       );
     }
@@ -154,7 +185,9 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
     if (path === `/api/v1/namespaces/${ns}/pods`) {
       if (options.forbid?.listPods) return send(res, 403, forbidden("list", "pods", ns));
       const selector = url.searchParams.get("labelSelector") ?? "";
-      const items = options.pods.map((p) => podJson(ns, p, options.matchLabels, startedAt)).filter((p) => matchesSelector(p.metadata.labels, selector));
+      const items = options.pods
+        .map((p) => podJson(ns, p, options.matchLabels, startedAt))
+        .filter((p) => matchesSelector(p.metadata.labels, selector));
       return send(res, 200, JSON.stringify({ apiVersion: "v1", kind: "PodList", metadata: {}, items }));
     }
     if (path === `/api/v1/namespaces/${ns}/events`) {
@@ -179,14 +212,17 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
   });
 
   const reject = (socket: import("stream").Duplex, code: number, text: string, body: string) => {
-    socket.write(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
     socket.destroy();
   };
 
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const m = new RegExp(`^/api/v1/namespaces/${ns}/pods/([^/]+)/exec$`).exec(url.pathname);
-    if (req.headers.authorization !== `Bearer ${token}`) return reject(socket, 401, "Unauthorized", statusBody(401, "Unauthorized", "Unauthorized"));
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return reject(socket, 401, "Unauthorized", statusBody(401, "Unauthorized", "Unauthorized"));
     if (!m) return reject(socket, 404, "Not Found", statusBody(404, "NotFound", "not found"));
     if (options.forbid?.exec) return reject(socket, 403, "Forbidden", forbidden("create", "pods", ns, "exec"));
     const pod = options.pods.find((p) => p.name === m[1]);
@@ -207,7 +243,15 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
 
     const caps = pod.capabilities;
     const argv = caps
-      ? ["setpriv", "--inh-caps", "-all", "--bounding-set", ["-all", ...caps.map((c) => `+${c.toLowerCase()}`)].join(","), "--", ...command]
+      ? [
+          "setpriv",
+          "--inh-caps",
+          "-all",
+          "--bounding-set",
+          ["-all", ...caps.map((c) => `+${c.toLowerCase()}`)].join(","),
+          "--",
+          ...command,
+        ]
       : command;
     const child = spawn(argv[0], argv.slice(1), {
       env: { ...(options.env ?? {}), ...(pod.env ?? {}) },
@@ -228,7 +272,17 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
       }
     });
     child.on("error", (err) => {
-      frame(3, Buffer.from(JSON.stringify({ metadata: {}, status: "Failure", message: `exec failed: ${err.message}`, reason: "InternalError" })));
+      frame(
+        3,
+        Buffer.from(
+          JSON.stringify({
+            metadata: {},
+            status: "Failure",
+            message: `exec failed: ${err.message}`,
+            reason: "InternalError",
+          }),
+        ),
+      );
       ws.close(1000);
     });
     child.on("close", (code, signal) => {
@@ -253,7 +307,8 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
     ws.on("message", (data: Buffer) => {
       if (!Buffer.isBuffer(data) || data.length === 0) return;
       // v5: [255, channel] closes that client stream; we never give the process a stdin anyway.
-      if (data[0] === 255 && ws.protocol !== "v5.channel.k8s.io") ws.close(1002, "CLOSE signal needs v5.channel.k8s.io");
+      if (data[0] === 255 && ws.protocol !== "v5.channel.k8s.io")
+        ws.close(1002, "CLOSE signal needs v5.channel.k8s.io");
     });
     ws.on("close", () => {
       sockets.delete(ws);

@@ -23,7 +23,9 @@ export interface PodEnvironment {
 export function preparePodEnvironment(): PodEnvironment {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acs-ebpf-verify-"));
   const tap = path.join(dir, "connect-tap.so");
-  execFileSync("cc", ["-shared", "-fPIC", "-O1", "-o", tap, path.join(__dirname, "connect-tap.c"), "-ldl"], { stdio: "pipe" });
+  execFileSync("cc", ["-shared", "-fPIC", "-O1", "-o", tap, path.join(__dirname, "connect-tap.c"), "-ldl"], {
+    stdio: "pipe",
+  });
   const btfPath = path.join(dir, "vmlinux");
   fs.writeFileSync(btfPath, "BTF");
   return {

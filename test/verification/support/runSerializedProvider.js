@@ -8,7 +8,9 @@ const fs = require("fs");
 const readline = require("readline");
 const path = require("path");
 // The dynamic-provider host's own loader, resolved from @pulumi/pulumi (it is its dependency, not ours).
-const requireFromString = require(require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] }));
+const requireFromString = require(
+  require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] }),
+);
 
 const provider = requireFromString(fs.readFileSync(process.argv[2], "utf8")).handler();
 const rl = readline.createInterface({ input: process.stdin });
