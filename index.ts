@@ -9,10 +9,11 @@ import { EbpfWorkload } from "./components/ebpfWorkload";
 import { TcpConnectVerification, workloadUnderTest } from "./components/tcpConnectVerification";
 import { WorkbenchImage } from "./components/workbenchImage";
 import { parseStackConfig } from "./core/stackConfig";
+import { PINNED } from "./images/ebpf-workbench/versions";
 import { chooseKubeconfig } from "./verification/kubeconfigSource";
 
 const allConfig = pulumi.runtime.allConfig();
-const config = parseStackConfig(allConfig);
+const config = parseStackConfig(allConfig, PINNED);
 const secrets = new pulumi.Config();
 for (const warning of config.warnings) pulumi.log.warn(warning);
 

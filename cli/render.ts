@@ -11,6 +11,7 @@ import { InputError, InputErrors } from "../core/errors";
 import { buildWorkloadManifests, pullPolicyFor, pullSecretName } from "../core/manifests";
 import { capabilityReport } from "../core/report";
 import { ImageSource, PROJECT, StackConfig, parseStackConfig } from "../core/stackConfig";
+import { PINNED } from "../images/ebpf-workbench/versions";
 
 export interface RenderResult {
   config: StackConfig;
@@ -79,7 +80,7 @@ export function renderStack(projectDir: string, stack: string): RenderResult {
 
 /** Renders a flat config map (`{"acs-ebpf:kernel": …}`) as the stack program would apply it. */
 export function renderConfig(values: Record<string, unknown>): RenderResult {
-  const config = parseStackConfig(values);
+  const config = parseStackConfig(values, PINNED);
   const image = renderedImage(config.image);
   const objects = buildWorkloadManifests(
     config.workload,

@@ -4,7 +4,7 @@ import type { ComputeClass, ComputeQos } from "../core/acs";
 import type { Architecture } from "../core/kernel";
 import type { ProbeMode } from "../core/probeContainer";
 import { InputError, InputErrors } from "../core/errors";
-import { planWorkbenchImage, WorkbenchBuildArgs } from "../core/imagePlan";
+import type { WorkbenchBuildArgs } from "../core/imagePlan";
 import { Placement, checkPlacement, defaultProbeMode } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
 import type { Toleration } from "../core/tolerations";
@@ -13,7 +13,7 @@ import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isCompon
 import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
 import { ebpfSidecarTransform } from "./ebpfSidecar";
 import { TcpConnectVerification, validateVerificationArgs } from "./tcpConnectVerification";
-import { WorkbenchImage } from "./workbenchImage";
+import { WorkbenchImage, planWorkbenchImage } from "./workbenchImage";
 
 export type { WorkbenchBuildArgs };
 

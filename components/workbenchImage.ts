@@ -3,14 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   WorkbenchImageArgs,
   WorkbenchImagePlan,
-  planWorkbenchImage,
+  planWorkbenchImage as planImage,
   pullReferenceFromRepoDigest,
 } from "../core/imagePlan";
 import { COMPONENT_TYPES } from "../core/workload";
 import { PINNED, WORKBENCH_CONTEXT, WORKBENCH_DOCKERFILE } from "../images/ebpf-workbench/versions";
 
 export type { WorkbenchImageArgs, WorkbenchImagePlan, WorkbenchRegistryArgs } from "../core/imagePlan";
-export { planWorkbenchImage, pullReferenceFromRepoDigest } from "../core/imagePlan";
+export { pullReferenceFromRepoDigest } from "../core/imagePlan";
+
+/** Validates the image arguments and decides what to build, for the pinned versions (images/ebpf-workbench/versions.json). */
+export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan {
+  return planImage(args, PINNED);
+}
 
 /**
  * The eBPF workbench image (Alibaba Cloud Linux 3 + pinned Go + cilium/ebpf, the fentry example

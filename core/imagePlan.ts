@@ -17,7 +17,7 @@ import {
   validateRegistryServer,
   validateTag,
 } from "./registry";
-import { Mirrors, defaultImageTag, workbenchBuildArgs } from "../images/ebpf-workbench/versions";
+import { Mirrors, PinnedVersions, defaultImageTag, workbenchBuildArgs } from "./workbenchVersions";
 
 /** Credentials of the registry the image is pushed to. */
 export interface WorkbenchRegistryArgs {
@@ -84,7 +84,7 @@ export type WorkbenchImagePlan =
 const URL_FORM = "an http(s) URL";
 
 /** Validates the arguments and decides what to build; throws InputErrors listing every bad input. */
-export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan {
+export function planWorkbenchImage(args: WorkbenchImageArgs, versions: PinnedVersions): WorkbenchImagePlan {
   const errors: InputError[] = [];
   const attempt = <T>(f: () => T): T | undefined => {
     try {
@@ -174,7 +174,7 @@ export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan
   }
   const tag =
     args.tag === undefined
-      ? defaultImageTag(architecture as Architecture)
+      ? defaultImageTag(architecture as Architecture, versions)
       : attempt(() => validateTag(args.tag, "tag"));
   const mirrorKeys = ["goDownloadBaseUrl", "goproxy", "ciliumEbpfGitUrl"];
   if (
@@ -236,7 +236,7 @@ export function planWorkbenchImage(args: WorkbenchImageArgs): WorkbenchImagePlan
     imageName: `${formatImageReference(repository!)}:${tag}`,
     pushServer: endpoint!.server,
     pullServer: pullServer!,
-    buildArgs: workbenchBuildArgs(args.mirrors ?? {}, { yumUpdate: args.yumUpdate === true }),
+    buildArgs: workbenchBuildArgs(args.mirrors ?? {}, versions, { yumUpdate: args.yumUpdate === true }),
     cacheFrom: cacheFrom.map((r) => formatImageReference(r!)),
   };
 }

@@ -24,6 +24,7 @@ import { defaultProbeMode } from "./placement";
 import type { WorkbenchPodOptions } from "./manifests";
 import type { Toleration } from "./tolerations";
 import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "./workloadOptions";
+import type { PinnedVersions } from "./workbenchVersions";
 
 // The key table is its own module; callers keep importing it from here.
 export { CONFIG_KEYS, PROJECT, STACK_PLACEMENTS, qualified } from "./configKeys";
@@ -99,7 +100,7 @@ const IMAGE_INPUT_KEYS: Record<string, ConfigKeyName> = {
  * keys of other namespaces are left to their owners; unknown keys of ours are errors (a typo
  * must not silently fall back to a default).
  */
-export function parseStackConfig(values: Record<string, unknown>): StackConfig {
+export function parseStackConfig(values: Record<string, unknown>, versions: PinnedVersions): StackConfig {
   const errors: InputError[] = [];
   const known = Object.keys(CONFIG_KEYS);
   const typed: Partial<ConfigValues> = {};
@@ -159,7 +160,7 @@ export function parseStackConfig(values: Record<string, unknown>): StackConfig {
   }
   const renderOnly = values["kubernetes:renderYamlToDirectory"] !== undefined;
   const warnings: string[] = [];
-  const image = parseImageSource(typed, get("architecture"), errors, warnings);
+  const image = parseImageSource(typed, get("architecture"), versions, errors, warnings);
   const pullCredentials = parsePullCredentials(typed, errors);
   if (pullCredentials && renderOnly) {
     errors.push(
@@ -239,6 +240,7 @@ function parseVerification(
 function parseImageSource(
   typed: Partial<ConfigValues>,
   architecture: string,
+  versions: PinnedVersions,
   errors: InputError[],
   warnings: string[],
 ): ImageSource | undefined {
@@ -300,10 +302,13 @@ function parseImageSource(
     yumUpdate: typed.yumUpdate,
   };
   try {
-    const plan = planWorkbenchImage({
-      ...args,
-      registry: { ...args.registry, password: typed.registryPassword as string },
-    });
+    const plan = planWorkbenchImage(
+      {
+        ...args,
+        registry: { ...args.registry, password: typed.registryPassword as string },
+      },
+      versions,
+    );
     if (plan.mode !== "build") throw new Error("unreachable: no existingImage given");
     return { mode: "build", args, plan };
   } catch (e) {

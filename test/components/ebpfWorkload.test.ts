@@ -6,6 +6,7 @@ import { EbpfWorkload } from "../../components/ebpfWorkload";
 import { InputErrors } from "../../core/errors";
 import { readStackConfig, renderConfig, renderedImage } from "../../cli/render";
 import { parseStackConfig } from "../../core/stackConfig";
+import { PINNED } from "../../images/ebpf-workbench/versions";
 
 const DIGEST_IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:${"a".repeat(64)}`;
 
@@ -232,7 +233,7 @@ describe("render equals what the component registers", () => {
     ],
   ])("%s", async (_label, values) => {
     const rendered = renderConfig(values);
-    const config = parseStackConfig(values);
+    const config = parseStackConfig(values, PINNED);
     const before = registered.length;
     const workload = new EbpfWorkload(config.workloadOptions.name, {
       ...config.workloadOptions,

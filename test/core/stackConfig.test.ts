@@ -1,7 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, parseStackConfig } from "../../core/stackConfig";
+import { CONFIG_KEYS, parseStackConfig as parseWith } from "../../core/stackConfig";
+import { PINNED } from "../../images/ebpf-workbench/versions";
+
+/** The stack config parsed against the pinned image versions, as the stack program does. */
+const parseStackConfig = (values: Record<string, unknown>) => parseWith(values, PINNED);
 
 const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"b".repeat(64)}`;
 

@@ -7,12 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { InputErrors } from "../../core/errors";
 import { ImagePullSecret } from "../../components/imagePullSecret";
 import { WorkbenchImage, pullReferenceFromRepoDigest } from "../../components/workbenchImage";
-import {
-  PINNED,
-  WORKBENCH_CONTEXT,
-  WORKBENCH_DOCKERFILE,
-  workbenchBuildArgs,
-} from "../../images/ebpf-workbench/versions";
+import { workbenchBuildArgs } from "../../core/workbenchVersions";
+import { PINNED, WORKBENCH_CONTEXT, WORKBENCH_DOCKERFILE } from "../../images/ebpf-workbench/versions";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 const PASSWORD = "s3cr3t-Pa55";
@@ -78,7 +74,7 @@ describe("WorkbenchImage, building", () => {
     expect(inputs.build.context).toBe(WORKBENCH_CONTEXT);
     expect(inputs.build.dockerfile).toBe(WORKBENCH_DOCKERFILE);
     expect(inputs.build.args).toEqual({
-      ...workbenchBuildArgs(),
+      ...workbenchBuildArgs({}, PINNED),
       GO_DOWNLOAD_BASE_URL: "https://mirrors.aliyun.com/golang/",
       GOPROXY: "https://goproxy.cn,direct",
     });

@@ -9,7 +9,8 @@ import * as path from "path";
 import { Arg, Cmd, Copy, DockerfileParser, Env, Instruction, Label } from "dockerfile-ast";
 import { EBPF_SOURCE_PATH, KEEP_ALIVE_COMMAND, SELFTEST_PATH, TRACER_BINARY_PATH } from "../../core/workload";
 import { SELFTEST_SCRIPT_FILE } from "../../verification/selftestScript";
-import { PINNED, WORKBENCH_DOCKERFILE, workbenchBuildArgs } from "../../images/ebpf-workbench/versions";
+import { workbenchBuildArgs } from "../../core/workbenchVersions";
+import { PINNED, WORKBENCH_DOCKERFILE } from "../../images/ebpf-workbench/versions";
 
 const DOCKERFILE = fs.readFileSync(WORKBENCH_DOCKERFILE, "utf8");
 
@@ -63,7 +64,7 @@ function resolve(p: Parsed, value: string): string {
 function checkPinnedDefaultsMatchTable(text: string): string[] {
   const p = parse(text);
   const problems: string[] = [];
-  for (const [name, value] of Object.entries(workbenchBuildArgs())) {
+  for (const [name, value] of Object.entries(workbenchBuildArgs({}, PINNED))) {
     if (!p.argDefaults.has(name)) problems.push(`ARG ${name} is not declared (the component passes it)`);
     else if (p.argDefaults.get(name) !== value)
       problems.push(`ARG ${name} defaults to ${p.argDefaults.get(name)}, versions.json says ${value}`);
@@ -330,7 +331,7 @@ describe("workbench Dockerfile", () => {
 
   test("a bumped table without the matching ARG default is caught", () => {
     const bumped = { ...PINNED, go: { ...PINNED.go, version: "1.27.3" } };
-    const expected = workbenchBuildArgs({}, { versions: bumped });
+    const expected = workbenchBuildArgs({}, bumped);
     const p = parse(DOCKERFILE);
     expect(p.argDefaults.get("GO_VERSION")).not.toBe(expected.GO_VERSION);
   });

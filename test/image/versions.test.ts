@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import {
-  PINNED,
   PinnedVersions,
   checkVersions,
   defaultImageTag,
   goSatisfies,
   parseGoVersion,
   workbenchBuildArgs,
-} from "../../images/ebpf-workbench/versions";
+} from "../../core/workbenchVersions";
+import { PINNED } from "../../images/ebpf-workbench/versions";
 
 describe("go directive comparison", () => {
   test.each([
@@ -84,7 +84,7 @@ describe("the pinned versions", () => {
 
 describe("build args", () => {
   test("come from the table, upstream by default", () => {
-    expect(workbenchBuildArgs()).toEqual({
+    expect(workbenchBuildArgs({}, PINNED)).toEqual({
       BASE_IMAGE: PINNED.baseImage,
       GO_VERSION: PINNED.go.version,
       GO_SHA256_AMD64: PINNED.go.sha256.amd64,
@@ -99,7 +99,7 @@ describe("build args", () => {
   });
 
   test("mirrors replace only the download locations", () => {
-    const args = workbenchBuildArgs({ ...PINNED.mainlandChinaMirrors }, { yumUpdate: true });
+    const args = workbenchBuildArgs({ ...PINNED.mainlandChinaMirrors }, PINNED, { yumUpdate: true });
     expect(args.GO_DOWNLOAD_BASE_URL).toBe("https://mirrors.aliyun.com/golang/");
     expect(args.GOPROXY).toBe("https://mirrors.aliyun.com/goproxy/,direct");
     expect(args.CILIUM_EBPF_GIT_URL).toBe(PINNED.upstream.ciliumEbpfGitUrl);
@@ -108,6 +108,6 @@ describe("build args", () => {
   });
 
   test("the default tag names the pinned versions and the architecture", () => {
-    expect(defaultImageTag("arm64")).toBe(`go${PINNED.go.version}-cilium-ebpf-${PINNED.ciliumEbpf.tag}-arm64`);
+    expect(defaultImageTag("arm64", PINNED)).toBe(`go${PINNED.go.version}-cilium-ebpf-${PINNED.ciliumEbpf.tag}-arm64`);
   });
 });

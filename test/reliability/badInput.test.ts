@@ -23,6 +23,7 @@ import { InputError, InputErrors } from "../../core/errors";
 import { ARCHITECTURES } from "../../core/kernel";
 import { TOLERATION_OPERATORS } from "../../core/tolerations";
 import { CONFIG_KEYS, ConfigType, parseStackConfig, qualified } from "../../core/stackConfig";
+import { PINNED } from "../../images/ebpf-workbench/versions";
 
 jest.spyOn(console, "warn").mockImplementation(() => undefined);
 
@@ -144,7 +145,7 @@ const stackConfig: Subject = {
       : { "acs-ebpf:image": DIGEST_IMAGE };
     // Tolerations are checked with the placement they belong to.
     if (key === "tolerations") base["acs-ebpf:placement"] = "node";
-    parseStackConfig({ ...base, [qualified(key)]: value });
+    parseStackConfig({ ...base, [qualified(key)]: value }, PINNED);
   },
   inputName: qualified,
 };
