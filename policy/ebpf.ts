@@ -25,6 +25,16 @@ import { field, isRecord } from "./podSpecs";
 import { remembered } from "./shared";
 import type { ContainerRef, Finding, PodTemplate, RuleSettings } from "./types";
 
+// The answers this module keeps on a template (policy/types.ts declares the memo empty).
+declare module "./types" {
+  interface TemplateMemo {
+    isEbpfWorkload?: boolean;
+    /** For the `kernel` rule setting it was made for. */
+    ebpfProfile?: { kernelSetting: string | undefined; profile: EbpfProfile };
+    hostPathVolumes?: readonly HostPathVolume[];
+  }
+}
+
 /** Capabilities whose presence marks an eBPF workload. */
 export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
 

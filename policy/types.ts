@@ -3,8 +3,6 @@
  * them, findings, levels and the per-rule configuration. No Pulumi, no I/O: the CrossGuard pack,
  * `npm run review`, `npm run conformance` and the bench all use these types.
  */
-import type { EbpfProfile, HostPathVolume } from "./ebpf";
-
 /** A Kubernetes object as parsed from YAML or taken from a Pulumi resource's inputs. */
 export type KubeObject = Record<string, unknown>;
 
@@ -54,12 +52,12 @@ export interface PodTemplate {
   memo?: TemplateMemo;
 }
 
-export interface TemplateMemo {
-  isEbpfWorkload?: boolean;
-  /** For the `kernel` rule setting it was made for. */
-  ebpfProfile?: { kernelSetting: string | undefined; profile: EbpfProfile };
-  hostPathVolumes?: readonly HostPathVolume[];
-}
+/**
+ * Answers kept on a template. Its fields are declared by the module that fills them (policy/ebpf.ts
+ * augments this interface), so this vocabulary depends on no rule module.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface TemplateMemo {}
 
 /** What a rule reports: where, and what to change. */
 export interface Finding {
