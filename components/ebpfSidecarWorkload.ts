@@ -27,24 +27,39 @@ export interface EbpfSidecarWorkloadArgs {
   image: pulumi.Input<string>;
   /** The cluster's Kubernetes version: native sidecar from 1.29, else `__IS_SIDECAR__=true`. */
   kubernetesVersion: string;
-  /** monitor (default): the trace's events on stdout; workbench: a shell to `kubectl exec` into. */
+  /**
+   * What the probe container runs, one of: workbench, monitor: workbench, a shell to `kubectl exec` into; monitor, the
+   * trace as the container's process with its events on stdout. Default monitor.
+   */
   mode?: ProbeMode;
   /**
-   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe (default true): the rollout fails
-   * when eBPF does not work in the pod (a native sidecar's failing startupProbe also holds back the application).
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF does not work in the
+   * pod. Default true; a native sidecar's failing startupProbe also holds back the application.
    */
   selfTest?: boolean;
-  /** The probe's CPU request and limit (default 250m). */
+  /**
+   * CPU request and limit of the probe container (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps
+   * to 16. Default 250m.
+   */
   cpu?: string;
-  /** The probe's memory request and limit (default 256Mi). */
+  /**
+   * Memory request and limit of the probe container (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and
+   * 8 x vCPU. Default 256Mi.
+   */
   memory?: string;
-  /** eBPF probe kinds (default fentry: the tcp_connect trace). */
+  /**
+   * eBPF probe kinds the workload runs, each one of: fentry, kprobe, kprobe-tracefs, tracepoint, tc, xdp, raw-socket,
+   * ksym. Default ["fentry"]: the tcp_connect trace.
+   */
   probeKinds?: ProbeKind[];
-  /** Node kernel (`uname -r`) or "unknown" (default): decides SYS_RESOURCE and the minimum kernel. */
+  /**
+   * Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.
+   * Default "unknown".
+   */
   kernel?: string;
-  /** CPU architecture (default amd64). */
+  /** CPU architecture, one of: amd64, arm64. Default amd64. */
   architecture?: Architecture;
-  /** Seccomp profile of the probe container (default RuntimeDefault). */
+  /** Seccomp profile of the probe container, one of: RuntimeDefault, Unconfined. Default RuntimeDefault. */
   seccompProfile?: SeccompProfile;
   /** Name of the probe container (default ebpf-probe). */
   containerName?: string;

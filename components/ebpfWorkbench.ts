@@ -5,6 +5,7 @@ import type { Architecture } from "../core/kernel";
 import type { ProbeMode } from "../core/probeContainer";
 import { InputError, InputErrors } from "../core/errors";
 import type { WorkbenchBuildArgs } from "../core/imagePlan";
+import { optionsNotFor } from "../core/options";
 import { Placement, checkPlacement, defaultProbeMode } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
 import type { Toleration } from "../core/tolerations";
@@ -33,38 +34,66 @@ export interface EbpfWorkbenchArgs {
   image?: pulumi.Input<string>;
   /** Build the workbench image and push it to ACR; it is deployed by digest. Set this or `image`. */
   build?: WorkbenchBuildArgs;
-  /** Namespace of the workbench Deployment or DaemonSet (default ebpf-workbench). Not used by the sidecar placement. */
+  /** Namespace of the workload (a DNS-1123 label). Default ebpf-workbench. Not used by the sidecar placement. */
   namespace?: string;
-  /** Create the namespace labelled Pod Security privileged (default true). */
+  /**
+   * Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already
+   * admit privileged pods. Default true.
+   */
   createNamespace?: boolean;
   /** Name of the Deployment or DaemonSet (default: the component's name). */
   workloadName?: string;
-  /** Pods of the workbench Deployment (default 1). */
+  /** Number of pods, 0 to 100. Default 1. Deployment placement. */
   replicas?: number;
-  /** ACS compute class (deployment placement): general-purpose (default), performance, gpu, gpu-hpn. Refused with the node placement. */
+  /**
+   * ACS compute class, one of: general-purpose, performance, gpu, gpu-hpn. On the pod template only. Default
+   * general-purpose. Deployment placement; refused with the node placement.
+   */
   computeClass?: ComputeClass;
-  /** ACS compute QoS (deployment placement): default (default) or best-effort. Refused with the node placement. */
+  /**
+   * ACS compute QoS, one of: default, best-effort (gpu-hpn: default only). On the pod template only. Default default.
+   * Deployment placement; refused with the node placement.
+   */
   computeQos?: ComputeQos;
-  /** CPU request and limit of the probe container (default 1 for deployment/node, 250m for sidecar). */
+  /**
+   * CPU request and limit of the probe container (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps
+   * to 16. Default 1 for deployment/node, 250m for sidecar.
+   */
   cpu?: string;
-  /** Memory request and limit of the probe container (default 2Gi for deployment/node, 256Mi for sidecar). */
+  /**
+   * Memory request and limit of the probe container (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and
+   * 8 x vCPU. Default 2Gi for deployment/node, 256Mi for sidecar.
+   */
   memory?: string;
-  /** eBPF probe kinds (default ["fentry"]: the tcp_connect trace). */
+  /**
+   * eBPF probe kinds the workload runs, each one of: fentry, kprobe, kprobe-tracefs, tracepoint, tc, xdp, raw-socket,
+   * ksym. Default ["fentry"]: the tcp_connect trace.
+   */
   probeKinds?: ProbeKind[];
-  /** Node kernel (`uname -r`) or "unknown" (default): decides SYS_RESOURCE and the minimum kernel. */
+  /**
+   * Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.
+   * Default "unknown".
+   */
   kernel?: string;
-  /** CPU architecture (default amd64). */
+  /** CPU architecture, one of: amd64, arm64. Default amd64. */
   architecture?: Architecture;
-  /** least-privilege (default) or vendor-demo (high risk, comparison only; not for the sidecar). */
+  /**
+   * Capability profile, one of: least-privilege, vendor-demo; vendor-demo reproduces the vendor document's seven
+   * capabilities and is high risk. Default least-privilege; not for the sidecar.
+   */
   capabilityProfile?: CapabilityProfile;
-  /** Seccomp profile of the probe container (default RuntimeDefault). */
+  /** Seccomp profile of the probe container, one of: RuntimeDefault, Unconfined. Default RuntimeDefault. */
   seccompProfile?: SeccompProfile;
-  /** workbench: a shell to `kubectl exec` into (default for deployment); monitor: the trace's events on stdout (default for sidecar and node). */
+  /**
+   * What the probe container runs, one of: workbench, monitor: workbench, a shell to `kubectl exec` into; monitor, the
+   * trace as the container's process with its events on stdout. Default workbench for deployment, monitor for sidecar
+   * and node.
+   */
   mode?: ProbeMode;
   /**
-   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF
-   * does not work, without pods/exec RBAC (default true). With the sidecar placement a failing
-   * self-test also holds back the application's containers (native sidecar): set false to avoid that.
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF does not work in the
+   * pod. Default true; needs no pods/exec RBAC. With the sidecar placement a failing self-test also holds back the
+   * application's containers (native sidecar): set false to avoid that.
    */
   selfTest?: boolean;
   /** The cluster's Kubernetes version (sidecar placement, required): native sidecar from 1.29, else `__IS_SIDECAR__=true`. */
@@ -72,9 +101,10 @@ export interface EbpfWorkbenchArgs {
   /** The target is ACS (refuses the node placement). */
   acs?: boolean;
   /**
-   * Node placement: tolerations of the DaemonSet, the tainted nodes (control plane, dedicated pools) the probe may
-   * run on. Default none: only untainted nodes, because a probe that reads kernel memory goes where the platform
-   * team tainted nodes against only when told. `[{ operator: "Exists" }]` tolerates every taint. Node placement only.
+   * Node placement: tolerations of the DaemonSet, Kubernetes Toleration objects (key, operator Exists or Equal, value,
+   * effect, tolerationSeconds), the tainted nodes the probe may run on. Default none: only untainted nodes; [{operator:
+   * Exists}] tolerates every taint. A probe that reads kernel memory goes where the platform team tainted nodes against
+   * only when told. Node placement only.
    */
   tolerations?: Toleration[];
   /** Sidecar placement: register `sidecarTransform` for every resource declared after this component in the stack (default false). */
@@ -174,25 +204,16 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       seccompProfile: args.seccompProfile,
     };
     if (placement === "sidecar") {
-      const notForSidecar = (
-        [
-          "namespace",
-          "createNamespace",
-          "workloadName",
-          "replicas",
-          "computeClass",
-          "computeQos",
-          "capabilityProfile",
-          "imagePullSecrets",
-          "registryCredentials",
-          "kubeconfig",
-          "verifyTarget",
-          "tolerations",
-        ] as const
-      ).filter((k) => args[k] !== undefined);
+      // The probe options the sidecar does not use (core/options.ts), and the workbench's own.
+      const notForSidecar = [
+        ...optionsNotFor("sidecar", args),
+        ...(["workloadName", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget"] as const).filter(
+          (k) => args[k] !== undefined,
+        ),
+      ];
       // Credentials are never echoed in a message.
       const shown = (k: (typeof notForSidecar)[number]) =>
-        k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k];
+        k === "kubeconfig" || k === "registryCredentials" ? "(set)" : args[k as keyof EbpfWorkbenchArgs];
       for (const k of notForSidecar)
         errors.push(
           new InputError(

@@ -34,33 +34,59 @@ export interface RegistryCredentials {
 export interface EbpfWorkloadArgs {
   /** Image of the workbench; by digest (`repo@sha256:…`) so each build rolls out. May be a build's output. */
   image: pulumi.Input<string>;
-  /** Namespace of the workload (DNS-1123 label). */
+  /** Namespace of the workload (a DNS-1123 label). */
   namespace: string;
-  /** Create the namespace, labelled for Pod Security `privileged` (default true). When false, a warning says what the namespace needs. */
+  /**
+   * Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already
+   * admit privileged pods. Default true; when false, a warning says what the namespace needs.
+   */
   createNamespace?: boolean;
   /** Deployment name; default: the component's name. */
   workloadName?: string;
-  /** Pods (default 1). */
+  /** Number of pods, 0 to 100. Default 1. */
   replicas?: number;
-  /** ACS compute class: general-purpose (default), performance, gpu, gpu-hpn. On the pod template only. */
+  /**
+   * ACS compute class, one of: general-purpose, performance, gpu, gpu-hpn. On the pod template only. Default
+   * general-purpose.
+   */
   computeClass?: string;
-  /** ACS compute QoS: default (default) or best-effort (gpu-hpn: default only). On the pod template only. */
+  /**
+   * ACS compute QoS, one of: default, best-effort (gpu-hpn: default only). On the pod template only. Default default.
+   */
   computeQos?: string;
-  /** CPU request and limit (default "1"); ACS bills the next supported size. */
+  /**
+   * CPU request and limit of the probe container (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps
+   * to 16. Default "1".
+   */
   cpu?: string;
-  /** Memory request and limit (default "2Gi"). */
+  /**
+   * Memory request and limit of the probe container (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and
+   * 8 x vCPU. Default "2Gi".
+   */
   memory?: string;
-  /** eBPF probe kinds the workload runs (default ["fentry"]: the tcp_connect trace). */
+  /**
+   * eBPF probe kinds the workload runs, each one of: fentry, kprobe, kprobe-tracefs, tracepoint, tc, xdp, raw-socket,
+   * ksym. Default ["fentry"]: the tcp_connect trace.
+   */
   probeKinds?: string[];
-  /** Node kernel (`uname -r`) or "unknown" (default): decides SYS_RESOURCE and the minimum kernel. */
+  /**
+   * Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.
+   * Default "unknown".
+   */
   kernel?: string;
-  /** amd64 (default) or arm64. */
+  /** CPU architecture, one of: amd64, arm64. Default amd64. */
   architecture?: string;
-  /** least-privilege (default) or vendor-demo (the vendor document's seven capabilities; high risk, for comparison only). */
+  /**
+   * Capability profile, one of: least-privilege, vendor-demo; vendor-demo reproduces the vendor document's seven
+   * capabilities and is high risk. Default least-privilege.
+   */
   capabilityProfile?: string;
-  /** RuntimeDefault (default) or Unconfined. */
+  /** Seccomp profile of the probe container, one of: RuntimeDefault, Unconfined. Default RuntimeDefault. */
   seccompProfile?: string;
-  /** Grant SETPCAP so the verification can re-run the trace without each capability (default false; turn off after the run). */
+  /**
+   * Grant SETPCAP so the verification can re-run the trace once per capability with it removed, to report which are
+   * necessary; turn it off after the run. Default false.
+   */
   minimizeCapabilities?: boolean;
   /** Names of existing dockerconfigjson Secrets in the namespace for private registries. */
   imagePullSecrets?: pulumi.Input<string>[];
@@ -71,13 +97,20 @@ export interface EbpfWorkloadArgs {
   /** The target cluster is ACS: the node placement is refused (ACS runs no DaemonSets). */
   acs?: boolean;
   /**
-   * Node placement: tolerations of the DaemonSet, the tainted nodes (control plane, dedicated pools) the probe
-   * may run on. Default none: only untainted nodes. `[{ operator: "Exists" }]` tolerates every taint. Refused with the deployment placement.
+   * Node placement: tolerations of the DaemonSet, Kubernetes Toleration objects (key, operator Exists or Equal, value,
+   * effect, tolerationSeconds), the tainted nodes the probe may run on. Default none: only untainted nodes; [{operator:
+   * Exists}] tolerates every taint. Refused with the deployment placement.
    */
   tolerations?: Toleration[];
-  /** workbench (default): a shell to `kubectl exec` into; monitor: the trace runs as the container's process, events on stdout. */
+  /**
+   * What the probe container runs, one of: workbench, monitor: workbench, a shell to `kubectl exec` into; monitor, the
+   * trace as the container's process with its events on stdout. Default workbench.
+   */
   mode?: "workbench" | "monitor";
-  /** Run /usr/local/bin/ebpf-selftest as the startupProbe: the rollout fails when eBPF does not work (default false). */
+  /**
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF does not work in the
+   * pod. Default false.
+   */
   selfTest?: boolean;
 }
 

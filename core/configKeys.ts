@@ -1,14 +1,12 @@
 /**
  * The stack's config keys: one table (type, default, accepted values) that Pulumi.yaml documents
- * (a test keeps the two equal), and the coercion of a raw value, as the engine or a stack file
+ * (a test keeps the two equal); the probe's options take their description and default from
+ * core/options.ts, where each is defined once. And the coercion of a raw value, as the engine or a stack file
  * gives it, to the key's declared type. core/stackConfig.ts parses a whole configuration with it.
  */
-import { COMPUTE_CLASSES, COMPUTE_QOS } from "./acs";
-import { CAPABILITY_PROFILES, PROBE_KIND_NAMES, SECCOMP_PROFILES } from "./capabilities";
 import { oneOf } from "./errors";
-import { ARCHITECTURES } from "./kernel";
+import { OPTIONS, WORKLOAD_DEFAULTS } from "./options";
 import type { Placement } from "./placement";
-import { WORKLOAD_DEFAULTS } from "./workloadOptions";
 
 export const PROJECT = "acs-ebpf";
 
@@ -29,16 +27,11 @@ export interface ConfigKey {
 
 export const CONFIG_KEYS = {
   name: { type: "string", default: "ebpf-workbench", description: "Name of the Deployment (a DNS-1123 label)." },
-  namespace: {
-    type: "string",
-    default: "ebpf-workbench",
-    description: "Namespace of the workload (a DNS-1123 label).",
-  },
+  namespace: { type: "string", default: "ebpf-workbench", description: OPTIONS.namespace.doc },
   createNamespace: {
     type: "boolean",
     default: WORKLOAD_DEFAULTS.createNamespace,
-    description:
-      "Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already admit privileged pods.",
+    description: OPTIONS.createNamespace.doc,
   },
   image: {
     type: "string",
@@ -97,9 +90,8 @@ export const CONFIG_KEYS = {
   },
   minimizeCapabilities: {
     type: "boolean",
-    default: false,
-    description:
-      "Re-run the trace once per capability with it removed, to report which are necessary; grants SETPCAP while on.",
+    default: WORKLOAD_DEFAULTS.minimizeCapabilities,
+    description: OPTIONS.minimizeCapabilities.doc,
   },
   verifyReadyTimeoutSeconds: {
     type: "integer",
@@ -116,66 +108,30 @@ export const CONFIG_KEYS = {
     default: 15,
     description: "Seconds to wait for the connection's trace event, 1 to 3600.",
   },
-  replicas: { type: "integer", default: WORKLOAD_DEFAULTS.replicas, description: "Number of pods, 0 to 100." },
-  computeClass: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.computeClass,
-    description: `ACS compute class, ${oneOf(COMPUTE_CLASSES)}.`,
-  },
-  computeQos: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.computeQos,
-    description: `ACS compute QoS, ${oneOf(COMPUTE_QOS)} (gpu-hpn: default only).`,
-  },
-  cpu: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.cpu,
-    description: "CPU request and limit (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps to 16.",
-  },
-  memory: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.memory,
-    description:
-      "Memory request and limit (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and 8 x vCPU.",
-  },
-  probeKinds: {
-    type: "array",
-    default: ["fentry"],
-    description: `eBPF probe kinds the workload runs, each ${oneOf(PROBE_KIND_NAMES)}.`,
-  },
-  kernel: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.kernel,
-    description:
-      "Node kernel release (uname -r), or unknown. Decides SYS_RESOURCE (needed before 5.11) and the minimum kernel.",
-  },
-  architecture: {
-    type: "string",
-    default: WORKLOAD_DEFAULTS.architecture,
-    description: `CPU architecture, ${oneOf(ARCHITECTURES)}.`,
-  },
+  replicas: { type: "integer", default: WORKLOAD_DEFAULTS.replicas, description: OPTIONS.replicas.doc },
+  computeClass: { type: "string", default: WORKLOAD_DEFAULTS.computeClass, description: OPTIONS.computeClass.doc },
+  computeQos: { type: "string", default: WORKLOAD_DEFAULTS.computeQos, description: OPTIONS.computeQos.doc },
+  cpu: { type: "string", default: WORKLOAD_DEFAULTS.cpu, description: OPTIONS.cpu.doc },
+  memory: { type: "string", default: WORKLOAD_DEFAULTS.memory, description: OPTIONS.memory.doc },
+  probeKinds: { type: "array", default: [...WORKLOAD_DEFAULTS.probeKinds], description: OPTIONS.probeKinds.doc },
+  kernel: { type: "string", default: WORKLOAD_DEFAULTS.kernel, description: OPTIONS.kernel.doc },
+  architecture: { type: "string", default: WORKLOAD_DEFAULTS.architecture, description: OPTIONS.architecture.doc },
   capabilityProfile: {
     type: "string",
     default: WORKLOAD_DEFAULTS.capabilityProfile,
-    description: `${oneOf(CAPABILITY_PROFILES)}; vendor-demo reproduces the vendor document's seven capabilities and is high risk.`,
+    description: OPTIONS.capabilityProfile.doc,
   },
   seccompProfile: {
     type: "string",
     default: WORKLOAD_DEFAULTS.seccompProfile,
-    description: `Container seccomp profile, ${oneOf(SECCOMP_PROFILES)}.`,
+    description: OPTIONS.seccompProfile.doc,
   },
   placement: {
     type: "string",
     default: "deployment",
     description: `Where the probe runs, ${oneOf(STACK_PLACEMENTS)}: a workbench Deployment on ACS, or a DaemonSet with one probe per node of a node-based cluster (ACK and others). sidecar is refused: this program has no application to add the probe to.`,
   },
-  tolerations: {
-    type: "array",
-    items: "object",
-    default: [],
-    description:
-      "Node placement: tolerations of the DaemonSet, Kubernetes Toleration objects (key, operator Exists or Equal, value, effect, tolerationSeconds). Default none: only untainted nodes; [{operator: Exists}] tolerates every taint.",
-  },
+  tolerations: { type: "array", items: "object", default: [], description: OPTIONS.tolerations.doc },
 } satisfies Record<string, ConfigKey>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;

@@ -49,17 +49,26 @@ export interface SidecarOptions extends Omit<ProbeOptions, "capabilityProfile" |
   imagePullPolicy?: Input<string>;
   /** The cluster's Kubernetes version: native sidecar from 1.29, else `__IS_SIDECAR__=true`. */
   kubernetesVersion: string;
-  /** monitor (default): the trace's events on stdout; workbench: a shell to `kubectl exec` into. */
+  /**
+   * What the probe container runs, one of: workbench, monitor: workbench, a shell to `kubectl exec` into; monitor, the
+   * trace as the container's process with its events on stdout. Default monitor.
+   */
   mode?: ProbeMode;
   /**
-   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe (default true): the rollout fails
-   * when eBPF does not work in the pod. A native sidecar's failing startupProbe also holds back the
-   * application's containers; set false to never gate the application on the probe.
+   * Run /usr/local/bin/ebpf-selftest as the probe's startupProbe, so the rollout fails when eBPF does not work in the
+   * pod. Default true. A native sidecar's failing startupProbe also holds back the application's containers; set false
+   * to never gate the application on the probe.
    */
   selfTest?: boolean;
-  /** The probe's CPU request and limit (default 250m). */
+  /**
+   * CPU request and limit of the probe container (Kubernetes quantity); ACS rounds up to 0.25, 0.5, then 0.5-vCPU steps
+   * to 16. Default 250m.
+   */
   cpu?: string;
-  /** The probe's memory request and limit (default 256Mi). */
+  /**
+   * Memory request and limit of the probe container (Kubernetes quantity); ACS bills 1 GiB steps between ceil(vCPU) and
+   * 8 x vCPU. Default 256Mi.
+   */
   memory?: string;
   /** Name of the probe container (default ebpf-probe). */
   containerName?: string;

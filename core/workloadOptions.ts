@@ -27,6 +27,9 @@ import {
 import { InputError, InputErrors, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kernel";
 import { isDnsLabel, isDnsSubdomain } from "./kubernetesNames";
+import { WORKLOAD_DEFAULTS, optionsOfType } from "./options";
+
+export { WORKLOAD_DEFAULTS };
 import { Placement, checkPlacement, refuseNodeOnAcs } from "./placement";
 import { IMAGE_REFERENCE_FORM, parseImageReference } from "./registry";
 import { DEFAULT_TOLERATIONS, Toleration, checkTolerations, podTolerations } from "./tolerations";
@@ -58,20 +61,6 @@ export interface WorkloadOptions {
 
 /** The placements that own their pods (the sidecar goes into an application's pod: core/sidecar.ts). */
 export type WorkloadPlacement = Exclude<Placement, "sidecar">;
-
-export const WORKLOAD_DEFAULTS = {
-  createNamespace: true,
-  replicas: 1,
-  computeClass: "general-purpose" as ComputeClass,
-  computeQos: "default" as ComputeQos,
-  // The workbench runs a prebuilt tracer; 1 vCPU / 2 GiB also leaves room to `go run` an example.
-  cpu: "1",
-  memory: "2Gi",
-  kernel: "unknown",
-  architecture: "amd64" as Architecture,
-  capabilityProfile: "least-privilege" as CapabilityProfile,
-  seccompProfile: "RuntimeDefault" as SeccompProfile,
-};
 
 export interface ResolvedWorkload {
   name: string;
@@ -182,17 +171,12 @@ export function resolveProbePlan(
  * Validates and resolves workload options. Throws InputErrors naming every bad input at once;
  * `inputPrefix` turns `kernel` into e.g. `acs-ebpf:kernel` for config-driven callers.
  */
-const STRING_OPTIONS = [
-  "computeClass",
-  "computeQos",
-  "cpu",
-  "memory",
-  "kernel",
-  "architecture",
-  "capabilityProfile",
-  "seccompProfile",
-] as const;
-const BOOLEAN_OPTIONS = ["createNamespace", "minimizeCapabilities"] as const;
+const STRING_OPTIONS = optionsOfType("string").filter(
+  (k) => k in WORKLOAD_DEFAULTS,
+) as (keyof typeof WORKLOAD_DEFAULTS)[];
+const BOOLEAN_OPTIONS = optionsOfType("boolean").filter(
+  (k) => k in WORKLOAD_DEFAULTS,
+) as (keyof typeof WORKLOAD_DEFAULTS)[];
 
 /**
  * Options from TypeScript callers are typed; from JavaScript, YAML or other languages they may not
