@@ -3,7 +3,7 @@ import type { CapabilityGrant, CapabilityProfile, ProbeKind, SeccompProfile } fr
 import type { ComputeClass, ComputeQos } from "../core/acs";
 import type { Architecture } from "../core/kernel";
 import type { ProbeMode } from "../core/probeContainer";
-import { InputError, InputErrors } from "../core/errors";
+import { InputError, InputErrorList } from "../core/errors";
 import type { WorkbenchBuildArgs } from "../core/imagePlan";
 import { optionsNotFor } from "../core/options";
 import { Placement, checkPlacement, defaultProbeMode } from "../core/placement";
@@ -149,7 +149,9 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
   constructor(name: string, args: EbpfWorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated before super(): a bad input registers nothing at all.
     const placement = args.placement ?? "deployment";
-    const errors: InputError[] = [...checkPlacement(placement)];
+    const bad = new InputErrorList();
+    const errors = bad.errors;
+    errors.push(...checkPlacement(placement));
     if ((args.image === undefined) === (args.build === undefined)) {
       errors.push(
         new InputError(
@@ -159,15 +161,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
         ),
       );
     }
-    const collect = (f: () => void) => {
-      try {
-        f();
-      } catch (e) {
-        if (e instanceof InputErrors) errors.push(...e.errors);
-        else if (e instanceof InputError) errors.push(e);
-        else throw e;
-      }
-    };
+    const collect = (f: () => void) => bad.attempt(f);
     if (args.build) collect(() => planWorkbenchImage({ ...args.build, architecture: args.architecture }));
     if (typeof args.image === "string") collect(() => planWorkbenchImage({ existingImage: args.image as string }));
     let capabilities: CapabilityGrant[] = [];
@@ -257,7 +251,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
         );
       }
     }
-    if (errors.length > 0) throw new InputErrors(errors);
+    bad.throwIfAny();
 
     super(COMPONENT_TYPES.workbench, name, {}, opts);
     this.placement = placement;

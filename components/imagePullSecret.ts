@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { InputError, InputErrors } from "../core/errors";
+import { InputError, InputErrorList } from "../core/errors";
 import { isDnsLabel, isDnsSubdomain } from "../core/kubernetesNames";
 import { checkRegistryCredentials, dockerConfigJson, validateRegistryServer } from "../core/registry";
 
@@ -23,13 +23,9 @@ export interface ImagePullSecretArgs {
 
 /** Validates the plain inputs; throws InputErrors listing every bad one. */
 export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
-  const errors: InputError[] = [];
-  try {
-    validateRegistryServer(args.server, "server");
-  } catch (e) {
-    if (e instanceof InputError) errors.push(e);
-    else throw e;
-  }
+  const bad = new InputErrorList();
+  const errors = bad.errors;
+  bad.attempt(() => validateRegistryServer(args.server, "server"));
   if (typeof args.namespace === "string" && !isDnsLabel(args.namespace)) {
     errors.push(
       new InputError("namespace", args.namespace, "a DNS-1123 label (lowercase letters, digits and -, at most 63)"),
@@ -45,7 +41,7 @@ export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
     );
   }
   errors.push(...checkRegistryCredentials(args.username, args.password));
-  if (errors.length > 0) throw new InputErrors(errors);
+  bad.throwIfAny();
 }
 
 /**

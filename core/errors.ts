@@ -48,3 +48,33 @@ export function describeValue(value: unknown): string {
 export function oneOf(values: readonly string[]): string {
   return `one of: ${values.join(", ")}`;
 }
+
+/**
+ * The bad inputs of several checks, thrown together at the end: every validation collects into
+ * one of these instead of stopping at the first, so a user fixes all of them in one round trip.
+ */
+export class InputErrorList {
+  readonly errors: InputError[] = [];
+
+  /** Records a bad input. */
+  fail(input: string, value: unknown, accepted: string, detail?: string): void {
+    this.errors.push(new InputError(input, value, accepted, detail));
+  }
+
+  /** Runs a check that throws InputError(s): they are recorded and undefined returned; other errors pass. */
+  attempt<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (e) {
+      if (e instanceof InputErrors) this.errors.push(...e.errors);
+      else if (e instanceof InputError) this.errors.push(e);
+      else throw e;
+      return undefined;
+    }
+  }
+
+  /** Throws every recorded bad input at once; returns when there is none. */
+  throwIfAny(): void {
+    if (this.errors.length > 0) throw new InputErrors(this.errors);
+  }
+}

@@ -4,7 +4,7 @@
  * WorkbenchImage component and the stack config both use it before registering anything.
  */
 import type { Input } from "@pulumi/pulumi";
-import { InputError, InputErrors, oneOf } from "./errors";
+import { InputError, InputErrorList, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture } from "./kernel";
 import {
   AcrEndpoint,
@@ -85,18 +85,9 @@ const URL_FORM = "an http(s) URL";
 
 /** Validates the arguments and decides what to build; throws InputErrors listing every bad input. */
 export function planWorkbenchImage(args: WorkbenchImageArgs, versions: PinnedVersions): WorkbenchImagePlan {
-  const errors: InputError[] = [];
-  const attempt = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof InputError) {
-        errors.push(e);
-        return undefined;
-      }
-      throw e;
-    }
-  };
+  const bad = new InputErrorList();
+  const errors = bad.errors;
+  const attempt = <T>(f: () => T): T | undefined => bad.attempt(f);
 
   if (args.existingImage !== undefined) {
     const ref = attempt(() => requireDigestReference(args.existingImage, "existingImage"));
@@ -113,7 +104,7 @@ export function planWorkbenchImage(args: WorkbenchImageArgs, versions: PinnedVer
         ),
       );
     }
-    if (errors.length > 0) throw new InputErrors(errors);
+    bad.throwIfAny();
     return { mode: "existing", imageRef: formatImageReference(ref!) };
   }
 
@@ -227,7 +218,7 @@ export function planWorkbenchImage(args: WorkbenchImageArgs, versions: PinnedVer
   const cacheFrom = (Array.isArray(args.cacheFrom) ? args.cacheFrom : []).map((ref, i) =>
     attempt(() => parseImageReference(ref, `cacheFrom[${i}]`)),
   );
-  if (errors.length > 0) throw new InputErrors(errors);
+  bad.throwIfAny();
 
   return {
     mode: "build",
