@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ProbeKind, SeccompProfile } from "../core/capabilities";
-import { InputError, InputErrors } from "../core/errors";
+import { checkDeploymentInputs } from "../core/workloadOptions";
+import { InputError, InputErrorList, InputErrors } from "../core/errors";
 import type { Architecture } from "../core/kernel";
 import type { SidecarStyle } from "../core/placement";
 import type { ProbeMode } from "../core/probeContainer";
@@ -94,11 +95,14 @@ export class EbpfSidecarWorkload extends pulumi.ComponentResource {
   constructor(name: string, args: EbpfSidecarWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super(): a bad input registers nothing.
     const { workload, ...options } = args ?? ({} as EbpfSidecarWorkloadArgs);
-    const resolved = resolveSidecarOptions(options);
+    const bad = new InputErrorList();
+    bad.errors.push(...checkDeploymentInputs({ image: options.image }));
+    const resolved = bad.attempt(() => resolveSidecarOptions(options));
+    bad.throwIfAny();
     const kind = typeof workload === "object" && workload !== null ? String(workload.kind) : undefined;
     const accepted = `a Deployment, StatefulSet, Job or CronJob object labelled ${SIDECAR_OPT_IN_LABEL}: ${SIDECAR_OPT_IN_VALUE}`;
     if (!kind || !(kind in KIND_CLASSES)) throw new InputErrors([new InputError("workload.kind", kind, accepted)]);
-    const changed = ebpfSidecarWorkload(workload, resolved);
+    const changed = ebpfSidecarWorkload(workload, resolved!);
     if (!changed)
       throw new InputErrors([
         new InputError(

@@ -6,6 +6,8 @@ import type { ProbeMode } from "../core/probeContainer";
 import { InputError, InputErrorList } from "../core/errors";
 import type { WorkbenchBuildArgs } from "../core/imagePlan";
 import { optionsNotFor } from "../core/options";
+import { IMAGE_REFERENCE_FORM } from "../core/registry";
+import { isDeferred } from "../core/workloadOptions";
 import { Placement, checkPlacement, defaultProbeMode } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
 import type { Toleration } from "../core/tolerations";
@@ -162,8 +164,35 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       );
     }
     const collect = (f: () => void) => bad.attempt(f);
-    if (args.build) collect(() => planWorkbenchImage({ ...args.build, architecture: args.architecture }));
-    if (typeof args.image === "string") collect(() => planWorkbenchImage({ existingImage: args.image as string }));
+    // Arguments a typed caller cannot get wrong, but another language or JavaScript can.
+    for (const key of ["acs", "applyToStack"] as const)
+      if (args[key] !== undefined && typeof args[key] !== "boolean") bad.fail(key, args[key], "true or false");
+    for (const key of ["kubeconfig", "kubeconfigContext"] as const) {
+      const value = args[key];
+      if (value !== undefined && !isDeferred(value) && (typeof value !== "string" || value.trim() === ""))
+        bad.fail(key, key === "kubeconfig" ? "(set)" : value, "a non-empty string, or an Output of one");
+    }
+    if (args.image !== undefined && typeof args.image !== "string" && !isDeferred(args.image))
+      bad.fail("image", args.image, IMAGE_REFERENCE_FORM);
+    if (typeof args.image === "string")
+      bad.attempt(
+        () => planWorkbenchImage({ existingImage: args.image as string }),
+        (input) => input.replace(/^existingImage/, "image"),
+      );
+    if (
+      args.build !== undefined &&
+      (typeof args.build !== "object" || args.build === null || Array.isArray(args.build))
+    )
+      bad.fail(
+        "build",
+        args.build,
+        "{ repository, registry: { server, username, password } } and optional build settings",
+      );
+    else if (args.build)
+      bad.attempt(
+        () => planWorkbenchImage({ ...args.build, architecture: args.architecture }),
+        (input) => (input === "architecture" ? input : `build.${input}`),
+      );
     let capabilities: CapabilityGrant[] = [];
     let warnings: string[] = [];
     // The workload's arguments are the workbench's own, minus what only the workbench knows.
@@ -231,14 +260,16 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       // The image and the pod template come from the workload (not known yet: deferred, like an Output).
       const fromWorkload = new Promise<string>(() => undefined);
       if (placement === "deployment")
-        collect(() =>
-          validateVerificationArgs({
-            namespace: workloadArgs.namespace,
-            deployment: workloadArgs.workloadName,
-            image: fromWorkload,
-            podTemplate: fromWorkload,
-            target: args.verifyTarget,
-          }),
+        bad.attempt(
+          () =>
+            validateVerificationArgs({
+              namespace: workloadArgs.namespace,
+              deployment: workloadArgs.workloadName,
+              image: fromWorkload,
+              podTemplate: fromWorkload,
+              target: args.verifyTarget,
+            }),
+          (input) => (input === "target" ? "verifyTarget" : input),
         );
       else if (args.kubeconfig !== undefined || args.verifyTarget !== undefined) {
         errors.push(

@@ -155,6 +155,9 @@ export function validateEbpfWorkloadArgs(
     ...(selfTest !== undefined && typeof selfTest !== "boolean"
       ? [new InputError("selfTest", selfTest, "true or false")]
       : []),
+    ...(args.acs !== undefined && typeof args.acs !== "boolean"
+      ? [new InputError("acs", args.acs, "true or false")]
+      : []),
     ...checkDeploymentInputs(args),
   ];
   const options: WorkloadOptions = { ...rest, name: workloadName ?? name };

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isDeferred } from "../core/deferred";
 import { InputError, InputErrorList } from "../core/errors";
 import { isDnsLabel, isDnsSubdomain } from "../core/kubernetesNames";
 import { checkRegistryCredentials, dockerConfigJson, validateRegistryServer } from "../core/registry";
@@ -26,7 +27,10 @@ export function validateImagePullSecretArgs(args: ImagePullSecretArgs): void {
   const bad = new InputErrorList();
   const errors = bad.errors;
   bad.attempt(() => validateRegistryServer(args.server, "server"));
-  if (typeof args.namespace === "string" && !isDnsLabel(args.namespace)) {
+  if (
+    (typeof args.namespace === "string" && !isDnsLabel(args.namespace)) ||
+    (typeof args.namespace !== "string" && !isDeferred(args.namespace))
+  ) {
     errors.push(
       new InputError("namespace", args.namespace, "a DNS-1123 label (lowercase letters, digits and -, at most 63)"),
     );

@@ -61,14 +61,18 @@ export class InputErrorList {
     this.errors.push(new InputError(input, value, accepted, detail));
   }
 
-  /** Runs a check that throws InputError(s): they are recorded and undefined returned; other errors pass. */
-  attempt<T>(check: () => T): T | undefined {
+  /**
+   * Runs a check that throws InputError(s): they are recorded (each input renamed as the caller
+   * wrote it, when `rename` is given) and undefined returned; other errors pass.
+   */
+  attempt<T>(check: () => T, rename?: (input: string) => string): T | undefined {
     try {
       return check();
     } catch (e) {
-      if (e instanceof InputErrors) this.errors.push(...e.errors);
-      else if (e instanceof InputError) this.errors.push(e);
-      else throw e;
+      const errors = e instanceof InputErrors ? e.errors : e instanceof InputError ? [e] : undefined;
+      if (!errors) throw e;
+      for (const err of errors)
+        this.errors.push(rename ? new InputError(rename(err.input), err.value, err.accepted, err.detail) : err);
       return undefined;
     }
   }

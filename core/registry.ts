@@ -6,6 +6,7 @@
  *   crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com           personal edition (new)
  *   <instance>-registry[-vpc].<region>.cr.aliyuncs.com          enterprise edition
  */
+import { isDeferred } from "./deferred";
 import { InputError } from "./errors";
 
 export type RegistryKind = "personal" | "personal-new" | "enterprise";
@@ -114,11 +115,11 @@ const MAX_NAME_LENGTH = 255;
  */
 export function checkRegistryCredentials(username: unknown, password: unknown, prefix = ""): InputError[] {
   const errors: InputError[] = [];
-  if (username === undefined || username === "")
+  if (username === undefined || username === "" || (typeof username !== "string" && !isDeferred(username)))
     errors.push(new InputError(`${prefix}username`, username, "the registry user name"));
   else if (typeof username === "string" && !REGISTRY_USERNAME.test(username))
     errors.push(new InputError(`${prefix}username`, username, REGISTRY_USERNAME_FORM));
-  if (password === undefined || password === "")
+  if (password === undefined || password === "" || (typeof password !== "string" && !isDeferred(password)))
     errors.push(
       new InputError(`${prefix}password`, "(empty)", "the registry password, e.g. from `pulumi config set --secret`"),
     );

@@ -27,9 +27,10 @@ import {
 import { InputError, InputErrors, oneOf } from "./errors";
 import { ARCHITECTURES, Architecture, Kernel, parseKernelRelease } from "./kernel";
 import { isDnsLabel, isDnsSubdomain } from "./kubernetesNames";
+import { isDeferred } from "./deferred";
 import { WORKLOAD_DEFAULTS, optionsOfType } from "./options";
 
-export { WORKLOAD_DEFAULTS };
+export { WORKLOAD_DEFAULTS, isDeferred };
 import { Placement, checkPlacement, refuseNodeOnAcs } from "./placement";
 import { IMAGE_REFERENCE_FORM, parseImageReference } from "./registry";
 import { DEFAULT_TOLERATIONS, Toleration, checkTolerations, podTolerations } from "./tolerations";
@@ -301,12 +302,6 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
     warnings,
     tolerations: placement === "node" ? podTolerations(tolerations) : [],
   };
-}
-
-/** A value a later step resolves (a Pulumi Output or a Promise): checked when it resolves, not here. */
-export function isDeferred(value: unknown): boolean {
-  const v = value as { apply?: unknown; then?: unknown } | null;
-  return typeof v === "object" && v !== null && (typeof v.apply === "function" || typeof v.then === "function");
 }
 
 /**

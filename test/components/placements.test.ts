@@ -289,13 +289,13 @@ describe("EbpfWorkbench under mocks", () => {
       { placement: "everywhere" },
       /placement: "everywhere" is not accepted; expected one of: deployment, sidecar, node/,
     ],
-    ["an image by tag", { image: "registry.example/wb:1" }, /existingImage/],
+    ["an image by tag", { image: "registry.example/wb:1" }, /^image: "registry.example\/wb:1" is not accepted/],
     [
       "both image and build",
       { build: { repository: "registry.cn-hangzhou.aliyuncs.com/t/wb" } },
       /exactly one of image .* and build/,
     ],
-    ["a bad verify target", { verifyTarget: "nowhere" }, /target: "nowhere" is not accepted/],
+    ["a bad verify target", { verifyTarget: "nowhere" }, /^verifyTarget: "nowhere" is not accepted/],
   ])("%s: refused before anything is registered", (_name, extra, message) => {
     const before = registered.length;
     const make = () => new EbpfWorkbench("bad", { image: IMAGE, ...extra } as never);
