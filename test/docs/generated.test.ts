@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS } from "../../core/configKeys";
+import { CONFIG_KEYS, type ConfigKey } from "../../core/configKeys";
 import { RULES } from "../../policy/rules";
 import { STACK_RULES } from "../../policy/stackRules";
 import { BLOCKS, ROOT, configKeysTable, regenerate, rulesTable, withBlock } from "../../tools/docs/generate";
@@ -13,7 +13,7 @@ describe("docs generated from the code (npm run docs)", () => {
 
   test("the config table has one row per config key, with its default", () => {
     const table = configKeysTable();
-    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+    for (const [key, spec] of Object.entries(CONFIG_KEYS as Record<string, ConfigKey>)) {
       const row = table.split("\n").find((l) => l.startsWith(`| \`acs-ebpf:${key}\` |`));
       expect(row).toBeDefined();
       if (typeof spec.default === "string") expect(row).toContain(`\`${spec.default}\``);
