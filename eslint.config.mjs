@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      // Dynamic providers must require() inside their methods (DESIGN.md, Pulumi facts).
+      // Dynamic providers must require() inside their methods (docs/design.md#pulumi-facts).
       "@typescript-eslint/no-require-imports": "off",
     },
   },

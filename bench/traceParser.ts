@@ -58,7 +58,7 @@ function parseStream(chunks: string[], onTenth?: () => void): number {
  * The least any parser returning these events must do, with no parsing at all: the same line
  * split, and per line the event's four strings sliced at offsets known in advance plus its two
  * objects. Reported next to the ratio, because it shows how much of the target is left for
- * reading the line (see the README's performance section).
+ * reading the line (docs/performance.md).
  */
 function allocationFloor(chunks: string[]): number {
   let events = 0;

@@ -12,7 +12,7 @@
  *   --config FILE    the CrossGuard pack config (YAML or JSON): levels and settings per rule
  *   --output FILE    write the report there instead of stdout (`npm run` prints its own banner on stdout)
  *   --stdin-name N   the name findings on `-` are reported under (default <stdin>)
- *   --readme-url U   absolute URL of this README, for the SARIF rules' help links
+ *   --readme-url U   absolute URL of docs/policy.md (the rule table), for the SARIF rules' help links
  *
  * Exit 0: no mandatory violation; 1: at least one; 2: an input could not be read or parsed, or the
  * arguments/config are bad (every other input is still reviewed and reported).

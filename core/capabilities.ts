@@ -2,7 +2,7 @@
  * The capability model: which Linux capabilities, host mounts and seccomp profile an eBPF
  * workload needs, from the probe kinds it runs and the kernel of the node it runs on.
  *
- * The table (DESIGN.md, "Least privilege"), for the default fentry tcp_connect trace:
+ * The table (docs/design.md#the-capability-model), for the default fentry tcp_connect trace:
  *   kernel < 5.8       unsupported: no BPF ring buffer, no CAP_BPF/CAP_PERFMON (only SYS_ADMIN)
  *   5.8 – 5.10         BPF, PERFMON, SYS_RESOURCE (memlock accounting before 5.11)
  *   >= 5.11            BPF, PERFMON (memory charged to the memory cgroup)

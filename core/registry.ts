@@ -1,7 +1,7 @@
 /**
  * Container registries and image references, as the workbench image and the pull secret need them
  * (pure: no Pulumi). Alibaba Cloud Container Registry (ACR) endpoints come in three forms
- * (DESIGN.md, ACS facts), each with a `-vpc` variant reachable only from inside the region's VPC:
+ * (docs/design.md#acs-facts), each with a `-vpc` variant reachable only from inside the region's VPC:
  *   registry[-intl][-vpc].<region>.aliyuncs.com                 personal edition (legacy)
  *   crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com           personal edition (new)
  *   <instance>-registry[-vpc].<region>.cr.aliyuncs.com          enterprise edition

@@ -24,7 +24,7 @@ export interface PinnedVersions {
   };
   /** Where the build fetches from by default. */
   upstream: Mirrors;
-  /** Mirrors that users in mainland China need (DESIGN.md). */
+  /** Mirrors that users in mainland China need (docs/design.md#acs-facts). */
   mainlandChinaMirrors: Omit<Mirrors, "ciliumEbpfGitUrl">;
 }
 

@@ -43,7 +43,7 @@ export function matrixCommand(rows: readonly MatrixRow[]): string {
       .replace(/^'row'/, "row");
   });
   // The upstream default: Debian's kernels patch it to 3, where perf_event_open needs CAP_SYS_ADMIN
-  // (README, capability model). The model covers nodes at the upstream default.
+  // (docs/capability-model.md). The model covers nodes at the upstream default.
   return [
     ". /guest/matrix.sh",
     `echo ${PERF_EVENT_PARANOID} > /proc/sys/kernel/perf_event_paranoid`,

@@ -23,7 +23,7 @@ export type ReviewConfig = Record<string, RuleConfig>;
 
 const SECCOMP_TYPES = ["RuntimeDefault", "Localhost", "Unconfined"];
 
-/** JSON schema of each setting, for the pack's configSchema (and the README). */
+/** JSON schema of each setting, for the pack's configSchema (and docs/policy.md). */
 export const SETTING_SCHEMAS: Record<keyof RuleSettings, Record<string, unknown>> = {
   exemptImages: {
     type: "array",

@@ -1,7 +1,7 @@
 /**
  * The Pulumi dynamic provider that runs the tcp_connect fentry check during `pulumi up`.
  *
- * Serialization rules (DESIGN.md): Pulumi serializes this provider object with everything its
+ * Serialization rules (docs/design.md#pulumi-facts): Pulumi serializes this provider object with everything its
  * methods capture. So: no classes and no clients are captured; @kubernetes/client-node is
  * `require()`d inside the transport function at run time; the pure modules it uses (check,
  * failures, traceOutput, core/capabilities, core/kernel) are plain functions and constants.

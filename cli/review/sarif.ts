@@ -19,8 +19,8 @@ export interface SarifOptions {
   /** The tool's version (package.json). */
   version: string;
   /**
-   * Absolute URL of the README; rules link to `#rule-<name>` in it. Without it the help text
-   * names the README section and helpUri is left out (it must be an absolute URI).
+   * Absolute URL of the rules document (docs/policy.md); rules link to `#rule-<name>` in it.
+   * Without it the links are relative to the repository root and helpUri (absolute only) is left out.
    */
   readmeUrl?: string;
 }
@@ -30,6 +30,9 @@ type SarifLevel = "error" | "warning" | "note" | "none";
 function levelOf(level: EnforcementLevel | "mandatory" | "advisory"): SarifLevel {
   return level === "advisory" ? "warning" : "error";
 }
+
+/** The rule table, relative to the repository root; its rows carry the anchors. */
+export const RULES_DOC = "docs/policy.md";
 
 export function ruleAnchor(rule: string): string {
   return `rule-${rule}`;
@@ -43,7 +46,7 @@ export function artifactUri(file: string): string {
 
 function ruleDescriptor(rule: Rule, options: SarifOptions) {
   const anchor = ruleAnchor(rule.name);
-  const link = options.readmeUrl ? `${options.readmeUrl}#${anchor}` : `README.md#${anchor}`;
+  const link = options.readmeUrl ? `${options.readmeUrl}#${anchor}` : `${RULES_DOC}#${anchor}`;
   const settings = rule.settings.length ? ` Settings: ${rule.settings.join(", ")}.` : "";
   return {
     // The rule name is already readable: SARIF then wants no separate `name` equal to `id`.
@@ -52,7 +55,7 @@ function ruleDescriptor(rule: Rule, options: SarifOptions) {
     fullDescription: { text: `${rule.description} Default level: ${rule.defaultLevel}.${settings}` },
     help: {
       text: `${rule.description} Each result names the field and what to change. Levels and settings: the policy pack config (--config). Details: ${link}`,
-      markdown: `${rule.description}\n\nEach result names the field and what to change. Levels and settings come from the policy pack config (\`--config\`).${settings}\n\nSee [${rule.name} in the README](${link}).`,
+      markdown: `${rule.description}\n\nEach result names the field and what to change. Levels and settings come from the policy pack config (\`--config\`).${settings}\n\nSee [${rule.name} in the rule table](${link}).`,
     },
     ...(options.readmeUrl ? { helpUri: link } : {}),
     defaultConfiguration:

@@ -1,7 +1,7 @@
 """A platform stack in Python using the acs-ebpf components through the component provider.
 
 The SDK (pulumi_acs_ebpf) is generated from the provider's inferred schema: `pulumi package add
-<repo>/provider` (README "Every Pulumi language"). The same settings as ../typescript-consumer:
+<repo>/provider` (docs/languages.md). The same settings as ../typescript-consumer:
 test/e2e/consumers.e2e.ts compares the Kubernetes objects they render.
 """
 import pulumi

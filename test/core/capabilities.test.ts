@@ -14,7 +14,7 @@ import { Kernel, parseKernelRelease } from "../../core/kernel";
 const k = (release: string): Kernel => parseKernelRelease(release)!;
 const names = (request: CapabilityRequest) => planCapabilities(request).add.map((g) => g.name);
 
-describe("capability model: the fentry tcp_connect trace by kernel (DESIGN.md table)", () => {
+describe("capability model: the fentry tcp_connect trace by kernel (docs/design.md#the-capability-model)", () => {
   test.each<[string, Kernel, string[]]>([
     ["5.8 (first with ring buffer and CAP_BPF)", k("5.8.0"), ["BPF", "PERFMON", "SYS_RESOURCE"]],
     ["5.10 Alibaba Cloud Linux 3", k("5.10.134-16.3.al8.x86_64"), ["BPF", "PERFMON", "SYS_RESOURCE"]],

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-// DESIGN.md "Architecture": dependencies point down; program and CLIs → components →
+// docs/design.md#dependency-direction: dependencies point down; program and CLIs → components →
 // verification / policy → core. core/ imports nothing above it.
 const ROOT = path.join(__dirname, "..", "..");
 const MAY_IMPORT: Record<string, string[]> = {

@@ -149,20 +149,20 @@ describe("3. the policy pack in pulumi preview (the analyzer plugin)", () => {
     expect(v.filter((x) => x.level === "advisory").map((x) => x.policy)).toEqual(["image-digest"]);
   });
 
-  test("the least-privilege dev stack gets only what the README documents", async () => {
-    // README: ebpf-verification fails a stack whose verification is skipped (the render-only dev stack).
+  test("the least-privilege dev stack gets only what docs/policy.md documents", async () => {
+    // docs/policy.md: ebpf-verification fails a stack whose verification is skipped (the render-only dev stack).
     const r = expectFailure(await pulumi(["preview", "--stack", "dev", "--policy-pack", policyPack]), "preview dev");
     const v = policyViolations(r.stdout);
     expect(v.map((x) => `${x.level} ${x.policy}`).sort()).toEqual([
       "advisory image-digest",
       "mandatory ebpf-verification",
     ]);
-    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-    expect(readme).toMatch(
+    const doc = fs.readFileSync(path.join(REPO, "docs", "policy.md"), "utf8");
+    expect(doc).toMatch(
       /`ebpf-verification` is deliberately strict: a stack whose verification is skipped \(the render-only\s+`dev` stack/,
     );
     // The rule table carries an anchor per rule (the SARIF help links point at it).
-    expect(readme).toMatch(/\| (?:<a id="rule-image-digest"><\/a>)?`image-digest` \| advisory \|/);
+    expect(doc).toMatch(/\| (?:<a id="rule-image-digest"><\/a>)?`image-digest` \| advisory \|/);
 
     const relaxed = path.join(ws.root, "dev-policy.json");
     fs.writeFileSync(relaxed, JSON.stringify({ "ebpf-verification": "advisory" }));

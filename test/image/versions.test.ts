@@ -55,7 +55,7 @@ describe("the pinned versions", () => {
     expect(PINNED.go.version).toMatch(/^1\.\d+\.\d+$/);
   });
 
-  test("Go is at least the release that cilium/ebpf main needed in DESIGN.md (1.25), i.e. not the vendor's 1.22.3", () => {
+  test("Go is at least the release that cilium/ebpf main needed (1.25, docs/design.md#the-vendor-document), i.e. not the vendor's 1.22.3", () => {
     expect(goSatisfies(PINNED.go.version, "1.25.0")).toBe(true);
   });
 

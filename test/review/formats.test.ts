@@ -138,7 +138,7 @@ describe("SARIF 2.1.0", () => {
   test("validates against the SARIF 2.1.0 schema, with input errors as notifications; exit codes stay 0/1/2", () => {
     const malformed = path.join(dir, "malformed.yaml");
     fs.writeFileSync(malformed, "apiVersion: v1\nkind: Pod\nkind: Pod\n");
-    const withError = sarif(["--readme-url", "https://example.invalid/acs-ebpf/README.md", VENDOR, malformed]);
+    const withError = sarif(["--readme-url", "https://example.invalid/acs-ebpf/docs/policy.md", VENDOR, malformed]);
     expect(validateSarif(withError.log)).toBe(true);
     expect(withError.status).toBe(2);
     expect(withError.log.runs[0].invocations[0]).toMatchObject({ executionSuccessful: false, exitCode: 2 });
@@ -160,15 +160,15 @@ describe("SARIF 2.1.0", () => {
     expect(validateSarif(log)).toBe(false);
   });
 
-  test("one rule per policy rule: id, short description, help with a README link, default level", () => {
-    const { log } = sarif(["--readme-url", "https://example.invalid/acs-ebpf/README.md", VENDOR]);
+  test("one rule per policy rule: id, short description, help with a link to the rule table, default level", () => {
+    const { log } = sarif(["--readme-url", "https://example.invalid/acs-ebpf/docs/policy.md", VENDOR]);
     const rules = log.runs[0].tool.driver.rules;
     expect(rules.map((r) => r.id)).toEqual(RULES.map((r) => r.name));
     for (const [i, rule] of RULES.entries()) {
       const d = rules[i];
       expect(d.shortDescription.text).toBe(rule.description);
-      expect(d.helpUri).toBe(`https://example.invalid/acs-ebpf/README.md#rule-${rule.name}`);
-      expect(d.help.markdown).toContain(`(https://example.invalid/acs-ebpf/README.md#rule-${rule.name})`);
+      expect(d.helpUri).toBe(`https://example.invalid/acs-ebpf/docs/policy.md#rule-${rule.name}`);
+      expect(d.help.markdown).toContain(`(https://example.invalid/acs-ebpf/docs/policy.md#rule-${rule.name})`);
       const expected =
         rule.defaultLevel === "advisory"
           ? { level: "warning" }
@@ -177,13 +177,13 @@ describe("SARIF 2.1.0", () => {
             : { level: "error" };
       expect(d.defaultConfiguration).toEqual(expected);
     }
-    // Every link lands on the rule's row in the README.
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    for (const rule of RULES) expect(readme).toContain(`<a id="rule-${rule.name}"></a>`);
+    // Every link lands on the rule's row in the rule table.
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "policy.md"), "utf8");
+    for (const rule of RULES) expect(doc).toContain(`<a id="rule-${rule.name}"></a>`);
     // Without --readme-url the link is relative and helpUri (absolute only) is left out.
     const relative = sarif([VENDOR]).log.runs[0].tool.driver.rules[0];
     expect(relative.helpUri).toBeUndefined();
-    expect(relative.help.markdown).toContain("(README.md#rule-ebpf-least-privilege)");
+    expect(relative.help.markdown).toContain("(docs/policy.md#rule-ebpf-least-privilege)");
   });
 
   test("each result sits at the file and line of its offending field", () => {

@@ -1,6 +1,6 @@
 /**
  * The pipeline integrations run the command lines they contain: the GitHub Action's review step
- * (action.yml), the pre-commit hook (.pre-commit-hooks.yaml) and the README's GitLab CI job.
+ * (action.yml), the pre-commit hook (.pre-commit-hooks.yaml) and the GitLab CI job of docs/policy.md.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -110,7 +110,7 @@ describe("GitHub Action (action.yml)", () => {
     );
     expect(uris).toEqual(new Set(["deploy/vendor.yaml"]));
     expect(sarif.runs[0].tool.driver.rules[0].helpUri).toBe(
-      "https://github.example/acme/acs-ebpf/blob/v1/README.md#rule-ebpf-least-privilege",
+      "https://github.example/acme/acs-ebpf/blob/v1/docs/policy.md#rule-ebpf-least-privilege",
     );
   });
 
@@ -154,10 +154,10 @@ describe("pre-commit hook (.pre-commit-hooks.yaml)", () => {
   });
 });
 
-describe("GitLab CI (README example)", () => {
+describe("GitLab CI (the docs/policy.md example)", () => {
   test("the job's review command writes a JUnit report GitLab can read", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const block = /<!-- gitlab-ci example -->\s*```yaml\n([\s\S]*?)```/.exec(readme);
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "policy.md"), "utf8");
+    const block = /<!-- gitlab-ci example -->\s*```yaml\n([\s\S]*?)```/.exec(doc);
     expect(block).not.toBeNull();
     const job = Object.values(
       yaml.load(block![1]) as Record<

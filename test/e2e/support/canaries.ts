@@ -58,7 +58,7 @@ export function findCanaries(text: string, canaries: readonly string[], depth = 
 /**
  * Splits text that may hold an engine event stream (`pulumi up --json`, `--event-log`: one JSON
  * event per line) into what is scanned as is and the debug diagnostics, which are kept apart: the
- * Node.js SDK debug-logs every RegisterResource response, secret outputs included (see README).
+ * Node.js SDK debug-logs every RegisterResource response, secret outputs included (docs/design.md#pulumi-facts).
  */
 export function separateDebugEvents(text: string): { rest: string; debug: string[] } {
   const rest: string[] = [];
