@@ -94,6 +94,11 @@ export interface RuleSettings {
 export interface Rule {
   /** Policy name, as in the pack config and the review output. */
   name: string;
+  /**
+   * The package version the rule appeared in, or last changed what it reports: a review pinned to
+   * an earlier version (`--rules-version`) leaves it out, so a pipeline does not break on an upgrade.
+   */
+  since: string;
   description: string;
   /** Level when nothing is configured. */
   defaultLevel: EnforcementLevel;

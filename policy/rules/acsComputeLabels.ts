@@ -15,6 +15,7 @@ import type { Finding, PodTemplate, Rule } from "../types";
 
 export const acsComputeLabels: Rule = {
   name: "acs-compute-labels",
+  since: "0.1.0",
   description: "ACS compute-class/compute-qos labels have valid values and are not used in selectors.",
   defaultLevel: "mandatory",
   settings: [],

@@ -49,6 +49,7 @@ const notAllowed = sharedText(
 
 export const capabilities: Rule = {
   name: "capabilities",
+  since: "0.1.0",
   description:
     "Containers other than eBPF probe containers add only capabilities on the allow-list (default: Pod Security baseline).",
   defaultLevel: "mandatory",

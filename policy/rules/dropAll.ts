@@ -31,6 +31,7 @@ const requiredBy = perSettings((settings: RuleSettings) =>
 
 export const dropAll: Rule = {
   name: "drop-all",
+  since: "0.1.0",
   description: "Containers drop ALL capabilities (securityContext.capabilities.drop: [ALL]).",
   defaultLevel: "mandatory",
   settings: ["requiredDropCapabilities", "exemptImages"],

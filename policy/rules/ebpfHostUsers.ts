@@ -15,6 +15,7 @@ import { fieldPath } from "../shared";
 
 export const ebpfHostUsers: Rule = {
   name: "ebpf-host-users",
+  since: "0.1.0",
   description:
     "An eBPF workload must not set hostUsers: false (capabilities in a user namespace do not count for bpf()).",
   defaultLevel: "mandatory",

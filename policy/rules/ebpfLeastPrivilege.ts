@@ -43,6 +43,7 @@ const notNeeded = sharedText(
 
 export const ebpfLeastPrivilege: Rule = {
   name: "ebpf-least-privilege",
+  since: "0.1.0",
   description:
     "An eBPF workload adds only the capabilities the capability model requires for its probe kinds and kernel (never ALL).",
   defaultLevel: "mandatory",

@@ -24,6 +24,7 @@ const tolerateAll = sharedText(
 
 export const ebpfTolerations: Rule = {
   name: "ebpf-tolerations",
+  since: "0.1.0",
   description: "An eBPF workload tolerates taints by key, not every taint (operator Exists without a key).",
   defaultLevel: "advisory",
   settings: [],

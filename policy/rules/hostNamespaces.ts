@@ -19,6 +19,7 @@ const NAMESPACE_FIELDS = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
 
 export const hostNamespaces: Rule = {
   name: "host-namespaces",
+  since: "0.1.0",
   description: "Pods must not use the host's network, PID or IPC namespace.",
   defaultLevel: "mandatory",
   settings: [],

@@ -57,6 +57,7 @@ const ebpfPathNotNeeded = sharedText(
 
 export const hostPath: Rule = {
   name: "host-path",
+  since: "0.1.0",
   description:
     "hostPath volumes only for eBPF mounts the probe kinds need (tracefs/debugfs), read-only, or under an allowed prefix.",
   defaultLevel: "mandatory",

@@ -23,6 +23,7 @@ const notPinned = sharedText(
 
 export const imageDigest: Rule = {
   name: "image-digest",
+  since: "0.1.0",
   description: "Images are pinned by digest (image@sha256:…).",
   defaultLevel: "advisory",
   settings: ["exemptImages"],

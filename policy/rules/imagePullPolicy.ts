@@ -21,6 +21,7 @@ function tagOf(image: string): string | undefined {
 
 export const imagePullPolicy: Rule = {
   name: "image-pull-policy",
+  since: "0.1.0",
   description: "imagePullPolicy is Always for images referenced by tag (any policy for digests).",
   defaultLevel: "advisory",
   settings: ["exemptImages"],

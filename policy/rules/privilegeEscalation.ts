@@ -15,6 +15,7 @@ const escalation = sharedText((what: string) => `${what}; set allowPrivilegeEsca
 
 export const privilegeEscalation: Rule = {
   name: "privilege-escalation",
+  since: "0.1.0",
   description: "Containers must set securityContext.allowPrivilegeEscalation to false.",
   defaultLevel: "mandatory",
   settings: ["exemptImages"],

@@ -13,6 +13,7 @@ import { fieldPath } from "../shared";
 
 export const privileged: Rule = {
   name: "privileged",
+  since: "0.1.0",
   description: "Containers must not run privileged.",
   defaultLevel: "mandatory",
   settings: ["exemptImages"],

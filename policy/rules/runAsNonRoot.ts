@@ -18,6 +18,7 @@ import { fieldPath } from "../shared";
 
 export const runAsNonRoot: Rule = {
   name: "run-as-non-root",
+  since: "0.1.0",
   description:
     "Containers run with runAsNonRoot: true (off by default; eBPF probe containers are exempt: they need UID 0).",
   defaultLevel: "disabled",

@@ -89,6 +89,7 @@ const allowedBy = perSettings((settings: RuleSettings) => {
 
 export const seccomp: Rule = {
   name: "seccomp",
+  since: "0.1.0",
   description: "Containers run under an allowed seccomp profile (default: RuntimeDefault or Localhost, never unset).",
   defaultLevel: "mandatory",
   settings: ["allowedProfiles", "allowedLocalhostFiles", "allowUnsetProfile", "exemptImages"],

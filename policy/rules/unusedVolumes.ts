@@ -30,6 +30,7 @@ const unmounted = sharedText(
 
 export const unusedVolumes: Rule = {
   name: "unused-volumes",
+  since: "0.1.0",
   description: "Every declared volume is mounted by a container.",
   defaultLevel: "advisory",
   settings: [],
