@@ -15,7 +15,7 @@ import { COMPONENT_TYPES } from "../core/workload";
 import { CROSS_LANGUAGE_SIDECAR_NOTE, CROSS_LANGUAGE_VERIFICATION_NOTE, isComponentProvider } from "./crossLanguage";
 import { EbpfWorkload, RegistryCredentials, validateEbpfWorkloadArgs } from "./ebpfWorkload";
 import { ebpfSidecarTransform } from "./ebpfSidecar";
-import { TcpConnectVerification, validateVerificationArgs } from "./tcpConnectVerification";
+import { TcpConnectVerification, TcpConnectVerificationArgs, validateVerificationArgs } from "./tcpConnectVerification";
 import { WorkbenchImage, planWorkbenchImage } from "./workbenchImage";
 
 export type { WorkbenchBuildArgs };
@@ -121,7 +121,33 @@ export interface EbpfWorkbenchArgs {
   kubeconfigContext?: pulumi.Input<string>;
   /** `host:port` (IPv4) the verification connects to from the pod (default a loopback port). */
   verifyTarget?: string;
+  /**
+   * Grant SETPCAP so the verification can re-run the trace once per capability with it removed, to report which are
+   * necessary; turn it off after the run. Default false. Deployment placement.
+   */
+  minimizeCapabilities?: boolean;
+  /** Why the verification is skipped when `kubeconfig` is unset (shown in the outputs and as a warning). */
+  verifySkipReason?: string;
+  /** Seconds the verification waits for a Ready pod, 1 to 3600 (default 300). */
+  verifyReadyTimeoutSeconds?: number;
+  /** Seconds the tracer may take to attach, 1 to 3600 (default 30). */
+  verifyAttachTimeoutSeconds?: number;
+  /** Seconds the verification waits for the connection's trace event, 1 to 3600 (default 15). */
+  verifyEventTimeoutSeconds?: number;
 }
+
+/** The workbench's arguments that only its tcp_connect verification reads, as that resource names them. */
+const VERIFICATION_ARGS = {
+  kubeconfig: "kubeconfig",
+  kubeconfigContext: "context",
+  verifyTarget: "target",
+  verifySkipReason: "skipReason",
+  verifyReadyTimeoutSeconds: "readyTimeoutSeconds",
+  verifyAttachTimeoutSeconds: "attachTimeoutSeconds",
+  verifyEventTimeoutSeconds: "eventTimeoutSeconds",
+} as const;
+type VerificationArg = keyof typeof VERIFICATION_ARGS;
+const VERIFICATION_ARG_NAMES = Object.keys(VERIFICATION_ARGS) as VerificationArg[];
 
 /**
  * A workbench's child resources and transform. Resources and a function cannot cross languages:
@@ -205,6 +231,10 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       kubeconfig: _kubeconfig,
       kubeconfigContext: _context,
       verifyTarget: _target,
+      verifySkipReason: _skipReason,
+      verifyReadyTimeoutSeconds: _ready,
+      verifyAttachTimeoutSeconds: _attach,
+      verifyEventTimeoutSeconds: _event,
       ...shared
     } = args;
     const workloadArgs = {
@@ -230,7 +260,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       // The probe options the sidecar does not use (core/options.ts), and the workbench's own.
       const notForSidecar = [
         ...optionsNotFor("sidecar", args),
-        ...(["workloadName", "imagePullSecrets", "registryCredentials", "kubeconfig", "verifyTarget"] as const).filter(
+        ...(["workloadName", "imagePullSecrets", "registryCredentials", ...VERIFICATION_ARG_NAMES] as const).filter(
           (k) => args[k] !== undefined,
         ),
       ];
@@ -259,6 +289,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
       });
       // The image and the pod template come from the workload (not known yet: deferred, like an Output).
       const fromWorkload = new Promise<string>(() => undefined);
+      const verificationArgs = verificationArgsOf(args);
       if (placement === "deployment")
         bad.attempt(
           () =>
@@ -267,19 +298,27 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
               deployment: workloadArgs.workloadName,
               image: fromWorkload,
               podTemplate: fromWorkload,
-              target: args.verifyTarget,
+              ...verificationArgs,
+              // Its own kubeconfig check sees the value only when it is set; the workbench checked its type above.
+              kubeconfig: undefined,
             }),
-          (input) => (input === "target" ? "verifyTarget" : input),
+          (input) => VERIFICATION_ARG_NAMES.find((k) => VERIFICATION_ARGS[k] === input) ?? input,
         );
-      else if (args.kubeconfig !== undefined || args.verifyTarget !== undefined) {
-        errors.push(
-          new InputError(
-            args.kubeconfig !== undefined ? "kubeconfig" : "verifyTarget",
-            "(set)",
+      else {
+        for (const key of VERIFICATION_ARG_NAMES.filter((k) => args[k] !== undefined))
+          bad.fail(
+            key,
+            key === "kubeconfig" ? "(set)" : args[key],
             "unset with placement node",
             "the exec verification checks a Deployment; the node placement verifies itself with selfTest (the startupProbe)",
-          ),
-        );
+          );
+        if (args.minimizeCapabilities === true)
+          bad.fail(
+            "minimizeCapabilities",
+            true,
+            "false or unset with placement node",
+            "minimization re-runs the exec verification, which checks a Deployment",
+          );
       }
     }
     bad.throwIfAny();
@@ -312,10 +351,10 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
             image: workload.image,
             podTemplate: workload.podTemplate,
             selector: workload.selector,
+            ...verificationArgsOf(args),
             kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
-            context: args.kubeconfigContext,
             probeKinds: workload.resolved.plan.probeKinds,
-            target: args.verifyTarget,
+            minimizeCapabilities: args.minimizeCapabilities,
           },
           { parent: this, dependsOn: [workload] },
         );
@@ -338,4 +377,11 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
   get sidecarTransform(): pulumi.ResourceTransform | undefined {
     return children.get(this)?.sidecarTransform;
   }
+}
+
+/** The verification's own arguments, renamed from the workbench's (verifyTarget → target, …); unset ones left out. */
+function verificationArgsOf(args: EbpfWorkbenchArgs): Partial<TcpConnectVerificationArgs> {
+  return Object.fromEntries(
+    VERIFICATION_ARG_NAMES.filter((k) => args[k] !== undefined).map((k) => [VERIFICATION_ARGS[k], args[k]]),
+  );
 }

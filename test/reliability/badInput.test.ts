@@ -318,6 +318,11 @@ const ebpfWorkbench: Subject = {
       anyCharacters: "a context is looked up by name in the kubeconfig, never run; kubeconfig names are free text",
     },
     verifyTarget: { type: "string", outOfRange: ["127.0.0.1:0", "127.0.0.1:65536"] },
+    verifySkipReason: { type: "string", anyCharacters: "free text shown as a warning" },
+    verifyReadyTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
+    verifyAttachTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
+    verifyEventTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
+    ...optionSpecs("minimizeCapabilities"),
   },
   attempt(key, value) {
     const placement = WORKBENCH_PLACEMENT_OF[key];

@@ -39,6 +39,7 @@ describe("index.ts", () => {
     expect(leftOut.map((c) => c.name)).toContain("SYS_ADMIN");
     await settle();
     expect(registered.map((r) => r.type)).toEqual([
+      "acs-ebpf:index:EbpfWorkbench",
       "acs-ebpf:index:EbpfWorkload",
       "kubernetes:core/v1:Namespace",
       "kubernetes:apps/v1:Deployment",
@@ -143,11 +144,12 @@ describe("index.ts", () => {
       /^acs-ebpf:placement is node: each DaemonSet pod checks itself with the self-test startupProbe/,
     );
     await settle();
+    // The node placement has no exec check: the DaemonSet's pods check themselves (selfTest).
     expect(registered.map((r) => r.type)).toEqual([
+      "acs-ebpf:index:EbpfWorkbench",
       "acs-ebpf:index:EbpfWorkload",
       "kubernetes:core/v1:Namespace",
       "kubernetes:apps/v1:DaemonSet",
-      "acs-ebpf:index:TcpConnectVerification",
     ]);
     const ds = registered.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs as {
       spec: {
