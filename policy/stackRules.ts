@@ -31,8 +31,9 @@ export interface StackFinding {
   message: string;
 }
 
-export const ebpfVerification: Pick<Rule, "name" | "description" | "defaultLevel" | "settings"> = {
+export const ebpfVerification: Pick<Rule, "name" | "since" | "description" | "defaultLevel" | "settings"> = {
   name: "ebpf-verification",
+  since: "0.1.0",
   description: `Every eBPF workload in the stack has a tcp_connect verification resource (dynamic resource with check "${VERIFICATION_CHECK}") or runs the in-pod self-test as its probe's startupProbe.`,
   defaultLevel: "mandatory",
   settings: [],

@@ -24,10 +24,12 @@ describe("docs generated from the code (npm run docs)", () => {
   test("the rule table anchors every rule the SARIF help links name, with its default level", () => {
     const table = rulesTable();
     for (const rule of [...RULES, ...STACK_RULES]) {
-      expect(table).toContain(`| <a id="rule-${rule.name}"></a>\`${rule.name}\` | ${rule.defaultLevel} |`);
+      expect(table).toContain(
+        `| <a id="rule-${rule.name}"></a>\`${rule.name}\` | ${rule.since} | ${rule.defaultLevel} |`,
+      );
     }
-    expect(table).toMatch(/`drop-all` \| mandatory \| each pod template \| yes \|/);
-    expect(table).toMatch(/`ebpf-verification` \| mandatory \| the Pulumi stack \| {2}\|/);
+    expect(table).toMatch(/`drop-all` \| 0\.1\.0 \| mandatory \| each pod template \| yes \|/);
+    expect(table).toMatch(/`ebpf-verification` \| 0\.1\.0 \| mandatory \| the Pulumi stack \| {2}\|/);
   });
 
   test("a stale table is detected, and a file without markers is named", () => {

@@ -42,7 +42,7 @@ export function configKeysTable(keys: Record<string, ConfigKey> = CONFIG_KEYS): 
   return ["| key | type | default | description |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-type RuleHead = Pick<Rule, "name" | "description" | "defaultLevel" | "settings">;
+type RuleHead = Pick<Rule, "name" | "since" | "description" | "defaultLevel" | "settings">;
 
 export function rulesTable(
   podRules: readonly RuleHead[] = RULES,
@@ -52,11 +52,11 @@ export function rulesTable(
   const row = (rule: RuleHead, scope: string) => {
     const settings = rule.settings.map((s) => `\`${s}\``).join(", ");
     const fix = remediable.has(rule.name) ? "yes" : "";
-    return `| <a id="rule-${rule.name}"></a>\`${rule.name}\` | ${rule.defaultLevel} | ${scope} | ${fix} | ${settings} | ${cell(rule.description)} |`;
+    return `| <a id="rule-${rule.name}"></a>\`${rule.name}\` | ${rule.since} | ${rule.defaultLevel} | ${scope} | ${fix} | ${settings} | ${cell(rule.description)} |`;
   };
   return [
-    "| rule | default level | applies to | remediates | settings | checks |",
-    "|---|---|---|---|---|---|",
+    "| rule | since | default level | applies to | remediates | settings | checks |",
+    "|---|---|---|---|---|---|---|",
     ...podRules.map((r) => row(r, "each pod template")),
     ...stackRules.map((r) => row(r, "the Pulumi stack")),
   ].join("\n");
