@@ -11,7 +11,8 @@
  *   - v5 only: a client frame [255, n] closes the client's stream n (stdin half-close);
  *   - as in a real cluster, a client that disconnects does NOT kill the process.
  * Commands run as local processes, each in its own process group, optionally confined to a
- * capability bounding set with util-linux `setpriv` (what drop ALL + add [...] gives a root container).
+ * capability bounding set with util-linux `setpriv` (what drop ALL + add [...] gives a root container;
+ * needs root and the native node of podEnvironment.ts).
  * The server stops itself after `lifetimeMs` and kills every process it started.
  */
 import * as http from "http";
@@ -145,6 +146,12 @@ function podJson(ns: string, pod: FakePod, labels: Record<string, string>, start
 }
 
 export async function startFakeCluster(options: FakeClusterOptions): Promise<FakeCluster> {
+  for (const pod of options.pods) {
+    if (pod.capabilities && pod.env?.FAKE_TRACER_CAPEFF !== undefined) {
+      // The stand-in tracer would obey the declared set, not the setpriv confinement.
+      throw new Error(`fake pod ${pod.name}: capabilities need the native node of podEnvironment.ts`);
+    }
+  }
   const token = options.token ?? "test-token";
   const startedAt = Date.now();
   const ns = options.namespace;
