@@ -64,6 +64,17 @@ export const SETPRIV: Prerequisite = {
   howToGet: "apt-get install util-linux (Debian/Ubuntu), dnf install util-linux (Fedora)",
 };
 
+/** python3 with venv and ensurepip (the Python consumer's virtual environment). */
+export const PYTHON_VENV: Prerequisite = {
+  name: "python3 with venv",
+  check: () => {
+    if (!findOnPath("python3")) return "python3 not found";
+    const r = spawnSync("python3", ["-c", "import ensurepip, venv"], { encoding: "utf8" });
+    return r.status === 0 ? undefined : "python3 has no venv/ensurepip";
+  },
+  howToGet: "apt-get install python3-venv (Debian/Ubuntu)",
+};
+
 export const C_COMPILER = command("cc", "apt-get install gcc libc6-dev (Debian/Ubuntu), dnf install gcc (Fedora)");
 
 /** The names and remedies of the prerequisites that are missing (empty when all are there). */
