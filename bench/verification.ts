@@ -1,17 +1,17 @@
 /**
  * The verification from pod Ready to verified, through the real @kubernetes/client-node exec path
- * against the local exec API server (test/verification/support) with the stand-in tracer: at most
+ * against the local exec API server (testing/verification) with the stand-in tracer: at most
  * 2 s beyond the tracer's own attach time (exec start to its header).
  */
-import { startDriver } from "../test/verification/support/driverClient";
-import { startFakeCluster } from "../test/verification/support/fakeCluster";
-import { preparePodEnvironment, STAND_IN_TRACER } from "../test/verification/support/podEnvironment";
+import { startDriver } from "../testing/verification/driverClient";
+import { startFakeCluster } from "../testing/verification/fakeCluster";
+import { preparePodEnvironment, STAND_IN_TRACER } from "../testing/verification/podEnvironment";
 import { BenchResult, MIN_RUNS, result } from "./measure";
 
 const OVERHEAD_MS = 2000;
 
 export async function verificationBenchmarks(): Promise<BenchResult[]> {
-  const env = preparePodEnvironment();
+  const env = preparePodEnvironment("native");
   const driver = startDriver();
   const readyToVerified: number[] = [];
   const attach: number[] = [];

@@ -5,9 +5,12 @@
  */
 let componentProvider = false;
 
-/** Called once by the component provider's entry, before it serves any component. */
-export function markComponentProvider(): void {
-  componentProvider = true;
+/**
+ * Called once by the component provider's entry, before it serves any component. `false` undoes it:
+ * a test that marks the provider resets it afterwards, so no other test depends on the order.
+ */
+export function markComponentProvider(inProvider = true): void {
+  componentProvider = inProvider;
 }
 
 export function isComponentProvider(): boolean {

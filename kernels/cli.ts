@@ -11,7 +11,8 @@ import * as path from "path";
 import { ARCHITECTURES, Architecture, parseKernelRelease } from "../core/kernel";
 import { buildGuestBinaries } from "./goBuilds";
 import { KERNEL_PACKAGES } from "./debianPackages";
-import { prepareKernels } from "./guest";
+import { QEMU, prepareKernels } from "./guest";
+import { command, requirePrerequisites } from "../testing/prerequisites";
 import { PROBE_NAMES, ProbeName, matrixRows, probesFor } from "./matrix";
 import { MatrixResult, allMatch, formatTable, formatVerify } from "./results";
 import { runKernelMatrix } from "./runMatrix";
@@ -33,6 +34,9 @@ export const DEFAULT_PROBES: Readonly<Record<Architecture, readonly ProbeName[]>
   amd64: PROBE_NAMES,
   arm64: ["fentry"],
 };
+
+/** The go line of kernels/go/go.mod, for the prerequisite message. */
+const GO_FOR_HELP = "1.24";
 
 const USAGE = "Usage: npm run kernels [-- --json] [--kernel RELEASE]... [--probe NAME]... [--arch amd64|arm64]...";
 
@@ -109,6 +113,11 @@ async function main(argv: string[]): Promise<number> {
       (args.kernels.length === 0 || args.kernels.includes(k.release)) &&
       (args.arches.length === 0 || args.arches.includes(k.arch as Architecture)),
   );
+  requirePrerequisites("npm run kernels", [
+    ...[...new Set(packages.map((k) => k.arch))].map((a) => command(QEMU[a].binary, `apt-get install ${QEMU[a].apt}`)),
+    command("go", `install Go ${GO_FOR_HELP} or newer and put its bin/ on PATH`),
+    command("xz", "apt-get install xz-utils"),
+  ]);
   const kernels = prepareKernels(cache, packages, log);
   const bins = new Map(
     [...new Set(packages.map((k) => k.arch as Architecture))].map((a) => [a, buildGuestBinaries(cache, a, log)]),

@@ -138,7 +138,7 @@ export interface BootResult {
 }
 
 /** qemu per guest architecture: arm64 runs on the `virt` machine with a PL011 console. */
-const QEMU: Record<string, { binary: string; machine: string[]; append: string; apt: string }> = {
+export const QEMU: Record<string, { binary: string; machine: string[]; append: string; apt: string }> = {
   // no_timer_check: on a loaded host, TCG is too slow for the IO-APIC timer check and the kernel
   // panics with "IO-APIC + timer doesn't work!" (seen here); virtual machines skip that check.
   amd64: { binary: "qemu-system-x86_64", machine: [], append: "console=ttyS0 no_timer_check", apt: "qemu-system-x86" },

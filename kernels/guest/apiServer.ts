@@ -1,11 +1,11 @@
 /**
- * The project's local exec API server (test/verification/support/fakeCluster.ts) as a guest
+ * The project's local exec API server (testing/verification/fakeCluster.ts) as a guest
  * program: bundled to one file with esbuild and run by Node inside the guest, under the rendered
  * container's confinement, so every command the verification execs is a process of that
  * "container" on the guest's real kernel. Prints its kubeconfig on the console for the host.
  *   node api-server.js PORT TOKEN
  */
-import { startFakeCluster } from "../../test/verification/support/fakeCluster";
+import { startFakeCluster } from "../../testing/verification/fakeCluster";
 import { GUEST_API } from "../verifyInGuest";
 
 const [port, token] = process.argv.slice(2);

@@ -43,10 +43,11 @@ selftest() {
   id=$1 tracer=$2 present=$3
   shift 4
   [ "$present" = 1 ] || mv "$tracer" "$tracer.aside"
-  "$@" >/tmp/selftest-out 2>&1
+  out="${TMPDIR:-/tmp}/selftest-out" # TMPDIR: the host's test runs it as any user, beside others
+  "$@" >"$out" 2>&1
   rc=$?
   [ "$present" = 1 ] || mv "$tracer.aside" "$tracer"
   echo "@@row $id $rc"
-  base64 </tmp/selftest-out
+  base64 <"$out"
   echo "@@end $id"
 }

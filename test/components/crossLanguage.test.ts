@@ -68,7 +68,10 @@ describe("EbpfSidecarWorkload", () => {
     expect(probe.startupProbe.exec.command).toEqual([SELFTEST_PATH]);
     expect(component.style).toBe("native");
     expect(component.billingChange).toMatch(/^ACS pod size/);
-    expect(component.resource).toBeDefined();
+    // The getter hands out the Deployment registered above (the component's child, named like it).
+    expect(await valueOf(component.resource.urn)).toMatch(
+      /::acs-ebpf:index:EbpfSidecarWorkload\$kubernetes:apps\/v1:Deployment::shop$/,
+    );
   });
 
   test.each([
@@ -101,9 +104,14 @@ describe("EbpfSidecarWorkload", () => {
 });
 
 describe("EbpfWorkbench inside the component provider", () => {
-  test("registers no dynamic-provider verification and says why; the self-test stays the startupProbe", async () => {
-    expect(isComponentProvider()).toBe(false);
+  // Each test marks the provider itself and unmarks it after, so the tests pass in any order.
+  beforeEach(() => {
     markComponentProvider();
+    warn.mockClear();
+  });
+  afterEach(() => markComponentProvider(false));
+
+  test("registers no dynamic-provider verification and says why; the self-test stays the startupProbe", async () => {
     const before = registered.length;
     const workbench = new EbpfWorkbench("wb", { image: IMAGE, kernel: "6.6.71" });
     await settle();
@@ -118,9 +126,26 @@ describe("EbpfWorkbench inside the component provider", () => {
   });
 
   test("the sidecar placement points to EbpfSidecarWorkload (a transform cannot cross languages)", async () => {
-    warn.mockClear();
     new EbpfWorkbench("wb-sidecar", { image: IMAGE, placement: "sidecar", kubernetesVersion: "1.31" });
     await settle();
     expect(warn.mock.calls.flat().join("\n")).toContain(CROSS_LANGUAGE_SIDECAR_NOTE);
+  });
+});
+
+describe("EbpfWorkbench outside the component provider (a TypeScript program)", () => {
+  beforeEach(() => warn.mockClear());
+
+  test("registers the dynamic-provider verification and warns about neither language limit", async () => {
+    expect(isComponentProvider()).toBe(false);
+    const before = registered.length;
+    const workbench = new EbpfWorkbench("wb-ts", { image: IMAGE, kernel: "6.6.71", kubeconfig: "kc" });
+    await settle();
+    expect(registered.slice(before).map((r) => r.type)).toContain("acs-ebpf:index:TcpConnectVerification");
+    expect(workbench.verification).toBeInstanceOf(pulumi.ComponentResource);
+    new EbpfWorkbench("wb-ts-sidecar", { image: IMAGE, placement: "sidecar", kubernetesVersion: "1.31" });
+    await settle();
+    const warned = warn.mock.calls.flat().join("\n");
+    expect(warned).not.toContain("pulumi/pulumi#5455");
+    expect(warned).not.toContain(CROSS_LANGUAGE_SIDECAR_NOTE);
   });
 });

@@ -6,7 +6,12 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { ensureEngine } from "../../tools/pulumi-engine/build";
 import { describeEngine } from "../../tools/pulumi-engine/parts";
+import { PYTHON_VENV, command, requirePrerequisites } from "../../testing/prerequisites";
 
+requirePrerequisites("npm run e2e", [
+  command("go", "install Go 1.25.11 or newer and put its bin/ on PATH (the engine is built from the Go module proxy)"),
+  PYTHON_VENV,
+]);
 const started = Date.now();
 const engine = ensureEngine();
 console.log(describeEngine(engine.parts, engine.paths));

@@ -1,15 +1,15 @@
 /**
  * 4. The verification inside the engine: the engine's provider host runs the serialized dynamic
  *    provider (pulumi-resource-pulumi-nodejs), which runs the check against the local exec API
- *    server of test/verification/support with the stand-in tracer.
+ *    server of testing/verification with the stand-in tracer.
  * 5. Secrets: canaries planted as the kubeconfig token and the registry password (and so in the
  *    pull Secret's data) appear nowhere in the state, the engine events, the logs or the outputs.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { startFakeCluster, FakeCluster, FakePod } from "../verification/support/fakeCluster";
-import { preparePodEnvironment, PodEnvironment, STAND_IN_TRACER } from "../verification/support/podEnvironment";
+import { startFakeCluster, FakeCluster, FakePod } from "../../testing/verification/fakeCluster";
+import { preparePodEnvironment, PodEnvironment, STAND_IN_TRACER } from "../../testing/verification/podEnvironment";
 import { selectorLabels } from "../../core/manifests";
 import { resolveWorkload } from "../../core/workloadOptions";
 import { dockerConfigJson } from "../../core/registry";
@@ -59,7 +59,7 @@ async function up(extra: string[] = []) {
 
 beforeAll(async () => {
   ws = createWorkspace();
-  podEnv = preparePodEnvironment();
+  podEnv = preparePodEnvironment("native");
   setTracerMode("ok");
   const workload = resolveWorkload({ name: DEPLOYMENT, namespace: NS });
   cluster = await startFakeCluster({

@@ -110,7 +110,7 @@ describe("the guest's command lines", () => {
       const tracer = path.join(dir, "tracer");
       fs.writeFileSync(tracer, "");
       const script = `. ${path.join(__dirname, "../../kernels/guest/matrix.sh")}\nselftest selftest/x ${tracer} 0 -- sh -c 'test -e ${tracer} || echo "no tracer"; exit 3'\n`;
-      const r = spawnSync("sh", ["-c", script], { encoding: "utf8", cwd: dir });
+      const r = spawnSync("sh", ["-c", script], { encoding: "utf8", cwd: dir, env: { ...process.env, TMPDIR: dir } });
       expect(parseRowOutputs(r.stdout.split("\n"))).toEqual([{ id: "selftest/x", exitCode: 3, stderr: "no tracer\n" }]);
       expect(fs.existsSync(tracer)).toBe(true);
     } finally {

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, registered, settle, valueOf } from "../support/pulumiMocks";
+import { SELFTEST_PATH } from "../../core/workload";
 
 const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"d".repeat(64)}`;
 
@@ -70,7 +71,11 @@ describe("index.ts", () => {
       target: "10.0.0.8:80",
       image: IMAGE,
     });
-    expect(JSON.stringify(check?.inputs.kubeconfig)).not.toBe(JSON.stringify(kubeconfig));
+    // Registered as a secret holding the kubeconfig, trimmed (dropping it, or passing it plain, fails here).
+    expect(check?.inputs.kubeconfig).toEqual({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: kubeconfig.trim(),
+    });
     const exported = await Promise.all(
       Object.values(exports).map((o) => (pulumi.Output.isInstance(o) ? valueOf(o) : o)),
     );
@@ -167,7 +172,7 @@ describe("index.ts", () => {
       "-c",
       "exec /usr/local/bin/fentry-tcp-connect 2>&1",
     ]);
-    expect(ds.spec.template.spec.containers[0].startupProbe).toBeDefined();
+    expect(ds.spec.template.spec.containers[0].startupProbe).toMatchObject({ exec: { command: [SELFTEST_PATH] } });
     expect(Object.keys(ds.spec.template.metadata.labels).filter((l) => l.startsWith("alibabacloud.com/"))).toEqual([]);
     expect(registered.some((r) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(false);
   });
@@ -209,7 +214,13 @@ describe("index.ts, building the image", () => {
     await settle();
     const types = registered.map((r) => r.type);
     expect(types).toContain("docker:index/image:Image");
-    expect(types.indexOf("kubernetes:core/v1:Secret")).toBeLessThan(types.indexOf("kubernetes:apps/v1:Deployment"));
+    const secretAt = types.indexOf("kubernetes:core/v1:Secret");
+    expect(secretAt).toBeGreaterThanOrEqual(0);
+    expect(types.indexOf("kubernetes:apps/v1:Deployment")).toBeGreaterThan(secretAt);
+    expect(registered[secretAt].inputs).toMatchObject({
+      type: "kubernetes.io/dockerconfigjson",
+      metadata: { name: "ebpf-workbench-registry" },
+    });
     const deployment = registered.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as {
       spec: {
         template: {

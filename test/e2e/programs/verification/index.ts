@@ -1,6 +1,6 @@
 /**
  * A program that registers TcpConnectVerification with a kubeconfig for the local exec API server
- * of test/verification/support (npm run e2e starts it), next to an EbpfWorkload with a pull Secret.
+ * of testing/verification (npm run e2e starts it), next to an EbpfWorkload with a pull Secret.
  * `cpu` changes the pod template (the check re-runs); `eventTimeoutSeconds` does not.
  */
 import * as k8s from "@pulumi/kubernetes";

@@ -11,7 +11,8 @@
  *   - v5 only: a client frame [255, n] closes the client's stream n (stdin half-close);
  *   - as in a real cluster, a client that disconnects does NOT kill the process.
  * Commands run as local processes, each in its own process group, optionally confined to a
- * capability bounding set with util-linux `setpriv` (what drop ALL + add [...] gives a root container).
+ * capability bounding set with util-linux `setpriv` (what drop ALL + add [...] gives a root container;
+ * needs root and the native node of podEnvironment.ts).
  * The server stops itself after `lifetimeMs` and kills every process it started.
  */
 import * as http from "http";
@@ -24,7 +25,10 @@ export type ExecProtocol = "v4.channel.k8s.io" | "v5.channel.k8s.io";
 export interface FakePod {
   name: string;
   ready?: boolean;
-  /** Becomes Ready this many ms after the server started (a rollout in progress). */
+  /**
+   * Becomes Ready this many ms after the first pod list (a rollout in progress when the check first
+   * looks; counted from then, not from the server's start, so a slow client start cannot skip it).
+   */
   readyAfterMs?: number;
   phase?: string;
   containers?: string[];
@@ -108,8 +112,8 @@ function matchesSelector(labels: Record<string, string>, selector: string): bool
   });
 }
 
-function podJson(ns: string, pod: FakePod, labels: Record<string, string>, startedAt: number) {
-  const ready = (pod.ready ?? true) && Date.now() - startedAt >= (pod.readyAfterMs ?? 0);
+function podJson(ns: string, pod: FakePod, labels: Record<string, string>, firstListAt: number) {
+  const ready = (pod.ready ?? true) && Date.now() - firstListAt >= (pod.readyAfterMs ?? 0);
   const containers = pod.containers ?? ["workbench"];
   return {
     metadata: { name: pod.name, namespace: ns, labels: { ...labels, "pod-template-hash": "5d9c7b8f6" } },
@@ -145,8 +149,14 @@ function podJson(ns: string, pod: FakePod, labels: Record<string, string>, start
 }
 
 export async function startFakeCluster(options: FakeClusterOptions): Promise<FakeCluster> {
+  for (const pod of options.pods) {
+    if (pod.capabilities && pod.env?.FAKE_TRACER_CAPEFF !== undefined) {
+      // The stand-in tracer would obey the declared set, not the setpriv confinement.
+      throw new Error(`fake pod ${pod.name}: capabilities need the native node of podEnvironment.ts`);
+    }
+  }
   const token = options.token ?? "test-token";
-  const startedAt = Date.now();
+  let firstListAt: number | undefined;
   const ns = options.namespace;
   const execs: ExecRecord[] = [];
   const children = new Set<ChildProcess>();
@@ -186,7 +196,7 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
       if (options.forbid?.listPods) return send(res, 403, forbidden("list", "pods", ns));
       const selector = url.searchParams.get("labelSelector") ?? "";
       const items = options.pods
-        .map((p) => podJson(ns, p, options.matchLabels, startedAt))
+        .map((p) => podJson(ns, p, options.matchLabels, (firstListAt ??= Date.now())))
         .filter((p) => matchesSelector(p.metadata.labels, selector));
       return send(res, 200, JSON.stringify({ apiVersion: "v1", kind: "PodList", metadata: {}, items }));
     }

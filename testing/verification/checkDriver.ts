@@ -6,9 +6,9 @@
  * and answers {"id": 1, "result": ...} or {"id": 1, "error": "..."} on stdout.
  */
 import * as readline from "readline";
-import { createKubernetesTransport } from "../../../verification/kubernetesTransport";
-import { runCheck } from "../../../verification/check";
-import { tcpConnectVerificationProvider } from "../../../verification/provider";
+import { createKubernetesTransport } from "../../verification/kubernetesTransport";
+import { runCheck } from "../../verification/check";
+import { tcpConnectVerificationProvider } from "../../verification/provider";
 
 async function handle(req: {
   op?: string;

@@ -1,10 +1,10 @@
 /** Starts a JSON-lines child (checkDriver.ts under tsx, or a plain-node script) and sends it requests. */
 import { spawn, ChildProcess } from "child_process";
 import * as path from "path";
-import type { CheckResult } from "../../../verification/check";
-import type { CheckOptions } from "../../../verification/checkOptions";
+import type { CheckResult } from "../../verification/check";
+import type { CheckOptions } from "../../verification/checkOptions";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+export const ROOT = path.resolve(__dirname, "../..");
 
 export interface JsonLinesChild {
   request<T>(payload: Record<string, unknown>, timeoutMs?: number): Promise<T>;
