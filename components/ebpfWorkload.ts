@@ -12,7 +12,7 @@ import {
 import { PROBE_MODES } from "../core/probeContainer";
 import type { Toleration } from "../core/tolerations";
 import { COMPONENT_TYPES } from "../core/workload";
-import { InputError, InputErrors, oneOf } from "../core/errors";
+import { InputError, InputErrorList, oneOf } from "../core/errors";
 import { ResolvedWorkload, WorkloadOptions, checkDeploymentInputs, resolveWorkload } from "../core/workloadOptions";
 import { ImagePullSecret, validateImagePullSecretArgs } from "./imagePullSecret";
 
@@ -114,21 +114,6 @@ export interface EbpfWorkloadArgs {
   selfTest?: boolean;
 }
 
-/** Runs a validation; its InputErrors (and `more`) are thrown together, each input renamed as the caller wrote it. */
-function withInputErrors<T>(run: () => T, rename: (e: InputError) => string, more: InputError[] = []): T {
-  let value: T | undefined;
-  const errors = [...more];
-  try {
-    value = run();
-  } catch (e) {
-    if (!(e instanceof InputErrors)) throw e;
-    errors.unshift(...e.errors);
-  }
-  if (errors.length > 0)
-    throw new InputErrors(errors.map((e) => new InputError(rename(e), e.value, e.accepted, e.detail)));
-  return value as T;
-}
-
 /**
  * Validates every plain argument of an EbpfWorkload (the capability model's inputs, the ACS labels
  * and sizes, the placement, the mode, the image when given, the pull Secrets and the registry
@@ -161,20 +146,27 @@ export function validateEbpfWorkloadArgs(
     ...checkDeploymentInputs(args),
   ];
   const options: WorkloadOptions = { ...rest, name: workloadName ?? name };
-  const resolved = withInputErrors(
+  const bad = new InputErrorList();
+  const resolved = bad.attempt(
     () => resolveWorkload(options),
     // The Deployment name is `workloadName` when given: name the argument the caller wrote.
-    (e) => (e.input === "name" && workloadName !== undefined ? "workloadName" : e.input),
-    errors,
+    (input) => (input === "name" && workloadName !== undefined ? "workloadName" : input),
   );
+  bad.errors.push(...errors);
   if (registryCredentials) {
-    const secretName = pullSecretName(resolved);
-    withInputErrors(
-      () => validateImagePullSecretArgs({ ...registryCredentials, namespace: resolved.namespace, secretName }),
-      (e) => `registryCredentials.${e.input}`,
+    bad.attempt(
+      () =>
+        validateImagePullSecretArgs({
+          ...registryCredentials,
+          // With a bad workload, the namespace is reported as itself, not again as the Secret's.
+          namespace: resolved ? resolved.namespace : new Promise<string>(() => undefined),
+          secretName: resolved ? pullSecretName(resolved) : undefined,
+        }),
+      (input) => `registryCredentials.${input}`,
     );
   }
-  return resolved;
+  bad.throwIfAny();
+  return resolved!;
 }
 
 /**

@@ -45,6 +45,24 @@ async function deploy(name: string, args: ConstructorParameters<typeof EbpfWorkl
 const warnings = jest.spyOn(console, "warn").mockImplementation(() => undefined);
 
 describe("EbpfWorkload under mocks", () => {
+  test("a bad workload argument and bad registry credentials are reported together, before anything is registered", () => {
+    const before = registered.length;
+    let thrown: unknown;
+    try {
+      new EbpfWorkload("together", {
+        image: DIGEST_IMAGE,
+        namespace: "ebpf",
+        cpu: "lots",
+        registryCredentials: { server: "not a registry", username: "dev@1234567890", password: "secret" },
+      });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(InputErrors);
+    expect((thrown as InputErrors).errors.map((e) => e.input)).toEqual(["cpu", "registryCredentials.server"]);
+    expect(registered.length).toBe(before);
+  });
+
   test("a least-privilege Deployment: drop ALL, add only what the model says, no host mounts", async () => {
     const { deployment, mine } = await deploy("trace", { image: DIGEST_IMAGE, namespace: "ebpf", kernel: "6.6.71" });
     expect(mine.map((r) => r.type)).toEqual([
