@@ -7,8 +7,8 @@
  *   table (default)  for people: one block per violation (file:line), notes and a summary
  *   json (--json)    {"violations":[{file,line,column,resource,container,rule,level,field,message}],"errors":[{file,message,line?}]}
  *                    (notes go to stderr)
- *   sarif            SARIF 2.1.0 for code scanning (cli/review/sarif.ts)
- *   junit            JUnit XML for CI test reports (cli/review/junit.ts)
+ *   sarif            SARIF 2.1.0 for code scanning (policy/report/sarif.ts)
+ *   junit            JUnit XML for CI test reports (policy/report/junit.ts)
  *   --config FILE    the CrossGuard pack config (YAML or JSON): levels and settings per rule
  *   --output FILE    write the report there instead of stdout (`npm run` prints its own banner on stdout)
  *   --stdin-name N   the name findings on `-` are reported under (default <stdin>)
@@ -21,10 +21,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ReviewConfig, defaultConfig, parseReviewConfig } from "../policy/config";
-import { ReviewReport, exitCode, reviewPaths } from "./review/inputs";
-import { formatJunit } from "./review/junit";
-import { formatSarif } from "./review/sarif";
-import { formatJson, formatTable } from "./review/text";
+import { ReviewReport, exitCode, reviewPaths } from "../policy/report/inputs";
+import { formatJunit } from "../policy/report/junit";
+import { formatSarif } from "../policy/report/sarif";
+import { formatJson, formatTable } from "../policy/report/text";
 
 export const FORMATS = ["table", "json", "sarif", "junit"] as const;
 export type Format = (typeof FORMATS)[number];

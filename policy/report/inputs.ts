@@ -6,9 +6,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ReviewConfig, defaultConfig } from "../../policy/config";
-import { Violation, reviewDocumentsInto, violationField, violationMessage } from "../../policy/review";
-import { parseYamlStream } from "../../policy/yamlStream";
+import { ReviewConfig, defaultConfig } from "../config";
+import { Violation, reviewDocumentsInto, violationField, violationMessage } from "../review";
+import { parseYamlStream } from "../yamlStream";
 
 /** The path argument that means standard input. */
 export const STDIN = "-";
@@ -22,7 +22,8 @@ export interface FileViolation extends Violation {
   workload: number;
 }
 
-export interface InputError {
+/** An input that could not be read or parsed: a line of the report (bad arguments are core's InputError). */
+export interface FileError {
   file: string;
   message: string;
   /** 1-based, when the parser says where. */
@@ -35,7 +36,7 @@ export interface ReviewReport {
   /** Every workload reviewed (List items one by one). */
   workloads: { file: string; resource: string }[];
   violations: FileViolation[];
-  errors: InputError[];
+  errors: FileError[];
   notes: string[];
   reviewed: number;
 }

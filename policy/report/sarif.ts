@@ -7,8 +7,8 @@
  */
 import * as path from "path";
 import { pathToFileURL } from "url";
-import { RULES } from "../../policy/rules";
-import type { EnforcementLevel, Rule } from "../../policy/types";
+import { RULES } from "../rules";
+import type { EnforcementLevel, Rule } from "../types";
 import { exitCode, type ReviewReport } from "./inputs";
 
 export const SARIF_SCHEMA_URI =
