@@ -7,6 +7,9 @@
  *   verification-ready-to-verified  Ready → verified vs the tracer's attach   <= attach + 2 s
  * plus peak memory of the 10,000-manifest review and 10,000 files with bad ones among them.
  * Exit 1 when a target is missed.
+ *
+ * `npm run bench -- --peers [--json] [--peers-budget SECONDS] [--no-build]` instead times the
+ * reviewer against the tools users would pick instead and compares their verdicts (bench/peers/).
  */
 import * as os from "os";
 import { BenchResult } from "./measure";
@@ -14,6 +17,7 @@ import { componentBenchmarks } from "./components";
 import { reviewBenchmarks } from "./review";
 import { traceParserBenchmarks } from "./traceParser";
 import { verificationBenchmarks } from "./verification";
+import { peerBenchmarks, timingTable, verdictTable } from "./peers/suite";
 
 const SUITES: Record<string, () => Promise<BenchResult[]>> = {
   review: reviewBenchmarks,
@@ -28,8 +32,30 @@ function describeMachine(): string {
   return `Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg()[0].toFixed(1)}`;
 }
 
+async function peers(argv: string[], json: boolean): Promise<number> {
+  const budgetArg = argv.includes("--peers-budget") ? Number(argv[argv.indexOf("--peers-budget") + 1]) : 300;
+  if (!(budgetArg > 0)) {
+    console.error(
+      `--peers-budget: ${JSON.stringify(argv[argv.indexOf("--peers-budget") + 1])} is not accepted; expected seconds > 0`,
+    );
+    return 2;
+  }
+  const { rows, verdicts } = await peerBenchmarks({
+    budgetMs: budgetArg * 1000,
+    build: !argv.includes("--no-build"),
+    log: (line) => console.error(line),
+  });
+  if (json) console.log(JSON.stringify({ machine: describeMachine(), rows, verdicts }, null, 2));
+  else {
+    console.log(`peers on ${describeMachine()}\n\n${timingTable(rows)}\n\n${verdictTable(verdicts)}`);
+    for (const r of rows) if (r.note) console.log(`${r.tool} @${r.docs}: ${r.note}`);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
+  if (argv.includes("--peers")) return peers(argv, json);
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1]?.split(",") : undefined;
   const unknown = only?.filter((o) => !(o in SUITES));
   if (unknown?.length) {
