@@ -157,7 +157,10 @@ export function main(argv: string[]): number {
   return exitOf(counts);
 }
 
-if (require.main === module) {
+/** The command: heap kept small, then main. */
+export function run(argv: string[]): number {
   keepHeapSmall();
-  process.exitCode = main(process.argv.slice(2));
+  return main(argv);
 }
+
+if (require.main === module) process.exitCode = run(process.argv.slice(2));
