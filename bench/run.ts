@@ -17,7 +17,7 @@ import { componentBenchmarks } from "./components";
 import { reviewBenchmarks } from "./review";
 import { traceParserBenchmarks } from "./traceParser";
 import { verificationBenchmarks } from "./verification";
-import { peerBenchmarks, timingTable, verdictTable } from "./peers/suite";
+import { peerBenchmarks, timingTable, verdictDetails, verdictTable } from "./peers/suite";
 
 const SUITES: Record<string, () => Promise<BenchResult[]>> = {
   review: reviewBenchmarks,
@@ -47,7 +47,9 @@ async function peers(argv: string[], json: boolean): Promise<number> {
   });
   if (json) console.log(JSON.stringify({ machine: describeMachine(), rows, verdicts }, null, 2));
   else {
-    console.log(`peers on ${describeMachine()}\n\n${timingTable(rows)}\n\n${verdictTable(verdicts)}`);
+    console.log(
+      `peers on ${describeMachine()}\n\n${timingTable(rows)}\n\n${verdictTable(verdicts)}\n\n${verdictDetails(verdicts)}`,
+    );
     for (const r of rows) if (r.note) console.log(`${r.tool} @${r.docs}: ${r.note}`);
   }
   return 0;

@@ -215,3 +215,19 @@ export function verdictTable(verdicts: VerdictRow[]): string {
   for (const v of verdicts) out.push(`| ${v.variant} | ${tools.map((t) => mark(v.tools[t])).join(" | ")} |`);
   return out.join("\n");
 }
+
+/** Each variant's verdicts with their reasons, and where a peer disagrees with the reviewer. */
+export function verdictDetails(verdicts: VerdictRow[]): string {
+  const out: string[] = [];
+  const mark = (v: { capabilities: boolean; privileged: boolean }) =>
+    [v.capabilities ? "capabilities" : "", v.privileged ? "privileged" : ""].filter(Boolean).join(" + ") || "passes";
+  for (const v of verdicts) {
+    out.push(`- **${v.variant}** (${v.description})`);
+    const mine = v.tools["acs-ebpf-review"];
+    for (const [tool, t] of Object.entries(v.tools)) {
+      const differs = mine && tool !== "acs-ebpf-review" && mark(t) !== mark(mine) ? " (disagrees)" : "";
+      out.push(`  - ${tool}: ${mark(t)}${differs}: ${t.reason.slice(0, 240)}`);
+    }
+  }
+  return out.join("\n");
+}
