@@ -8,7 +8,7 @@
  * plus peak memory of the 10,000-manifest review and 10,000 files with bad ones among them.
  * Exit 1 when a target is missed.
  *
- * `npm run bench -- --peers [--json] [--peers-budget SECONDS] [--no-build]` instead times the
+ * `npm run bench -- --peers [--json] [--peers-budget SECONDS] [--peers-only kubeconform,...] [--no-build]` instead times the
  * reviewer against the tools users would pick instead and compares their verdicts (bench/peers/).
  */
 import * as os from "os";
@@ -43,6 +43,7 @@ async function peers(argv: string[], json: boolean): Promise<number> {
   const { rows, verdicts } = await peerBenchmarks({
     budgetMs: budgetArg * 1000,
     build: !argv.includes("--no-build"),
+    only: argv.includes("--peers-only") ? argv[argv.indexOf("--peers-only") + 1]?.split(",") : undefined,
     log: (line) => console.error(line),
   });
   if (json) console.log(JSON.stringify({ machine: describeMachine(), rows, verdicts }, null, 2));

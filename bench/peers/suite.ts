@@ -32,6 +32,8 @@ export interface PeerRow {
   max_ms: number | null;
   peak_rss_mib: number | null;
   ratio_to_review: number | null;
+  /** Median user + system CPU of the runs (GNU time). */
+  cpu_median_ms?: number | null;
   runs?: number;
   note?: string;
 }
@@ -46,6 +48,8 @@ export interface VerdictRow {
 interface Run {
   ms: number;
   rssMib: number | null;
+  /** User + system CPU (10 ms resolution): less sensitive than wall time to other load on the machine. */
+  cpuMs: number | null;
 }
 
 function median(values: number[]): number {
@@ -60,18 +64,20 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 function runOnce(argv: string[], scratch: string): Run | { error: string } {
   const rssFile = path.join(scratch, "rss");
   const withTime = fs.existsSync(TIME);
-  const [cmd, ...args] = withTime ? [TIME, "-f", "%M", "-o", rssFile, ...argv] : argv;
+  const [cmd, ...args] = withTime ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...argv] : argv;
   const start = performance.now();
   const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 1_800_000, maxBuffer: 64 << 20 });
   const ms = performance.now() - start;
   if (r.error) return { error: r.error.message };
   if (r.signal) return { error: `killed by ${r.signal}` };
   let rssMib: number | null = null;
+  let cpuMs: number | null = null;
   if (withTime) {
-    const kb = Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").pop());
+    const [kb, user, sys] = fs.readFileSync(rssFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
     if (Number.isFinite(kb)) rssMib = round(kb / 1024);
+    if (Number.isFinite(user + sys)) cpuMs = Math.round((user + sys) * 1000);
   }
-  return { ms, rssMib };
+  return { ms, rssMib, cpuMs };
 }
 
 export interface PeersOptions {
@@ -79,17 +85,29 @@ export interface PeersOptions {
   budgetMs: number;
   /** Build missing peers first (they are cached; the heavy ones take many minutes). */
   build: boolean;
+  /** Only these peers (the reviewer always runs: ratios are to it). */
+  only?: string[];
   log: (line: string) => void;
 }
 
 export async function peerBenchmarks(options: PeersOptions): Promise<{ rows: PeerRow[]; verdicts: VerdictRow[] }> {
-  if (options.build) for (const peer of PEERS) buildPeer(peer, options.log);
+  if (options.build)
+    for (const peer of PEERS) if (!options.only || options.only.includes(peer.tool)) buildPeer(peer, options.log);
   const reviewer = reviewerTool();
   const available = peerTools();
-  const tools: Tool[] = [reviewer, ...available.flatMap((a) => (a.tool ? [a.tool] : []))];
+  const wanted = (name: string) => !options.only || options.only.includes(name);
+  // Node's own start, measured at one document only: the least any Node program can take.
+  const floor: Tool = {
+    tool: "node -e 0",
+    version: process.version,
+    rules: "Node's own start, no review",
+    command: () => [process.execPath, "-e", "0"],
+    findings: () => [],
+  };
+  const tools: Tool[] = [floor, reviewer, ...available.flatMap((a) => (a.tool && wanted(a.tool.tool) ? [a.tool] : []))];
   const rows: PeerRow[] = [];
   for (const a of available)
-    if (!a.tool)
+    if (!a.tool && wanted(a.peer.tool))
       rows.push({
         tool: a.peer.tool,
         version: a.peer.version,
@@ -111,6 +129,7 @@ export async function peerBenchmarks(options: PeersOptions): Promise<{ rows: Pee
       writeCorpus(file, docs);
       let reviewMs: number | null = null;
       for (const tool of tools) {
+        if (tool === floor && docs !== 1) continue;
         // Projected linearly from the last size measured; one document is start-up, not a rate.
         const prev = last.get(tool.tool);
         const projected = prev && prev.docs >= 100 ? (prev.ms * docs) / prev.docs : 0;
@@ -149,12 +168,16 @@ export async function peerBenchmarks(options: PeersOptions): Promise<{ rows: Pee
         row.min_ms = round(Math.min(...ms));
         row.max_ms = round(Math.max(...ms));
         row.runs = runs;
+        const cpu = measured.flatMap((r) => (r.cpuMs === null ? [] : [r.cpuMs]));
+        row.cpu_median_ms = cpu.length ? median(cpu) : null;
         const rss = measured.flatMap((r) => (r.rssMib === null ? [] : [r.rssMib]));
         row.peak_rss_mib = rss.length ? Math.max(...rss) : null;
         if (tool === reviewer) reviewMs = row.median_ms;
-        row.ratio_to_review = reviewMs ? round(row.median_ms / reviewMs, 2) : null;
         last.set(tool.tool, { docs, ms: row.median_ms });
       }
+      for (const row of rows)
+        if (row.docs === docs && row.median_ms !== null && reviewMs)
+          row.ratio_to_review = round(row.median_ms / reviewMs, 2);
       fs.rmSync(file, { force: true });
     }
 
@@ -164,6 +187,7 @@ export async function peerBenchmarks(options: PeersOptions): Promise<{ rows: Pee
       fs.writeFileSync(file, variant.document(variant.name));
       const row: VerdictRow = { variant: variant.name, description: variant.description, tools: {} };
       for (const tool of tools) {
+        if (tool === floor) continue;
         const v = verdictOf(tool, file);
         const about = v.findings.map((f) => ({ f, ...(tool.about ?? byWords)(f) }));
         const caps = about.find((a) => a.capabilities);
