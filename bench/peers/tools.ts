@@ -194,15 +194,11 @@ function peerTool(peer: Peer): Tool | undefined {
       return {
         ...peer,
         command: (file) => [bin("kyverno"), "apply", path.join(dir, "restricted.yaml"), "--resource", file],
+        // Each Pod Security control it fails: `(Forbidden reason: <control>, field error list: [<fields>])`.
         findings: (out) =>
-          lines(out)
-            .filter((l) => /violates PodSecurity/.test(l))
-            .flatMap((l) =>
-              [...l.matchAll(/\{([^{}]*?) (?:is forbidden|forbidden)[^}]*\}|\(Forbidden reason: ([^,]+)/g)].map(
-                (m) => m[0],
-              ),
-            )
-            .concat(lines(out).filter((l) => /violates PodSecurity/.test(l) && !/Forbidden reason/.test(l))),
+          [...out.matchAll(/\(Forbidden reason: ([^,]+), field error list: \[(.*?)\]\)/g)].map(
+            (m) => `${m[1]}: ${m[2]}`,
+          ),
       };
     case "trivy":
       return {
