@@ -45,6 +45,7 @@ async function peers(argv: string[], json: boolean): Promise<number> {
     build: !argv.includes("--no-build"),
     only: argv.includes("--peers-only") ? argv[argv.indexOf("--peers-only") + 1]?.split(",") : undefined,
     log: (line) => console.error(line),
+    progress: (row) => console.error(JSON.stringify(row)),
   });
   if (json) console.log(JSON.stringify({ machine: describeMachine(), rows, verdicts }, null, 2));
   else {

@@ -85,6 +85,8 @@ export interface PeersOptions {
   budgetMs: number;
   /** Build missing peers first (they are cached; the heavy ones take many minutes). */
   build: boolean;
+  /** Each row as it is measured (a long run's results survive an interruption). */
+  progress?: (row: PeerRow) => void;
   /** Only these peers (the reviewer always runs: ratios are to it). */
   only?: string[];
   log: (line: string) => void;
@@ -150,10 +152,10 @@ export async function peerBenchmarks(options: PeersOptions): Promise<{ rows: Pee
           last.set(tool.tool, { docs, ms: projected });
           continue;
         }
-        const runs = projected > 60_000 ? 1 : projected > 10_000 ? 3 : 5;
+        const runs = projected > 60_000 ? 1 : projected > 10_000 ? 3 : 5; // plus a warm-up run when more than 1
         options.log(`${tool.tool} on ${docs} documents: ${runs} run(s)`);
         const measured: Run[] = [];
-        runOnce(tool.command(file), scratch); // warm the file cache and the tool's own
+        if (runs > 1) runOnce(tool.command(file), scratch); // warm the file cache and the tool's own
         for (let i = 0; i < runs; i++) {
           const r = runOnce(tool.command(file), scratch);
           if ("error" in r) {
@@ -174,6 +176,7 @@ export async function peerBenchmarks(options: PeersOptions): Promise<{ rows: Pee
         row.peak_rss_mib = rss.length ? Math.max(...rss) : null;
         if (tool === reviewer) reviewMs = row.median_ms;
         last.set(tool.tool, { docs, ms: row.median_ms });
+        options.progress?.(row);
       }
       for (const row of rows)
         if (row.docs === docs && row.median_ms !== null && reviewMs)
