@@ -32,7 +32,7 @@ export const byWords = (finding: string) => ({
 const lines = (text: string) => text.split("\n");
 
 /** trivy-checks' IDs: what each of those about capabilities or privileged containers checks. */
-const CAPABILITY_CHECKS = /\bKSV-?0*(3|5|22|106)\b/;
+const CAPABILITY_CHECKS = /\bKSV-?0*(3|4|5|22|106|119)\b/;
 const PRIVILEGED_CHECKS = /\bKSV-?0*17\b/;
 const byCheckId = (f: string) => ({ capabilities: CAPABILITY_CHECKS.test(f), privileged: PRIVILEGED_CHECKS.test(f) });
 
