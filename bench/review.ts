@@ -42,6 +42,60 @@ function child(mode: "review" | "parse", dir: string): ChildRun {
   return JSON.parse(out.trim().split("\n").pop()!) as ChildRun;
 }
 
+/**
+ * The shipped command (dist/cli/review.js, JSON written to /dev/null) on one file in a process of
+ * its own: its wall time and peak RSS. The process runs nothing else (no tsx loader).
+ */
+function command(file: string): { ms: number; maxRssMb: number; exitCode: number } {
+  const script = `const c = require(${JSON.stringify(path.join(ROOT, "dist", "cli", "review.js"))});
+const s = performance.now();
+const exitCode = c.run(["--format", "json", "--output", "/dev/null", ${JSON.stringify(file)}]);
+console.log(JSON.stringify({ ms: performance.now() - s, maxRssMb: process.resourceUsage().maxRSS / 1024, exitCode }));`;
+  const out = execFileSync(process.execPath, ["-e", script], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").pop()!) as { ms: number; maxRssMb: number; exitCode: number };
+}
+
+/** One multi-document file of `count` vendor-size Deployments, written a document at a time. */
+function writeStream(file: string, count: number): void {
+  const [template] = vendorManifests(1);
+  const fd = fs.openSync(file, "w");
+  try {
+    for (let i = 0; i < count; i++)
+      fs.writeSync(fd, `${i ? "---\n" : ""}${template.replace(/acs-test-ebpf-demo-0/g, `acs-test-ebpf-demo-${i}`)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Peak RSS of the command reviewing one stream of 10,000 and one of 100,000 Deployments: under 100 MB each. */
+function streamMemory(dir: string): BenchResult[] {
+  const out: BenchResult[] = [];
+  for (const [count, runs] of [
+    [10_000, 3],
+    [100_000, 1],
+  ]) {
+    const file = path.join(dir, `stream-${count}.yaml`);
+    writeStream(file, count);
+    const measured = Array.from({ length: runs }, () => command(file));
+    fs.rmSync(file, { force: true });
+    const rss = measured.map((m) => m.maxRssMb);
+    const r = result(
+      `review-stream-${count}-deployments-peak-memory`,
+      `peak RSS (MB) of the shipped command reviewing one multi-document stream of ${count} vendor-size Deployments (${runs} run(s), JSON to /dev/null); target < ${STREAM_RSS_MB} MB, met by the worst run`,
+      rss,
+      rss,
+      null,
+      Math.max(...rss) < STREAM_RSS_MB && measured.every((m) => m.exitCode === 1),
+    );
+    r.unit = "MB";
+    r.wall_median_ms = round(median(measured.map((m) => m.ms)));
+    out.push(r);
+  }
+  return out;
+}
+
+const STREAM_RSS_MB = 100;
+
 export async function reviewBenchmarks(): Promise<BenchResult[]> {
   const { reviewPaths } = shippedReviewer();
   const docs = vendorManifests(COUNT);
@@ -141,7 +195,7 @@ export async function reviewBenchmarks(): Promise<BenchResult[]> {
     load.bad_files = bad.length;
     load.peak_rss_mb = round(median(loadRuns.map((r) => r.maxRssMb)));
     load.baseline_peak_rss_mb = round(median(loadParse.map((r) => r.maxRssMb)));
-    return [review, memory, load];
+    return [review, memory, load, ...streamMemory(dir)];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(loadDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import * as yaml from "js-yaml";
-import type * as inputs from "../cli/review/inputs";
+import type * as inputs from "../policy/report/inputs";
 
 /**
  * The reviewer as it ships: tsc's output in dist/ (what the GitHub Action, the pre-commit hook and
@@ -15,7 +15,7 @@ import type * as inputs from "../cli/review/inputs";
  * tsx loader, whose transform adds work of its own (about 3 % of a review here).
  */
 export function shippedReviewer(): typeof inputs {
-  return require(path.join(__dirname, "..", "dist", "cli", "review", "inputs.js")) as typeof inputs;
+  return require(path.join(__dirname, "..", "dist", "policy", "report", "inputs.js")) as typeof inputs;
 }
 
 function parseOnly(dir: string): { reviewed: number; errorFiles: string[] } {

@@ -7,8 +7,8 @@
  *   table (default)  for people: one block per violation (file:line), notes and a summary
  *   json (--json)    {"violations":[{file,line,column,resource,container,rule,level,field,message}],"errors":[{file,message,line?}]}
  *                    (notes go to stderr)
- *   sarif            SARIF 2.1.0 for code scanning (cli/review/sarif.ts)
- *   junit            JUnit XML for CI test reports (cli/review/junit.ts)
+ *   sarif            SARIF 2.1.0 for code scanning (policy/report/sarif.ts)
+ *   junit            JUnit XML for CI test reports (policy/report/junit.ts)
  *   --config FILE    the CrossGuard pack config (YAML or JSON): levels and settings per rule
  *   --output FILE    write the report there instead of stdout (`npm run` prints its own banner on stdout)
  *   --stdin-name N   the name findings on `-` are reported under (default <stdin>)
@@ -19,15 +19,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
-import { ReviewConfig, defaultConfig, parseReviewConfig } from "../policy/config";
-import { ReviewReport, exitCode, reviewPaths } from "./review/inputs";
-import { formatJunit } from "./review/junit";
-import { formatSarif } from "./review/sarif";
-import { formatJson, formatTable } from "./review/text";
+import * as v8 from "v8";
+import type { ReviewConfig } from "../policy/config";
+import { FORMATS, type Format, Output, exitOf, reportWriter } from "../policy/report/writers";
+import { reviewInputs } from "../policy/report/stream";
 
-export const FORMATS = ["table", "json", "sarif", "junit"] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS };
+export type { Format };
 
 const USAGE =
   "usage: npm run review -- [--format table|json|sarif|junit] [--json] [--config FILE] [--output FILE] [--stdin-name NAME] [--readme-url URL] PATH...   (PATH: YAML files, folders, or - for standard input)";
@@ -94,16 +92,29 @@ function packageVersion(): string {
   }
 }
 
-export function formatReport(report: ReviewReport, args: Pick<ReviewArgs, "format" | "readmeUrl">): string {
-  switch (args.format) {
-    case "json":
-      return formatJson(report);
-    case "sarif":
-      return formatSarif(report, { version: packageVersion(), readmeUrl: args.readmeUrl });
-    case "junit":
-      return formatJunit(report);
-    default:
-      return formatTable(report);
+/** The pack config named by --config; loaded only then (the YAML loader and the config schema are not needed otherwise). */
+function loadConfig(file: string | undefined): ReviewConfig {
+  const config = require("../policy/config") as typeof import("../policy/config");
+  if (file === undefined) return config.defaultConfig();
+  const yaml = require("js-yaml") as typeof import("js-yaml");
+  return config.parseReviewConfig(yaml.load(fs.readFileSync(file, "utf8")), file);
+}
+
+/**
+ * The review makes short-lived garbage at a steady rate (each batch's events and objects); V8's
+ * defaults let the young generation grow to 32 MB and the old one to several times what is live
+ * before collecting, so a long stream's peak memory would be about 150 MB for some 10 MB live.
+ * Keeping the young generation at its starting size and growing the old one by 20 % keeps it under
+ * 100 MB at any length (measured: 10,000 and 100,000 Deployments) for more frequent young
+ * collections. Only flags V8 reads at run time; unknown ones (another Node) are ignored.
+ */
+function keepHeapSmall(): void {
+  for (const flag of ["--semi-space-growth-factor=1", "--heap-growing-percent=20"]) {
+    try {
+      v8.setFlagsFromString(flag);
+    } catch {
+      /* not this V8's */
+    }
   }
 }
 
@@ -117,35 +128,39 @@ export function main(argv: string[]): number {
     console.error(`${args.error}\n${USAGE}`);
     return 2;
   }
-  let config: ReviewConfig = defaultConfig();
-  if (args.configFile !== undefined) {
-    try {
-      config = parseReviewConfig(yaml.load(fs.readFileSync(args.configFile, "utf8")), args.configFile);
-    } catch (e) {
-      console.error(`--config ${args.configFile}: ${(e as Error).message}`);
-      return 2;
-    }
+  let config: ReviewConfig;
+  try {
+    config = loadConfig(args.configFile);
+  } catch (e) {
+    console.error(`--config ${args.configFile}: ${(e as Error).message}`);
+    return 2;
   }
-  const report = reviewPaths(args.paths, { config, stdinName: args.stdinName });
-  const text = formatReport(report, args);
-  if (args.format !== "table") for (const n of report.notes) console.error(`note: ${n}`);
+  let fd = 1;
   if (args.output !== undefined) {
     try {
-      fs.writeFileSync(args.output, text.endsWith("\n") ? text : `${text}\n`);
+      fd = fs.openSync(args.output, "w");
     } catch (e) {
       console.error(`--output ${args.output}: cannot write: ${(e as Error).message}`);
       return 2;
     }
-    if (args.format !== "table")
-      console.error(
-        formatTable({ ...report, notes: [] })
-          .split("\n")
-          .pop(),
-      );
-  } else {
-    console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
   }
-  return exitCode(report);
+  // The report is written as the review goes: memory stays flat however long the input.
+  const writer = reportWriter(args.format, new Output(fd), { version: packageVersion, readmeUrl: args.readmeUrl });
+  if (args.format !== "table") writer.note = (n) => console.error(`note: ${n}`);
+  const reviewed = reviewInputs(args.paths, { config, stdinName: args.stdinName }, writer);
+  const counts = writer.end(reviewed);
+  if (fd !== 1) {
+    fs.closeSync(fd);
+    if (args.format !== "table")
+      console.error((require("../policy/report/text") as typeof import("../policy/report/text")).summaryLine(counts));
+  }
+  return exitOf(counts);
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+/** The command: heap kept small, then main. */
+export function run(argv: string[]): number {
+  keepHeapSmall();
+  return main(argv);
+}
+
+if (require.main === module) process.exitCode = run(process.argv.slice(2));

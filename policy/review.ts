@@ -186,8 +186,16 @@ export interface DocumentsSink {
   note(text: string): void;
 }
 
-/** Reviews parsed YAML documents into a sink; returns how many pod-bearing objects were reviewed. */
-export function reviewDocumentsInto(docs: readonly unknown[], config: ReviewConfig, sink: DocumentsSink): number {
+/**
+ * Reviews parsed YAML documents into a sink; returns how many pod-bearing objects were reviewed.
+ * `documentOffset`: documents of the same stream before these (a stream reviewed in batches), for notes.
+ */
+export function reviewDocumentsInto(
+  docs: readonly unknown[],
+  config: ReviewConfig,
+  sink: DocumentsSink,
+  documentOffset = 0,
+): number {
   const rules = enabledRules(config, RULES);
   let workloads = 0;
   for (let document = 0; document < docs.length; document++) {
@@ -197,12 +205,12 @@ export function reviewDocumentsInto(docs: readonly unknown[], config: ReviewConf
       const what = isRecord(doc)
         ? `a mapping without apiVersion/kind (keys: ${Object.keys(doc).slice(0, 5).join(", ") || "none"})`
         : `a ${Array.isArray(doc) ? "sequence" : typeof doc}`;
-      sink.note(`document ${document + 1}: skipped, not a Kubernetes object (${what})`);
+      sink.note(`document ${documentOffset + document + 1}: skipped, not a Kubernetes object (${what})`);
       continue;
     }
     const located = locatedTemplates(doc);
     if (located.length === 0) {
-      sink.note(`document ${document + 1}: ${doc.kind} has no pod template; nothing to review`);
+      sink.note(`document ${documentOffset + document + 1}: ${doc.kind} has no pod template; nothing to review`);
       continue;
     }
     const first = workloads;

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import * as yaml from "js-yaml";
-import { reviewText, ReviewReport } from "../../cli/review/inputs";
+import { reviewText, ReviewReport } from "../../policy/report/inputs";
 import { defaultConfig } from "../../policy/config";
 import { reviewDocuments } from "../../policy/review";
 import { parseYamlStream } from "../../policy/yamlStream";

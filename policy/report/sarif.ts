@@ -7,9 +7,9 @@
  */
 import * as path from "path";
 import { pathToFileURL } from "url";
-import { RULES } from "../../policy/rules";
-import type { EnforcementLevel, Rule } from "../../policy/types";
-import { exitCode, type ReviewReport } from "./inputs";
+import { RULES } from "../rules";
+import type { EnforcementLevel, Rule } from "../types";
+import { exitCode, type FileError, type FileViolation, type ReviewReport } from "./inputs";
 
 export const SARIF_SCHEMA_URI =
   "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -76,8 +76,42 @@ function physicalLocation(file: string, line: number | null | undefined, column?
   };
 }
 
-export function toSarif(report: ReviewReport, options: SarifOptions): object {
+/** A function from a violation to its SARIF result. */
+export function resultOf(): (v: FileViolation) => object {
   const index = new Map(RULES.map((r, i) => [r.name, i]));
+  return (v) => ({
+    ruleId: v.rule,
+    ...(index.has(v.rule) ? { ruleIndex: index.get(v.rule) } : {}),
+    level: levelOf(v.level),
+    message: { text: `${v.resource}${v.container ? ` container ${v.container}` : ""}: ${v.message}` },
+    locations: [
+      {
+        ...physicalLocation(v.file, v.line, v.column),
+        logicalLocations: [
+          { fullyQualifiedName: `${v.resource}${v.container ? `/${v.container}` : ""}`, kind: "resource" },
+        ],
+      },
+    ],
+  });
+}
+
+/** The run's invocation: whether every input was read, the exit code, and each input error. */
+export function invocationsOf(errors: readonly FileError[], exitCode: number): object[] {
+  return [
+    {
+      executionSuccessful: errors.length === 0,
+      exitCode,
+      toolExecutionNotifications: errors.map((e) => ({
+        level: "error",
+        message: { text: `${e.file}: ${e.message}` },
+        locations: [physicalLocation(e.file, e.line)],
+      })),
+    },
+  ];
+}
+
+/** The SARIF log around a run's results and invocations (values or placeholders a writer fills in). */
+export function toSarifRun(options: SarifOptions, results: unknown, invocations: unknown): object {
   return {
     $schema: SARIF_SCHEMA_URI,
     version: "2.1.0",
@@ -92,34 +126,15 @@ export function toSarif(report: ReviewReport, options: SarifOptions): object {
             rules: RULES.map((r) => ruleDescriptor(r, options)),
           },
         },
-        invocations: [
-          {
-            executionSuccessful: report.errors.length === 0,
-            exitCode: exitCode(report),
-            toolExecutionNotifications: report.errors.map((e) => ({
-              level: "error",
-              message: { text: `${e.file}: ${e.message}` },
-              locations: [physicalLocation(e.file, e.line)],
-            })),
-          },
-        ],
-        results: report.violations.map((v) => ({
-          ruleId: v.rule,
-          ...(index.has(v.rule) ? { ruleIndex: index.get(v.rule) } : {}),
-          level: levelOf(v.level),
-          message: { text: `${v.resource}${v.container ? ` container ${v.container}` : ""}: ${v.message}` },
-          locations: [
-            {
-              ...physicalLocation(v.file, v.line, v.column),
-              logicalLocations: [
-                { fullyQualifiedName: `${v.resource}${v.container ? `/${v.container}` : ""}`, kind: "resource" },
-              ],
-            },
-          ],
-        })),
+        results,
+        invocations,
       },
     ],
   };
+}
+
+export function toSarif(report: ReviewReport, options: SarifOptions): object {
+  return toSarifRun(options, report.violations.map(resultOf()), invocationsOf(report.errors, exitCode(report)));
 }
 
 export function formatSarif(report: ReviewReport, options: SarifOptions): string {
