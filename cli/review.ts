@@ -13,6 +13,7 @@
  *   --output FILE    write the report there instead of stdout (`npm run` prints its own banner on stdout)
  *   --stdin-name N   the name findings on `-` are reported under (default <stdin>)
  *   --readme-url U   absolute URL of docs/policy.md (the rule table), for the SARIF rules' help links
+ *   --rules-version V  review with the rules as package version V had them (rules added later are off)
  *
  * Exit 0: no mandatory violation; 1: at least one; 2: an input could not be read or parsed, or the
  * arguments/config are bad (every other input is still reviewed and reported).
@@ -28,7 +29,7 @@ export { FORMATS };
 export type { Format };
 
 const USAGE =
-  "usage: npm run review -- [--format table|json|sarif|junit] [--json] [--config FILE] [--output FILE] [--stdin-name NAME] [--readme-url URL] PATH...   (PATH: YAML files, folders, or - for standard input)";
+  "usage: npm run review -- [--format table|json|sarif|junit] [--json] [--config FILE] [--output FILE] [--stdin-name NAME] [--readme-url URL] [--rules-version V] PATH...   (PATH: YAML files, folders, or - for standard input)";
 
 export interface ReviewArgs {
   paths: string[];
@@ -37,6 +38,7 @@ export interface ReviewArgs {
   output?: string;
   stdinName?: string;
   readmeUrl?: string;
+  rulesVersion?: string;
 }
 
 /** Parses the command line; a string is the usage error to print. */
@@ -52,6 +54,7 @@ export function parseReviewArgs(argv: readonly string[]): ReviewArgs | { error: 
     "-o": ["output", "a file"],
     "--stdin-name": ["stdinName", "a name"],
     "--readme-url": ["readmeUrl", "an absolute URL"],
+    "--rules-version": ["rulesVersion", "a release version such as 0.1.0"],
     "--format": ["format", `one of: ${FORMATS.join(", ")}`],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -66,7 +69,7 @@ export function parseReviewArgs(argv: readonly string[]): ReviewArgs | { error: 
       i++;
     } else if (a.startsWith("-") && a !== "-") {
       return {
-        error: `unknown option ${a}; accepted: --format, --json, --config, --output, --stdin-name, --readme-url`,
+        error: `unknown option ${a}; accepted: --format, --json, --config, --output, --stdin-name, --readme-url, --rules-version`,
       };
     } else args.paths.push(a);
   }
@@ -134,6 +137,15 @@ export function main(argv: string[]): number {
   } catch (e) {
     console.error(`--config ${args.configFile}: ${(e as Error).message}`);
     return 2;
+  }
+  if (args.rulesVersion !== undefined) {
+    const { pinRulesVersion } = require("../policy/config") as typeof import("../policy/config");
+    try {
+      config = pinRulesVersion(config, args.rulesVersion, "--rules-version");
+    } catch (e) {
+      console.error(`${(e as Error).message}\n${USAGE}`);
+      return 2;
+    }
   }
   let fd = 1;
   if (args.output !== undefined) {

@@ -9,7 +9,7 @@
  */
 import { InputError, InputErrors, oneOf } from "../core/errors";
 import { parseKernelRelease } from "../core/kernel";
-import { RULES, RULE_NAMES } from "./rules";
+import { RULES, RULE_NAMES, rulesAt } from "./rules";
 import { STACK_RULES } from "./stackRules";
 import { ENFORCEMENT_LEVELS, EnforcementLevel, Rule, RuleSettings } from "./types";
 import { isRecord } from "./podSpecs";
@@ -228,4 +228,19 @@ export function parseReviewConfig(raw: unknown, source = "policy config"): Revie
   }
   if (errors.length) throw new InputErrors(errors);
   return config;
+}
+
+/**
+ * The configuration with the rules a pinned version did not have (policy/rules rulesAt) disabled:
+ * a pipeline pinned to a version keeps its verdicts when the package adds or changes a rule.
+ * Throws an InputError naming `input` for a malformed version.
+ */
+export function pinRulesVersion(config: ReviewConfig, version: string, input = "rulesVersion"): ReviewConfig {
+  const kept = new Set(rulesAt(version, input).map((r) => r.name));
+  return Object.fromEntries(
+    Object.entries(config).map(([name, rule]) => [
+      name,
+      kept.has(name) || !RULE_NAMES.includes(name) ? rule : { ...rule, level: "disabled" as const },
+    ]),
+  );
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { defaultConfig, pinRulesVersion } from "../../policy/config";
 import { RULES, RULE_NAMES, parseRuleVersion, rulesAt } from "../../policy/rules";
 import { Container, deployment, run } from "../../policy/testing";
 import type { KubeObject, Rule } from "../../policy/types";
@@ -142,5 +143,17 @@ describe("pinning the rules to a version", () => {
     expect(() => rulesAt(bad, "--rules-version")).toThrow(
       /^--rules-version: .* expected a release version such as 0\.1\.0/,
     );
+  });
+});
+
+describe("pinRulesVersion", () => {
+  test("disables the rules the pinned version did not have, and keeps the others' settings", () => {
+    const config = defaultConfig();
+    expect(pinRulesVersion(config, PACKAGE_VERSION)).toEqual(config);
+    const none = pinRulesVersion(config, "0.0.1");
+    expect(Object.values(none).map((r) => r.level)).toEqual(
+      Object.entries(config).map(([name, r]) => (RULE_NAMES.includes(name) ? "disabled" : r.level)),
+    );
+    expect(Object.values(none).map((r) => r.settings)).toEqual(Object.values(config).map((r) => r.settings));
   });
 });

@@ -283,3 +283,21 @@ describe("npm run review", () => {
     expect(r.stderr).toContain("unknown option --yaml");
   });
 });
+
+describe("--rules-version pins the rules", () => {
+  test("the package's version reviews with every rule; a version before any rule reviews with none", () => {
+    const version: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
+    const current = reviewJson("--rules-version", version, VENDOR);
+    expect(current.status).toBe(1);
+    expect(current.json.violations.length).toBeGreaterThanOrEqual(5);
+    const before = reviewJson("--rules-version", "0.0.1", VENDOR);
+    expect(before.json.violations).toEqual([]);
+    expect(before.status).toBe(0);
+  });
+
+  test("a malformed version is refused with exit 2, naming the flag and what is accepted", () => {
+    const r = review("--rules-version", "latest", VENDOR);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^--rules-version: "latest" is not accepted; expected a release version such as 0\.1\.0/);
+  });
+});
