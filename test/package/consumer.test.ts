@@ -179,13 +179,14 @@ describe("the packed package in an empty project", () => {
       probe: { name: "ebpf-probe", restartPolicy: "Always" },
       changed: true,
       reportStyle: "native",
-      style: "acs-env",
       placement: "node",
       mode: "monitor",
       // The minimal application container is reported for its own settings; the probe added beside it is not.
       violationContainers: ["web"],
       reviewedPods: 1,
-      podSize: "1 vCPU / 2 GiB",
+      podSize: [1, 2],
+      // Pinned before the first rule: every rule off.
+      pinnedLevels: ["disabled"],
     });
     expect(result.applied).toEqual([expect.stringMatching(/^ACS pod size 2 vCPU \/ 4 GiB → /)]);
     expect(result.refused).toMatch(/acs: true is not accepted/);
