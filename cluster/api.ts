@@ -32,7 +32,6 @@ export function apiRequest(
       {
         method,
         ca: e.caPem,
-        servername: "localhost",
         headers: {
           authorization: `Bearer ${e.token}`,
           accept: "application/json",

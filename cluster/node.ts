@@ -142,8 +142,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       return r.status === 200 ? true : undefined;
     });
     mark("apiServerReady");
-    const hostKubeconfig = (u: TokenUser) =>
-      kubeconfig({ server, caPem, token: u.token, user: u.user, tlsServerName: "localhost" });
+    const hostKubeconfig = (u: TokenUser) => kubeconfig({ server, caPem, token: u.token, user: u.user });
     const writeSecretFile = (name: string, data: string) => {
       const f = path.join(pki, name);
       fs.writeFileSync(f, data, { mode: 0o600 });
@@ -211,7 +210,6 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
             caPem,
             token: users.kubelet.token,
             user: users.kubelet.user,
-            tlsServerName: "localhost",
           }),
         },
       ]),

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the scenarios navigate deep Kubernetes objects and stack outputs read back as JSON */
 /**
  * The scenarios, each through the real engine (`npm run pulumi`'s entry) against the running
  * cluster, each asserting what it claims and returning a one-line detail. They share one stack and
@@ -23,6 +24,7 @@ export const SCENARIO_NAMES = [
   "deployment-placement",
   "no-op-rerun",
   "least-privilege-verifier",
+  "node-placement",
   "secrets",
   "destroy",
 ] as const;
@@ -50,30 +52,35 @@ export async function prepareStack(cluster: Cluster, log: (line: string) => void
     entry: path.join(PROGRAM, "index.ts"),
   });
   const run: ScenarioRun = { cluster, ws, project, eventLogs: [], log };
-  expectSuccess(await ws.pulumi(project, ["stack", "init", STACK]), "stack init");
+  await initStack(run, STACK, { namespace: NS, deployment: DEPLOYMENT });
+  return run;
+}
+
+/** A stack of the cluster program with the run's image, registry and kubeconfigs, plus `extra` config. */
+async function initStack(run: ScenarioRun, stack: string, extra: Record<string, string>): Promise<void> {
+  const { cluster, ws, project } = run;
+  expectSuccess(await ws.pulumi(project, ["stack", "init", stack]), `stack init ${stack}`);
   const set = async (key: string, value: string, secret = false) =>
     expectSuccess(
-      await ws.pulumi(project, ["config", "set", "--stack", STACK, ...(secret ? ["--secret"] : []), key, "--", value]),
+      await ws.pulumi(project, ["config", "set", "--stack", stack, ...(secret ? ["--secret"] : []), key, "--", value]),
       `config set ${key}`,
     );
   await set("image", cluster.workbenchImage);
-  await set("namespace", NS);
-  await set("deployment", DEPLOYMENT);
+  for (const [k, v] of Object.entries(extra)) await set(k, v);
   await set("registryServer", cluster.registry.server);
   await set("registryUsername", cluster.registry.username);
   await set("registryPassword", cluster.registry.password, true);
   await set("verifierUser", VERIFIER_USER);
   await set("verifierKubeconfig", cluster.verifierKubeconfig, true);
   await set("kubernetes:kubeconfig", cluster.adminKubeconfig, true);
-  return run;
 }
 
-async function up(run: ScenarioRun, extra: string[] = []): Promise<CliResult> {
+async function up(run: ScenarioRun, extra: string[] = [], stack = STACK): Promise<CliResult> {
   const eventLog = path.join(run.ws.root, `events-${run.eventLogs.length}.jsonl`);
   run.eventLogs.push(eventLog);
   return run.ws.pulumi(
     run.project,
-    ["up", "--stack", STACK, "--yes", "--skip-preview", "--event-log", eventLog, ...extra],
+    ["up", "--stack", stack, "--yes", "--skip-preview", "--event-log", eventLog, ...extra],
     { env: { PULUMI_DEBUG_COMMANDS: "true" }, timeoutMs: 900_000 },
   );
 }
@@ -201,6 +208,52 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       refused.push(`${method} ${p.replace(`/namespaces/${NS}`, "")}`);
     }
     return `the check ran as ${VERIFIER_USER} (Role: get deployments, get/list pods, list events, create pods/exec); refused with 403: ${refused.join("; ")}`;
+  },
+
+  /** A DaemonSet on a tainted node: not scheduled without the toleration, running with it. */
+  async "node-placement"(run) {
+    const { cluster } = run;
+    const ns = "ebpf-node";
+    const stack = "node";
+    const taint = { key: "acs-ebpf.test/dedicated", value: "probe", effect: "NoSchedule" };
+    const patchTaints = (taints: object[]) =>
+      apiOk(cluster.admin, "PATCH", `/api/v1/nodes/${NODE_NAME}`, { spec: { taints } }, "application/merge-patch+json");
+    await initStack(run, stack, { namespace: ns, deployment: "probe", placement: "node", verify: "false" });
+    await patchTaints([taint]);
+    try {
+      const first = await up(run, [], stack);
+      assert(
+        first.code === 0,
+        `pulumi up (node placement, no toleration) exited ${first.code}:\n${first.output.slice(-3000)}`,
+      );
+      const ds = await apiOk<any>(cluster.admin, "GET", `/apis/apps/v1/namespaces/${ns}/daemonsets/probe`);
+      assert(
+        ds.status.desiredNumberScheduled === 0,
+        `without the toleration the DaemonSet wants ${ds.status.desiredNumberScheduled} pods on the tainted node, expected 0`,
+      );
+      expectSuccess(
+        await run.ws.pulumi(run.project, ["config", "set", "--stack", stack, "tolerateAll", "true"]),
+        "config set tolerateAll",
+      );
+      const second = await up(run, [], stack);
+      assert(
+        second.code === 0,
+        `pulumi up (with the toleration) exited ${second.code}:\n${second.output.slice(-3000)}`,
+      );
+      const pods = await apiOk<{ items: any[] }>(cluster.admin, "GET", `/api/v1/namespaces/${ns}/pods`);
+      const running = pods.items.filter((p) => p.spec.nodeName === NODE_NAME && p.status.phase === "Running");
+      assert(
+        running.length === 1,
+        `with the toleration: ${pods.items.map((p) => `${p.metadata.name} ${p.status.phase}`).join(", ") || "no pod"}; expected one Running on ${NODE_NAME}`,
+      );
+      const d = await run.ws.pulumi(run.project, ["destroy", "--stack", stack, "--yes", "--skip-preview"], {
+        timeoutMs: 600_000,
+      });
+      assert(d.code === 0, `destroy of the node stack exited ${d.code}:\n${d.output.slice(-2000)}`);
+      return `node tainted ${taint.key}=${taint.value}:${taint.effect}: DaemonSet scheduled 0 pods without the toleration, then ${running[0].metadata.name} Running with it`;
+    } finally {
+      await patchTaints([]);
+    }
   },
 
   /** The registry password and the kubeconfig tokens appear nowhere but in the pull Secret. */
