@@ -85,7 +85,7 @@ export function nodeDisk(cacheDir: string, inputs: RootInputs, log: (line: strin
   for (const s of ["node-kubelet", "node-control"])
     put(`usr/local/bin/${s}`, fs.readFileSync(path.join(GUEST_SCRIPTS, s)), 0o755);
   put("etc/containerd/config.toml", containerdConfig());
-  put(`etc/containerd/certs.d/${REGISTRY_HOST}:5000/hosts.toml`, registryHostsToml());
+  put(`etc/containerd/certs.d/${REGISTRY_HOST}/hosts.toml`, registryHostsToml());
   put("etc/cni/net.d/10-pods.conflist", cniConfig());
   put("etc/hosts", `127.0.0.1 localhost node\n${HOST_IN_GUEST} ${REGISTRY_HOST}\n`);
   put("etc/resolv.conf", "nameserver 10.0.2.3\n");

@@ -18,7 +18,6 @@ import {
   HostPorts,
   NODE_NAME,
   REGISTRY_HOST,
-  GUEST_REGISTRY_PORT,
   TokenUser,
   VERIFIER_USER,
   apiServerArgs,
@@ -186,7 +185,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       tracer: bins.tracer,
     });
     const digest = pushImage(bins.oci, folder, `127.0.0.1:${ports.registry}/acs-ebpf/ebpf-workbench:cluster`, registry);
-    const workbenchImage = `${REGISTRY_HOST}:${GUEST_REGISTRY_PORT}/acs-ebpf/ebpf-workbench@${digest}`;
+    const workbenchImage = `${REGISTRY_HOST}/acs-ebpf/ebpf-workbench@${digest}`;
     mark("imagePushed");
 
     // --- the node: containerd, runc and the kubelet in a qemu TCG guest ---
@@ -275,7 +274,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       verifierKubeconfig: hostKubeconfig(users.verifier),
       caPem,
       server,
-      registry: { server: `${REGISTRY_HOST}:${GUEST_REGISTRY_PORT}`, ...registry },
+      registry: { server: REGISTRY_HOST, ...registry },
       workbenchImage,
       ports,
       timings,

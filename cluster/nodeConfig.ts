@@ -18,11 +18,15 @@ export const HOST_IN_GUEST = "10.0.2.100";
 export const GUEST_IP = "10.0.2.15";
 /** The node name, which resolves to 127.0.0.1 on the host (see the layout above). */
 export const NODE_NAME = "localhost";
-/** The registry's name in image references; the guest's /etc/hosts maps it to HOST_IN_GUEST. */
-export const REGISTRY_HOST = "registry.acs-ebpf.test";
+/**
+ * The registry's name in image references and the pull Secret: an ACR enterprise-instance name,
+ * because the components accept only ACR hosts. Only the guest's /etc/hosts resolves it (to
+ * HOST_IN_GUEST, port 80, guestfwd to the host's registry on 127.0.0.1): nothing leaves the machine.
+ */
+export const REGISTRY_HOST = "acs-ebpf-cluster-registry-vpc.cn-hangzhou.cr.aliyuncs.com";
 /** Ports in the guest for the guestfwd rules (the host ports are chosen free per run). */
 export const GUEST_API_PORT = 6443;
-export const GUEST_REGISTRY_PORT = 5000;
+export const GUEST_REGISTRY_PORT = 80;
 export const GUEST_CONTROL_PORT = 7000;
 export const POD_SUBNET = "10.88.0.0/16";
 export const SERVICE_SUBNET = "10.96.0.0/24";
@@ -226,7 +230,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 
 /** hosts.toml for the registry: plain HTTP inside the guest's user network (the host side is 127.0.0.1). */
 export function registryHostsToml(): string {
-  const server = `http://${REGISTRY_HOST}:${GUEST_REGISTRY_PORT}`;
+  const server = `http://${REGISTRY_HOST}`;
   return `server = "${server}"\n\n[host."${server}"]\n  capabilities = ["pull", "resolve"]\n`;
 }
 

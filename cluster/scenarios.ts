@@ -8,11 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { ApiEndpoint, apiOk, apiRequest } from "./api";
 import { Cluster } from "./node";
+import { freePort } from "./processes";
 import { NODE_NAME, VERIFIER_USER } from "./nodeConfig";
 import { ProbeFacts, NodeFacts } from "./report";
 import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from "./status";
 import { createWorkspace, Workspace, expectSuccess, CliResult } from "../test/e2e/support/workspace";
-import { findCanaries } from "../test/e2e/support/canaries";
+import { findCanaries, separateDebugEvents } from "../test/e2e/support/canaries";
 import { createKubernetesTransport } from "../verification/kubernetesTransport";
 
 const NS = "ebpf-cluster";
@@ -25,6 +26,7 @@ export const SCENARIO_NAMES = [
   "no-op-rerun",
   "least-privilege-verifier",
   "node-placement",
+  "fault-api-unreachable",
   "secrets",
   "destroy",
 ] as const;
@@ -37,6 +39,8 @@ export interface ScenarioRun {
   /** Every engine event log written so far (scanned for secrets). */
   eventLogs: string[];
   node?: NodeFacts;
+  /** The node's kernel (`uname -r`), the model's kernel input. */
+  kernel: string;
   probe?: ProbeFacts;
   log: (line: string) => void;
 }
@@ -51,7 +55,10 @@ export async function prepareStack(cluster: Cluster, log: (line: string) => void
     projectFile: path.join(PROGRAM, "Pulumi.yaml"),
     entry: path.join(PROGRAM, "index.ts"),
   });
-  const run: ScenarioRun = { cluster, ws, project, eventLogs: [], log };
+  const run: ScenarioRun = { cluster, ws, project, eventLogs: [], log, kernel: "unknown" };
+  // The model's kernel input is the node's `uname -r`, as the component's warning asks for.
+  const node = nodeReadiness(await apiOk(cluster.admin, "GET", `/api/v1/nodes/${NODE_NAME}`));
+  run.kernel = node.kernel ?? "unknown";
   await initStack(run, STACK, { namespace: NS, deployment: DEPLOYMENT });
   return run;
 }
@@ -66,6 +73,7 @@ async function initStack(run: ScenarioRun, stack: string, extra: Record<string, 
       `config set ${key}`,
     );
   await set("image", cluster.workbenchImage);
+  await set("kernel", run.kernel);
   for (const [k, v] of Object.entries(extra)) await set(k, v);
   await set("registryServer", cluster.registry.server);
   await set("registryUsername", cluster.registry.username);
@@ -146,7 +154,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       `the kubelet pulled ${pod.status.containerStatuses?.[0]?.imageID}, not the digest ${cluster.workbenchImage}`,
     );
     const status = parseProcStatus(await execInPod(cluster, v.pod, container.name, ["cat", "/proc/self/status"]));
-    const grant: string[] = (out.capabilities as { capability: string }[]).map((c) => c.capability).sort();
+    const grant: string[] = (out.capabilities as { name: string }[]).map((c) => c.name).sort();
     const effective = [...(v.effectiveCapabilities as string[])].sort();
     assert(JSON.stringify(effective) === JSON.stringify(grant), `effective ${effective} != the model's grant ${grant}`);
     assert(
@@ -207,7 +215,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       assert(r.status === 403, `the verifier's ${method} ${p} returned HTTP ${r.status}, expected 403 Forbidden`);
       refused.push(`${method} ${p.replace(`/namespaces/${NS}`, "")}`);
     }
-    return `the check ran as ${VERIFIER_USER} (Role: get deployments, get/list pods, list events, create pods/exec); refused with 403: ${refused.join("; ")}`;
+    return `the check ran as ${VERIFIER_USER} (Role: get deployments, get/list pods, list events, create/get pods/exec); refused with 403: ${refused.join("; ")}`;
   },
 
   /** A DaemonSet on a tainted node: not scheduled without the toleration, running with it. */
@@ -256,6 +264,44 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     }
   },
 
+  /** The API server unreachable: up fails naming it, creates nothing; with the cluster back, the next up converges. */
+  async "fault-api-unreachable"(run) {
+    const { cluster, ws, project } = run;
+    const ns = "ebpf-unreachable";
+    const stack = "api-down";
+    const closed = await freePort();
+    await initStack(run, stack, { namespace: ns, deployment: "workbench" });
+    const setKubeconfig = async (kc: string) =>
+      expectSuccess(
+        await ws.pulumi(project, ["config", "set", "--stack", stack, "--secret", "kubernetes:kubeconfig", "--", kc]),
+        "config set kubernetes:kubeconfig",
+      );
+    await setKubeconfig(cluster.adminKubeconfig.replace(cluster.server, `https://127.0.0.1:${closed}`));
+    const failed = await up(run, [], stack);
+    assert(failed.code !== 0, "pulumi up against an unreachable API server exited 0");
+    const cause = /[^\n]*(connection refused|cluster is unreachable|unable to connect)[^\n]*/i
+      .exec(failed.output)?.[0]
+      ?.trim();
+    assert(
+      cause && failed.output.includes(`127.0.0.1:${closed}`),
+      `the failure does not name the unreachable API server:\n${failed.output.slice(-2000)}`,
+    );
+    const created = await apiRequest(cluster.admin, "GET", `/api/v1/namespaces/${ns}`);
+    assert(created.status === 404, `namespace ${ns} exists after the failed up (HTTP ${created.status})`);
+    await setKubeconfig(cluster.adminKubeconfig);
+    const again = await up(run, [], stack);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    const out = JSON.parse(
+      expectSuccess(await ws.pulumi(project, ["stack", "output", "--stack", stack, "--json"]), "stack output").stdout,
+    );
+    assert(out.verificationResult?.verified === true, `after recovery: ${JSON.stringify(out.verificationResult)}`);
+    const d = await ws.pulumi(project, ["destroy", "--stack", stack, "--yes", "--skip-preview"], {
+      timeoutMs: 600_000,
+    });
+    assert(d.code === 0, `destroy of the fault stack exited ${d.code}:\n${d.output.slice(-2000)}`);
+    return `up exited ${failed.code} with "${cause.slice(0, 160)}", nothing created; with the API server back the next up converged and verified`;
+  },
+
   /** The registry password and the kubeconfig tokens appear nowhere but in the pull Secret. */
   async secrets(run) {
     const { cluster, ws } = run;
@@ -268,17 +314,27 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       await ws.pulumi(run.project, ["stack", "export", "--stack", STACK]),
       "stack export",
     ).stdout;
+    const events = run.eventLogs
+      .filter((f) => fs.existsSync(f))
+      .map((f) => fs.readFileSync(f, "utf8"))
+      .join("\n");
+    const { rest, debug } = separateDebugEvents(events);
     const places: [string, string][] = [
       ["state (stack export)", exported],
-      [
-        "engine events",
-        run.eventLogs
-          .filter((f) => fs.existsSync(f))
-          .map((f) => fs.readFileSync(f, "utf8"))
-          .join("\n"),
-      ],
+      ["engine events", rest],
       ["CLI output", ws.transcript.join("\n")],
     ];
+    // @pulumi/pulumi 3.248.0 debug-logs each RegisterResource response: the pull Secret's (its data)
+    // is the one upstream leak allowed in debug events (as in test/e2e), and never a kubeconfig token.
+    for (const message of debug.filter((m) => findCanaries(m, canaries).length > 0)) {
+      assert(
+        /^RegisterResource RPC finished: resource:workbench-registry-secret\[kubernetes:core\/v1:Secret\]/.test(
+          message,
+        ),
+        `a debug event other than the pull Secret's registration holds a secret: ${message.slice(0, 120)}`,
+      );
+      assert(findCanaries(message, canaries.slice(1)).length === 0, "a kubeconfig token is in a debug event");
+    }
     const kinds = ["configmaps", "events", "pods", "serviceaccounts"];
     for (const kind of kinds)
       places.push([
@@ -321,7 +377,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     }
     assert(last === 404, `namespace ${NS} still there after destroy (HTTP ${last})`);
     const roles = await apiRequest(cluster.admin, "GET", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`);
-    assert((roles.body as any)?.items?.length ?? 0 === 0, "Roles left after destroy");
+    assert(((roles.body as any)?.items?.length ?? 0) === 0, "Roles left after destroy");
     return `namespace ${NS} and everything in it gone (GET → 404)`;
   },
 };

@@ -41,7 +41,8 @@ const verifierRole = new k8s.rbac.v1.Role(
       { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get"] },
       { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
       { apiGroups: [""], resources: ["events"], verbs: ["list"] },
-      { apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] },
+      // The API server (1.35) refuses the exec WebSocket to a Role with only `create` on pods/exec.
+      { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
     ],
   },
   { provider: cluster, dependsOn: [workload] },

@@ -44,7 +44,7 @@ describe("the layout: control plane on 127.0.0.1, kubelet reached by its Hostnam
       "hostfwd=tcp:127.0.0.1:41234-:41234",
       "hostfwd=tcp:127.0.0.1:41235-:7000",
       "guestfwd=tcp:10.0.2.100:6443-cmd:socat - TCP:127.0.0.1:3443",
-      "guestfwd=tcp:10.0.2.100:5000-cmd:socat - TCP:127.0.0.1:4000",
+      "guestfwd=tcp:10.0.2.100:80-cmd:socat - TCP:127.0.0.1:4000",
     ]);
   });
 });
