@@ -1,0 +1,86 @@
+/**
+ * The images the node runs, assembled without a Docker engine by go-containerregistry
+ * (cluster/oci): the workbench (busybox + static bash + the cilium/ebpf fentry tracer at the tag
+ * images/ebpf-workbench/versions.json pins + ebpf-selftest) pushed to the registry with basic auth
+ * and deployed by digest, and the pod sandbox (pause) saved as a tarball containerd imports at boot.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import versions from "../images/ebpf-workbench/versions.json";
+import { PAUSE_IMAGE } from "./nodeConfig";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+export const TRACER_PATH = "/usr/local/bin/fentry-tcp-connect";
+export const SELFTEST_PATH = "/usr/local/bin/ebpf-selftest";
+/** What the Dockerfile's CMD does: stay up, exit at once on SIGTERM. */
+export const WORKBENCH_CMD = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; sleep 2147483647 & wait"];
+
+export interface WorkbenchParts {
+  busybox: string;
+  bashStatic: string;
+  tracer: string;
+}
+
+/** The workbench's files in a folder (busybox applets as symlinks, as a busybox base image has them). */
+export function workbenchFolder(dir: string, parts: WorkbenchParts): string {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of ["bin", "usr/local/bin", "tmp", "proc", "sys", "dev", "etc", "app/ebpf"])
+    fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.copyFileSync(parts.busybox, path.join(dir, "bin/busybox"));
+  fs.chmodSync(path.join(dir, "bin/busybox"), 0o755);
+  for (const applet of execFileSync(parts.busybox, ["--list"]).toString().split("\n").filter(Boolean))
+    if (applet !== "busybox" && applet !== "bash") fs.symlinkSync("busybox", path.join(dir, "bin", applet));
+  fs.copyFileSync(parts.bashStatic, path.join(dir, "bin/bash"));
+  fs.chmodSync(path.join(dir, "bin/bash"), 0o755);
+  fs.copyFileSync(parts.tracer, path.join(dir, TRACER_PATH));
+  fs.chmodSync(path.join(dir, TRACER_PATH), 0o755);
+  fs.copyFileSync(path.join(REPO_ROOT, "images/ebpf-workbench/ebpf-selftest"), path.join(dir, SELFTEST_PATH));
+  fs.chmodSync(path.join(dir, SELFTEST_PATH), 0o755);
+  fs.chmodSync(path.join(dir, "tmp"), 0o1777);
+  fs.writeFileSync(path.join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+  fs.writeFileSync(path.join(dir, "etc/group"), "root:x:0:\n");
+  return dir;
+}
+
+export function workbenchLabels(): Record<string, string> {
+  return {
+    "org.opencontainers.image.title": "acs-ebpf workbench (cluster test image)",
+    "io.acs-ebpf.cilium-ebpf.tag": versions.ciliumEbpf.tag,
+    "io.acs-ebpf.tracer.path": TRACER_PATH,
+    "io.acs-ebpf.selftest.path": SELFTEST_PATH,
+  };
+}
+
+/** Pushes the folder as an image; returns its digest (sha256:...). */
+export function pushImage(
+  oci: string,
+  folder: string,
+  reference: string,
+  credentials: { username: string; password: string },
+): string {
+  return execFileSync(
+    oci,
+    ["push", folder, reference, JSON.stringify(WORKBENCH_CMD), JSON.stringify(workbenchLabels())],
+    {
+      env: { ...process.env, OCI_USERNAME: credentials.username, OCI_PASSWORD: credentials.password },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  )
+    .toString()
+    .trim();
+}
+
+/** The pause image as a docker-archive tarball (cached). */
+export function pauseTarball(oci: string, pauseBinary: string, dir: string): string {
+  const tar = path.join(dir, "pause.tar");
+  if (fs.existsSync(tar)) return tar;
+  const folder = path.join(dir, "pause-root");
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  fs.copyFileSync(pauseBinary, path.join(folder, "pause"));
+  fs.chmodSync(path.join(folder, "pause"), 0o755);
+  execFileSync(oci, ["save", folder, PAUSE_IMAGE, JSON.stringify(["/pause"]), `${tar}.tmp`]);
+  fs.renameSync(`${tar}.tmp`, tar);
+  return tar;
+}
