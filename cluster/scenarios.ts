@@ -12,8 +12,8 @@ import { freePort } from "./processes";
 import { NODE_NAME, VERIFIER_USER } from "./nodeConfig";
 import { ProbeFacts, NodeFacts } from "./report";
 import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from "./status";
-import { createWorkspace, Workspace, expectSuccess, CliResult } from "../test/e2e/support/workspace";
-import { findCanaries, separateDebugEvents } from "../test/e2e/support/canaries";
+import { createWorkspace, Workspace, expectSuccess, CliResult } from "../testing/e2e/workspace";
+import { findCanaries, separateDebugEvents } from "../testing/e2e/canaries";
 import { createKubernetesTransport } from "../verification/kubernetesTransport";
 
 const NS = "ebpf-cluster";

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { compareObjects, objectsFromYaml, readYamlTree, KubernetesObject } from "./support/yamlObjects";
-import { REPO, Workspace, createWorkspace, expectSuccess } from "./support/workspace";
+import { REPO, Workspace, createWorkspace, expectSuccess } from "../../testing/e2e/workspace";
 import { addPackage } from "../../tools/pulumi-engine/packageAdd";
 import { ensureEngine } from "../../tools/pulumi-engine/build";
 import { engineEnv } from "../../tools/pulumi-engine/pulumi";

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { compareObjects, objectsFromYaml, readYamlTree } from "./support/yamlObjects";
-import { REPO, Workspace, createWorkspace, expectFailure, expectSuccess } from "./support/workspace";
+import { REPO, Workspace, createWorkspace, expectFailure, expectSuccess } from "../../testing/e2e/workspace";
 import { policyViolations, stackResources } from "./support/engineOutput";
 
 let ws: Workspace;

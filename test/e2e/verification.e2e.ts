@@ -13,8 +13,8 @@ import { preparePodEnvironment, PodEnvironment, STAND_IN_TRACER } from "../../te
 import { selectorLabels } from "../../core/manifests";
 import { resolveWorkload } from "../../core/workloadOptions";
 import { dockerConfigJson } from "../../core/registry";
-import { findCanaries, separateDebugEvents } from "./support/canaries";
-import { REPO, Workspace, createWorkspace, expectSuccess } from "./support/workspace";
+import { findCanaries, separateDebugEvents } from "../../testing/e2e/canaries";
+import { REPO, Workspace, createWorkspace, expectSuccess } from "../../testing/e2e/workspace";
 import { stackExport } from "./support/engineOutput";
 
 const NS = "ebpf-e2e";

@@ -1,6 +1,6 @@
 /** The pure helpers of the real-engine suite (the suite itself runs with `npm run e2e`). */
 import { compareObjects, differingPaths, objectsFromYaml } from "./yamlObjects";
-import { findCanaries, separateDebugEvents } from "./canaries";
+import { findCanaries, separateDebugEvents } from "../../../testing/e2e/canaries";
 
 describe("object-for-object YAML comparison", () => {
   const deployment =

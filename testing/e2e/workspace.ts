@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 
-export const REPO = path.resolve(__dirname, "../../..");
+export const REPO = path.resolve(__dirname, "../..");
 const TSX = path.join(REPO, "node_modules", ".bin", "tsx");
 const RUNNER = path.join(REPO, "tools", "pulumi-engine", "pulumi.ts");
 
