@@ -16,7 +16,7 @@ const ROOT = path.join(__dirname, "..");
 const COUNT = 10_000;
 const FILES = 100;
 
-export function vendorManifests(count: number): string[] {
+function vendorManifests(count: number): string[] {
   const template = fs
     .readFileSync(path.join(ROOT, "policy", "testdata", "vendor-deployment.yaml"), "utf8")
     .split("\n")

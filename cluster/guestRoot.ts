@@ -16,7 +16,7 @@ import { containerdConfig, cniConfig, registryHostsToml, REGISTRY_HOST, HOST_IN_
 const GUEST_SCRIPTS = path.join(__dirname, "guest");
 
 /** Modules the node loads, in order (each with its dependencies first); the ones built in are not found and skipped. */
-export const NODE_MODULES = [
+const NODE_MODULES = [
   "virtio_pci",
   "virtio_blk",
   "virtio_net",

@@ -11,10 +11,10 @@ import versions from "../images/ebpf-workbench/versions.json";
 import { PAUSE_IMAGE } from "./nodeConfig";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-export const TRACER_PATH = "/usr/local/bin/fentry-tcp-connect";
-export const SELFTEST_PATH = "/usr/local/bin/ebpf-selftest";
+const TRACER_PATH = "/usr/local/bin/fentry-tcp-connect";
+const SELFTEST_PATH = "/usr/local/bin/ebpf-selftest";
 /** What the Dockerfile's CMD does: stay up, exit at once on SIGTERM. */
-export const WORKBENCH_CMD = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; sleep 2147483647 & wait"];
+const WORKBENCH_CMD = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; sleep 2147483647 & wait"];
 
 export interface WorkbenchParts {
   busybox: string;
@@ -43,7 +43,7 @@ export function workbenchFolder(dir: string, parts: WorkbenchParts): string {
   return dir;
 }
 
-export function workbenchLabels(): Record<string, string> {
+function workbenchLabels(): Record<string, string> {
   return {
     "org.opencontainers.image.title": "acs-ebpf workbench (cluster test image)",
     "io.acs-ebpf.cilium-ebpf.tag": versions.ciliumEbpf.tag,

@@ -39,7 +39,7 @@ import {
   kernelPackage,
   unpackedPackages,
 } from "./packages";
-import { ProcessGroup, freePort, sleep, waitFor } from "./processes";
+import { ProcessGroup, freePort, waitFor } from "./processes";
 import { nodeReadiness } from "./status";
 
 export interface ClusterOptions {
@@ -299,7 +299,7 @@ function portOpen(port: number): Promise<true | undefined> {
 }
 
 /** One command on the node's control channel; resolves with its output (without the @@end line). */
-export function controlRequest(port: number, command: string, timeoutMs = 60_000): Promise<string> {
+function controlRequest(port: number, command: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, "127.0.0.1");
     let out = "";
@@ -324,5 +324,3 @@ export function controlRequest(port: number, command: string, timeoutMs = 60_000
     });
   });
 }
-
-export { sleep };

@@ -15,7 +15,7 @@
 /** The name the guest gives to the host side of the guestfwd rules. */
 export const HOST_IN_GUEST = "10.0.2.100";
 /** The guest's own address on qemu's user network. */
-export const GUEST_IP = "10.0.2.15";
+const GUEST_IP = "10.0.2.15";
 /** The node name, which resolves to 127.0.0.1 on the host (see the layout above). */
 export const NODE_NAME = "localhost";
 /**
@@ -26,10 +26,10 @@ export const NODE_NAME = "localhost";
 export const REGISTRY_HOST = "acs-ebpf-cluster-registry-vpc.cn-hangzhou.cr.aliyuncs.com";
 /** Ports in the guest for the guestfwd rules (the host ports are chosen free per run). */
 export const GUEST_API_PORT = 6443;
-export const GUEST_REGISTRY_PORT = 80;
-export const GUEST_CONTROL_PORT = 7000;
-export const POD_SUBNET = "10.88.0.0/16";
-export const SERVICE_SUBNET = "10.96.0.0/24";
+const GUEST_REGISTRY_PORT = 80;
+const GUEST_CONTROL_PORT = 7000;
+const POD_SUBNET = "10.88.0.0/16";
+const SERVICE_SUBNET = "10.96.0.0/24";
 /** The pod sandbox image, imported into containerd at boot (never pulled). */
 export const PAUSE_IMAGE = "acs-ebpf.invalid/pause:1";
 /** The user the verification authenticates as (a static token); the stack's Role binds it. */

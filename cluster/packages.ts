@@ -25,11 +25,6 @@ export function kernelPackage(release: string): KernelPackage {
   return k;
 }
 
-export interface UnpackedPackages {
-  /** package name → the folder its .deb was unpacked into */
-  dirs: Map<string, string>;
-}
-
 /** Fetches (cached, sha256-checked) and unpacks every package of the list; returns name → folder. */
 export function unpackedPackages(
   cacheDir: string,

@@ -82,7 +82,7 @@ export class ProcessGroup {
   }
 }
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -92,7 +92,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** SIGTERM to the process group this run started, SIGKILL after 5 s. */
-export async function endGroup(pid: number): Promise<void> {
+async function endGroup(pid: number): Promise<void> {
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(-pid, s);
@@ -116,7 +116,7 @@ export async function stopFromState(stateFile: string): Promise<Started[]> {
   return state.processes;
 }
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 

@@ -67,6 +67,3 @@ export class WorkbenchImage extends pulumi.ComponentResource {
     this.registerOutputs({ imageRef: this.imageRef });
   }
 }
-
-/** The pinned versions the image is built from (for stack exports and reports). */
-export const WORKBENCH_VERSIONS = PINNED;

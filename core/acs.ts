@@ -30,7 +30,7 @@ export const COMPUTE_CLASSES: readonly ComputeClass[] = Object.values(ComputeCla
 export const COMPUTE_QOS: readonly ComputeQos[] = Object.values(ComputeQos);
 
 /** The qos values a compute class accepts. */
-export function allowedQos(computeClass: ComputeClass): readonly ComputeQos[] {
+function allowedQos(computeClass: ComputeClass): readonly ComputeQos[] {
   return computeClass === "gpu-hpn" ? ["default"] : COMPUTE_QOS;
 }
 
@@ -85,15 +85,15 @@ export function parseMemory(quantity: string): number | undefined {
 }
 
 /** The vCPU sizes ACS offers for general-purpose and performance pods. */
-export const CPU_SIZES: readonly number[] = [0.25, ...Array.from({ length: 32 }, (_, i) => (i + 1) * 0.5)];
-export const MAX_CPU = 16;
+const CPU_SIZES: readonly number[] = [0.25, ...Array.from({ length: 32 }, (_, i) => (i + 1) * 0.5)];
+const MAX_CPU = 16;
 
 export interface PodSize {
   cpu: number;
   memoryGiB: number;
 }
 
-export const DEFAULT_POD_SIZE: PodSize = { cpu: 2, memoryGiB: 4 };
+const DEFAULT_POD_SIZE: PodSize = { cpu: 2, memoryGiB: 4 };
 
 /**
  * The size ACS bills for these total requests. Throws InputError when no size fits.

@@ -123,7 +123,7 @@ export const PROBE_KIND_NAMES = Object.keys(PROBE_KINDS) as ProbeKind[];
  * perf_event_open() needs CAP_SYS_ADMIN and these fail with BPF+PERFMON (measured on Debian 5.10,
  * 6.1 and 6.12: `opening perf event: permission denied`). fentry, tc and XDP use no perf events.
  */
-export const PERF_EVENT_KINDS: readonly ProbeKind[] = ["kprobe", "kprobe-tracefs", "tracepoint"];
+const PERF_EVENT_KINDS: readonly ProbeKind[] = ["kprobe", "kprobe-tracefs", "tracepoint"];
 
 export const DEFAULT_PROBE_KINDS: readonly ProbeKind[] = ["fentry"];
 
@@ -177,11 +177,11 @@ export const NOT_NEEDED_REASONS: Readonly<Record<string, string>> = {
 /** Host paths eBPF tooling mounts; the only hostPaths the policy ever accepts, read-only. */
 export const TRACEFS_PATH = "/sys/kernel/tracing";
 export const DEBUGFS_PATH = "/sys/kernel/debug";
-export const BPFFS_PATH = "/sys/fs/bpf";
+const BPFFS_PATH = "/sys/fs/bpf";
 export const EBPF_HOST_PATHS = [TRACEFS_PATH, DEBUGFS_PATH, BPFFS_PATH] as const;
 
 /** Size of the fentry example's ring buffer: memory it charges to the pod on >= 5.11. */
-export const TRACE_RING_BUFFER_BYTES = 16 * 1024 * 1024;
+const TRACE_RING_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** A Linux capability the probe container adds, and why. */
 export interface CapabilityGrant {

@@ -33,7 +33,7 @@ export class InputErrors extends Error {
 /** Longer values are cut in messages: an error should name the value, not repeat a megabyte of it. */
 const SHOWN_CHARACTERS = 200;
 
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return "(not set)";
   let text: string;
   try {

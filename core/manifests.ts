@@ -9,7 +9,7 @@ import { COMPUTE_CLASS_LABEL, COMPUTE_QOS_LABEL } from "./acs";
 import { ProbeMode, probeAnnotations, probeContainer } from "./probeContainer";
 import type { ResolvedWorkload } from "./workloadOptions";
 
-export const CONTAINER_NAME = "workbench";
+const CONTAINER_NAME = "workbench";
 const DIGEST_REF = /@sha256:[0-9a-f]{64}$/;
 
 /** A digest never changes, so there is nothing to re-pull; a tag can move, so always pull it. */

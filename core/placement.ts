@@ -24,7 +24,7 @@ export const Placement = {
   node: "node",
 } as const;
 export type Placement = (typeof Placement)[keyof typeof Placement];
-export const PLACEMENTS: readonly Placement[] = Object.values(Placement);
+const PLACEMENTS: readonly Placement[] = Object.values(Placement);
 
 /** The probe's default mode: a shell in the standalone workbench; the trace's events where nobody execs in. */
 export function defaultProbeMode(placement: Placement): ProbeMode {
@@ -32,7 +32,7 @@ export function defaultProbeMode(placement: Placement): ProbeMode {
 }
 
 /** Native sidecars (KEP-753, SidecarContainers) are on by default from Kubernetes 1.29. */
-export const NATIVE_SIDECAR_MINIMUM = { major: 1, minor: 29 } as const;
+const NATIVE_SIDECAR_MINIMUM = { major: 1, minor: 29 } as const;
 
 /** The env ACS reads to treat a regular container as a sidecar on older Kubernetes versions. */
 export const ACS_SIDECAR_ENV = { name: "__IS_SIDECAR__", value: "true" } as const;

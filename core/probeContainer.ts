@@ -24,7 +24,7 @@ export const PROBE_MODES: readonly ProbeMode[] = Object.values(ProbeMode);
  * `monitor` runs the tcp_connect trace as the container's process with its log (stderr) sent to
  * stdout, where the cluster's log collection picks the events up. The tracer exits on SIGTERM.
  */
-export function probeCommand(mode: ProbeMode): string[] {
+function probeCommand(mode: ProbeMode): string[] {
   return mode === "monitor" ? ["/bin/sh", "-c", `exec ${TRACER_BINARY_PATH} 2>&1`] : [...KEEP_ALIVE_COMMAND];
 }
 

@@ -9,7 +9,7 @@
 import { isDeferred } from "./deferred";
 import { InputError } from "./errors";
 
-export type RegistryKind = "personal" | "personal-new" | "enterprise";
+type RegistryKind = "personal" | "personal-new" | "enterprise";
 
 export interface AcrEndpoint {
   /** The host as given (lowercase). */
@@ -26,7 +26,7 @@ export interface AcrEndpoint {
 }
 
 /** What the error messages list as accepted. */
-export const ACR_ENDPOINT_FORMS =
+const ACR_ENDPOINT_FORMS =
   "an Alibaba Cloud Container Registry host: registry[-intl][-vpc].<region>.aliyuncs.com (personal), " +
   "crpi-<id>[-vpc].<region>.personal.cr.aliyuncs.com (personal, new), or " +
   "<instance>-registry[-vpc].<region>.cr.aliyuncs.com (enterprise); host only, no scheme, port or path";
@@ -97,7 +97,7 @@ const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a
 
 export const IMAGE_REFERENCE_FORM =
   "an image reference [host/]repository[:tag][@sha256:<64 hex>] with a lowercase repository path";
-export const DIGEST_REFERENCE_FORM =
+const DIGEST_REFERENCE_FORM =
   "an image reference by digest, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench@sha256:<64 hex>";
 
 // An Alibaba Cloud account or RAM user name (`dev@1234567890123456`, `ci@team.onaliyun.com`):

@@ -33,7 +33,7 @@ export const SIDECAR_OPT_IN_VALUE = "enabled";
 export const SIDECAR_KINDS = ["Deployment", "StatefulSet", "Job", "CronJob"] as const;
 export type SidecarKind = (typeof SIDECAR_KINDS)[number];
 
-export const SIDECAR_DEFAULTS = {
+const SIDECAR_DEFAULTS = {
   containerName: "ebpf-probe",
   mode: "monitor" as ProbeMode,
   // The prebuilt tracer needs little; the ring buffer (16 MiB) is charged to this memory cgroup on >= 5.11.
@@ -250,7 +250,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Whether a workload object asks for the probe: a sidecar kind carrying the opt-in label. */
-export function optsIntoSidecar(input: object): boolean {
+function optsIntoSidecar(input: object): boolean {
   const obj = input as Record<string, unknown>;
   if (!(SIDECAR_KINDS as readonly unknown[]).includes(obj.kind)) return false;
   const labels = isRecord(obj.metadata) && isRecord(obj.metadata.labels) ? obj.metadata.labels : {};

@@ -27,8 +27,8 @@ import { ResolvedWorkload, WorkloadOptions, resolveWorkload } from "./workloadOp
 import type { PinnedVersions } from "./workbenchVersions";
 
 // The key table is its own module; callers keep importing it from here.
-export { CONFIG_KEYS, PROJECT, STACK_PLACEMENTS, qualified } from "./configKeys";
-export type { ConfigKey, ConfigKeyName, ConfigType } from "./configKeys";
+export { CONFIG_KEYS, PROJECT, qualified } from "./configKeys";
+export type { ConfigType } from "./configKeys";
 
 /** What the stack program can render: the sidecar needs an application workload, which only a stack of the application has. */
 const SIDECAR_REFUSAL =
@@ -45,13 +45,13 @@ export type ImageSource =
     };
 
 /** Credentials the pods pull with (an imagePullSecret); the password stays in the secret config. */
-export interface PullCredentials {
+interface PullCredentials {
   server: string;
   username: string;
 }
 
 /** The verification as configured; whether a cluster is reachable is decided by the program. */
-export interface VerificationConfig {
+interface VerificationConfig {
   /** False when the stack says not to verify, or cannot (render-only, no replicas). */
   enabled: boolean;
   /** Why not, when not enabled. */

@@ -30,7 +30,7 @@ import { isDnsLabel, isDnsSubdomain } from "./kubernetesNames";
 import { isDeferred } from "./deferred";
 import { WORKLOAD_DEFAULTS, optionsOfType } from "./options";
 
-export { WORKLOAD_DEFAULTS, isDeferred };
+export { isDeferred };
 import { Placement, checkPlacement, refuseNodeOnAcs } from "./placement";
 import { IMAGE_REFERENCE_FORM, parseImageReference } from "./registry";
 import { DEFAULT_TOLERATIONS, Toleration, checkTolerations, podTolerations } from "./tolerations";
@@ -61,7 +61,7 @@ export interface WorkloadOptions {
 }
 
 /** The placements that own their pods (the sidecar goes into an application's pod: core/sidecar.ts). */
-export type WorkloadPlacement = Exclude<Placement, "sidecar">;
+type WorkloadPlacement = Exclude<Placement, "sidecar">;
 
 export interface ResolvedWorkload {
   name: string;

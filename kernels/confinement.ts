@@ -31,8 +31,6 @@ export const CONTAINERD_DEFAULT_CAPABILITIES: readonly string[] = [
 
 /** The seccomp profiles the matrix loads: containerd's current default, containerd 1.6.8's, none. */
 export type SeccompChoice = "runtime-default" | "containerd-1.6.8" | "unconfined";
-export const SECCOMP_CHOICES: readonly SeccompChoice[] = ["runtime-default", "containerd-1.6.8", "unconfined"];
-
 export interface Confinement {
   /** Bounding = permitted = effective = inheritable, sorted, without CAP_. */
   capabilities: string[];

@@ -66,7 +66,7 @@ function machineSourceFiles(): { name: string; text: string }[] {
   return files.filter((f) => fs.existsSync(f)).map((f) => ({ name: f, text: fs.readFileSync(f, "utf8") }));
 }
 
-export function sha256File(file: string): string {
+function sha256File(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 

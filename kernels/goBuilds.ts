@@ -12,13 +12,13 @@ import * as path from "path";
 import { SeccompChoice } from "./confinement";
 import { PROBES } from "./matrix";
 
-export const KERNELS_DIR = __dirname;
+const KERNELS_DIR = __dirname;
 const TRACERS_MODULE = path.join(KERNELS_DIR, "go");
 const SECCOMP_MODULE = path.join(KERNELS_DIR, "seccomp");
 const EXAMPLES = [...new Set(Object.values(PROBES).map((p) => p.example))];
 
 /** containerd versions whose default profile generator is built, by mod file in kernels/seccomp. */
-export const SECCOMP_GENERATORS: Readonly<Record<Exclude<SeccompChoice, "unconfined">, string>> = {
+const SECCOMP_GENERATORS: Readonly<Record<Exclude<SeccompChoice, "unconfined">, string>> = {
   "runtime-default": "go.mod",
   "containerd-1.6.8": "containerd-1.6.8.mod",
 };

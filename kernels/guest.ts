@@ -74,7 +74,7 @@ export function moduleDependencies(ko: Buffer): string[] {
  * The NIC driver and every module it needs, in load order, as overlay files (xz/zstd-compressed
  * ones unpacked). Modules built into the kernel are simply not found, so they are skipped.
  */
-export function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
+function nicModuleEntries(kernel: PreparedKernel): InitramfsEntry[] {
   // trixie's packages ship /usr/lib/modules (merged /usr); older suites /lib/modules.
   const modules = ["usr/lib", "lib"]
     .map((d) => path.join(kernel.root, d, "modules", kernel.package.release, "kernel"))

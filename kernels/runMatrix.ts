@@ -20,7 +20,7 @@ import { SELFTEST_SCRIPT_FILE } from "../verification/selftestScript";
 const MATRIX_SCRIPT = path.join(__dirname, "guest", "matrix.sh");
 
 /** kernel.perf_event_paranoid during the matrix: the upstream kernel's default. */
-export const PERF_EVENT_PARANOID = 2;
+const PERF_EVENT_PARANOID = 2;
 
 /** The guest command: one `row` call per matrix row (kernels/guest/matrix.sh). */
 export function matrixCommand(rows: readonly MatrixRow[]): string {

@@ -49,9 +49,9 @@ export function renderedSelftestContainer(release: string, arch: Architecture): 
   return (pod.initContainers as SelftestContainer[])[0];
 }
 
-export type SelftestVariant = "model" | `minus-${string}` | "tracer-missing";
+type SelftestVariant = "model" | `minus-${string}` | "tracer-missing";
 
-export interface SelftestExpectation {
+interface SelftestExpectation {
   exit: "zero" | "non-zero";
   /** The kind in the script's `FAILED [<kind>]` line; null for success. */
   failureKind: FailureKind | null;

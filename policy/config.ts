@@ -14,7 +14,7 @@ import { STACK_RULES } from "./stackRules";
 import { ENFORCEMENT_LEVELS, EnforcementLevel, Rule, RuleSettings } from "./types";
 import { isRecord } from "./podSpecs";
 
-export interface RuleConfig {
+interface RuleConfig {
   level: EnforcementLevel;
   settings: RuleSettings;
 }

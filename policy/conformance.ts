@@ -172,7 +172,7 @@ export interface CaseResult {
 }
 
 /** Finds the case's object in its file (List items included). */
-export function findObject(docs: unknown[], resource: string): KubeObject | undefined {
+function findObject(docs: unknown[], resource: string): KubeObject | undefined {
   for (const doc of docs) {
     if (!isKubeObject(doc)) continue;
     for (const item of expandLists(doc)) if (resourceName(item) === resource) return item;
@@ -180,7 +180,7 @@ export function findObject(docs: unknown[], resource: string): KubeObject | unde
   return undefined;
 }
 
-export function evaluateCase(source: string, policy: string, dir: string, c: ConformanceCase): CaseResult {
+function evaluateCase(source: string, policy: string, dir: string, c: ConformanceCase): CaseResult {
   const result: CaseResult = {
     source,
     policy,

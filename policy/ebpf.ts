@@ -36,7 +36,7 @@ declare module "./types" {
 }
 
 /** Capabilities whose presence marks an eBPF workload. */
-export const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
+const EBPF_MARKER_CAPABILITIES = ["BPF", "PERFMON", "SYS_ADMIN"] as const;
 
 export interface EbpfProfile {
   probeKinds: readonly ProbeKind[];
@@ -136,7 +136,7 @@ function addsMarkerCapability(c: ContainerRef): boolean {
 }
 
 /** The probe containers a pod declares (`acs-ebpf.io/probe-containers`), or undefined when it declares none. */
-export function declaredProbeContainers(pod: PodTemplate): string[] | undefined {
+function declaredProbeContainers(pod: PodTemplate): string[] | undefined {
   const value = pod.metadata.annotations[ANNOTATIONS.probeContainers];
   return value === undefined
     ? undefined
@@ -190,7 +190,7 @@ export function ebpfProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfi
   return profile;
 }
 
-export interface Requirement {
+interface Requirement {
   names: string[];
   set: ReadonlySet<string>;
   /** `BPF, PERFMON` */
@@ -307,7 +307,7 @@ function buildProfile(pod: PodTemplate, settings: RuleSettings): EbpfProfile {
   };
 }
 
-export function kernelLabel(kernel: Kernel): string {
+function kernelLabel(kernel: Kernel): string {
   return kernel === "unknown" ? "unknown kernel" : `kernel ${kernel.release}`;
 }
 

@@ -12,18 +12,6 @@ import { POD_TEMPLATE_PATHS } from "../core/podTemplates";
 import { fieldPath } from "./shared";
 import type { ContainerRef, KubeObject, PodTemplate } from "./types";
 
-export const POD_BEARING_KINDS = [
-  "Pod",
-  "Deployment",
-  "ReplicaSet",
-  "StatefulSet",
-  "DaemonSet",
-  "Job",
-  "CronJob",
-  "ReplicationController",
-  "PodTemplate",
-] as const;
-
 const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

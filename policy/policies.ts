@@ -25,7 +25,7 @@ import { checkVerifications, ebpfVerification, kubernetesKind } from "./stackRul
 import type { KubeObject, Rule, RuleSettings } from "./types";
 
 /** The settings a policy got from the pack config, validated (bad config → InputErrors naming the key). */
-export function settingsFor(rule: Pick<Rule, "name" | "settings">, config: object): RuleSettings {
+function settingsFor(rule: Pick<Rule, "name" | "settings">, config: object): RuleSettings {
   const errors: InputError[] = [];
   const settings = parseRuleSettings(rule, config as Record<string, unknown>, errors);
   if (errors.length) throw new InputErrors(errors);
@@ -33,7 +33,7 @@ export function settingsFor(rule: Pick<Rule, "name" | "settings">, config: objec
 }
 
 /** A Pulumi Kubernetes resource's inputs as a Kubernetes object; undefined for other types. */
-export function kubeObjectOf(args: Pick<ResourceValidationArgs, "type" | "props" | "name">): KubeObject | undefined {
+function kubeObjectOf(args: Pick<ResourceValidationArgs, "type" | "props" | "name">): KubeObject | undefined {
   const kind = kubernetesKind(args.type);
   if (!kind) return undefined;
   const props = args.props as Record<string, unknown>;
@@ -67,7 +67,7 @@ function validateWith(rule: Rule) {
  * Deep copy of plain objects and arrays; anything else (e.g. @pulumi/policy Secret values) is kept
  * by reference. structuredClone cannot be used: the engine hands props over behind a Proxy.
  */
-export function clonePlain(value: unknown): unknown {
+function clonePlain(value: unknown): unknown {
   // Index by index: Array methods on the engine's proxied arrays trip the Proxy invariants (species lookup).
   if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => clonePlain(value[i]));
   if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
@@ -103,7 +103,7 @@ function securityContext(container: Record<string, unknown>): Record<string, unk
 }
 
 /** Adds ALL to capabilities.drop: added capabilities still apply after the drop. */
-export const addDropAll: ContainerFix = (container) => {
+const addDropAll: ContainerFix = (container) => {
   const sc = securityContext(container);
   if (!isRecord(sc.capabilities)) sc.capabilities = {};
   const caps = sc.capabilities as Record<string, unknown>;
@@ -114,7 +114,7 @@ export const addDropAll: ContainerFix = (container) => {
 };
 
 /** Sets allowPrivilegeEscalation: false. */
-export const disallowPrivilegeEscalation: ContainerFix = (container) => {
+const disallowPrivilegeEscalation: ContainerFix = (container) => {
   const sc = securityContext(container);
   if (sc.allowPrivilegeEscalation === false) return false;
   sc.allowPrivilegeEscalation = false;

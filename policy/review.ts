@@ -23,7 +23,7 @@ export interface Violation {
 }
 
 /** The level a configured enforcement level reports at; undefined when the rule is off. */
-export function reportedLevel(level: string): ViolationLevel | undefined {
+function reportedLevel(level: string): ViolationLevel | undefined {
   if (level === "disabled") return undefined;
   // A YAML file cannot be remediated in place: what the pack would fix is reported as mandatory.
   return level === "advisory" ? "advisory" : "mandatory";
@@ -80,7 +80,7 @@ function locatedTemplates(obj: KubeObject, objectPath: FieldSegments = []): Loca
 }
 
 /** The pod templates of one object (List items included); [] for objects without one. */
-export function podTemplatesOf(obj: KubeObject): PodTemplate[] {
+function podTemplatesOf(obj: KubeObject): PodTemplate[] {
   return locatedTemplates(obj).map((t) => t.pod);
 }
 
@@ -94,7 +94,7 @@ export function runRule(rule: Rule, obj: KubeObject, config: ReviewConfig, level
 }
 
 /** Every enabled rule on pod templates already extracted. */
-export function reviewTemplates(
+function reviewTemplates(
   pods: readonly PodTemplate[],
   config: ReviewConfig = defaultConfig(),
   rules: readonly Rule[] = RULES,
@@ -123,7 +123,7 @@ export function reviewObject(
 }
 
 /** A violation and where its object is: the document's index in the stream, the path inside it. */
-export interface DocumentViolation extends Violation {
+interface DocumentViolation extends Violation {
   document: number;
   objectPath: FieldSegments;
   /** Index of its workload in `workloads`. */

@@ -17,7 +17,7 @@ import { isEbpfWorkload, isProbeContainer } from "./ebpf";
 import { field, isRecord, podTemplateOf } from "./podSpecs";
 import type { PodTemplate, Rule } from "./types";
 
-export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 export interface StackResource {
   type: string;
@@ -48,7 +48,7 @@ export function kubernetesKind(type: string): string | undefined {
 }
 
 /** Every probe container of the pod runs ebpf-selftest as its startupProbe: the rollout verifies the trace. */
-export function selfTested(pod: PodTemplate): boolean {
+function selfTested(pod: PodTemplate): boolean {
   const probes = pod.containers.filter((c) => isProbeContainer(pod, c));
   return (
     probes.length > 0 &&

@@ -55,6 +55,7 @@ export interface PodTemplate {
 /**
  * Answers kept on a template. Its fields are declared by the module that fills them (policy/ebpf.ts
  * augments this interface), so this vocabulary depends on no rule module.
+ * @public (augmented by policy/ebpf.ts)
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface TemplateMemo {}

@@ -13,7 +13,7 @@ import { remembered } from "./shared";
 /** A field path split into keys and sequence indexes: `a.b[0]["x.y"]` → ["a", "b", 0, "x.y"]. */
 export type FieldSegments = (string | number)[];
 
-export interface SourcePosition {
+interface SourcePosition {
   /** 1-based. */
   line: number;
   /** 1-based. */

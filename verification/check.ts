@@ -25,7 +25,7 @@ import { PREFLIGHT_SCRIPT, Preflight, parsePreflight, assessPreflight } from "./
 import { TracerStop, TraceContext, traceOnce } from "./tracerRun";
 import { MinimizationResult, minimize } from "./minimize";
 
-export interface TraceTimings {
+interface TraceTimings {
   /** Check start → a Ready pod was found. */
   podReadyMs: number | null;
   /** Tracer started → header printed (attached). */

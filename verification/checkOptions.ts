@@ -5,7 +5,7 @@ import { InputError } from "../core/errors";
 import { isDnsSubdomain } from "../core/kubernetesNames";
 import { parseTarget } from "../core/connectTarget";
 
-export const DEFAULT_BTF_PATH = "/sys/kernel/btf/vmlinux";
+const DEFAULT_BTF_PATH = "/sys/kernel/btf/vmlinux";
 
 export interface CheckOptions {
   namespace: string;

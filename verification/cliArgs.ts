@@ -26,7 +26,7 @@ Options:
   --json                print the result as JSON
   --help                this text`;
 
-export interface VerifyCommand {
+interface VerifyCommand {
   options: CheckOptions;
   kubeconfigPath?: string;
   context?: string;

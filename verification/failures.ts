@@ -65,7 +65,7 @@ export interface VerificationFailure {
 }
 
 /** How many stderr lines a failure carries. */
-export const STDERR_TAIL_LINES = 15;
+const STDERR_TAIL_LINES = 15;
 
 export function tailLines(lines: readonly string[], n = STDERR_TAIL_LINES): string[] {
   const clean = lines.map((l) => l.split("\u0000").join("")).filter((l) => l.trim() !== "");

@@ -3,7 +3,7 @@ import { KNOWN_CAPABILITIES } from "../core/capabilities";
 import { FailureKind, tailLines } from "./failures";
 import { TraceContext, traceOnce } from "./tracerRun";
 
-export interface MinimizationRun {
+interface MinimizationRun {
   removed: string;
   verified: boolean;
   failure: FailureKind | null;

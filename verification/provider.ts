@@ -64,7 +64,7 @@ export function verificationDiff(
 }
 
 /** Check options from the resource inputs. */
-export function checkOptionsFromInputs(inputs: VerificationInputs): CheckOptions {
+function checkOptionsFromInputs(inputs: VerificationInputs): CheckOptions {
   const options: CheckOptions = { namespace: inputs.namespace, deployment: inputs.deployment };
   if (inputs.labelSelector) options.labelSelector = inputs.labelSelector;
   if (inputs.container) options.container = inputs.container;
@@ -79,7 +79,7 @@ export function checkOptionsFromInputs(inputs: VerificationInputs): CheckOptions
 }
 
 /** The outputs: every input except the kubeconfig, plus the evidence. JSON only (no undefined). */
-export function verificationOutputs(
+function verificationOutputs(
   inputs: VerificationInputs,
   result: CheckResult,
   checkedAt: string,
@@ -113,7 +113,7 @@ export function verificationOutputs(
 }
 
 /** Runs the check against the cluster in the inputs; throws the classified failure. */
-export async function verifyFromInputs(inputs: VerificationInputs): Promise<Record<string, unknown>> {
+async function verifyFromInputs(inputs: VerificationInputs): Promise<Record<string, unknown>> {
   if (inputs.check !== VERIFICATION_CHECK) {
     throw new Error(`check: ${JSON.stringify(inputs.check)} is not accepted; expected "${VERIFICATION_CHECK}"`);
   }

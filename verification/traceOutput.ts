@@ -33,8 +33,7 @@ export type TraceLine =
   | { kind: "message"; time: string; text: string }
   | { kind: "garbage"; text: string };
 
-export const TRACE_HEADER_FIELDS = ["Comm", "Src addr", "Port", "->", "Dest addr", "Port"] as const;
-export const TRACE_SHUTDOWN_TEXT = "received signal, exiting..";
+const TRACE_SHUTDOWN_TEXT = "received signal, exiting..";
 
 const MAX_LINE = 4096;
 const PREFIX = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) ([\s\S]*)$/;

@@ -18,7 +18,7 @@ import type { ResolvedOptions } from "./checkOptions";
 import { sleep, errorStatus, errorMessage, runShort } from "./podExec";
 
 /** The process that makes the check's connection (`bash` opening /dev/tcp); its comm in the event. */
-export const CONNECT_COMM = "bash";
+const CONNECT_COMM = "bash";
 
 export type TracerStop = "exited" | "stopped" | "killed" | "abandoned";
 

@@ -32,7 +32,7 @@ export interface ExecSession {
   close(): void;
 }
 
-export interface ExecHandlers {
+interface ExecHandlers {
   onStdout?(chunk: string): void;
   onStderr?(chunk: string): void;
 }

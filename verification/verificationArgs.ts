@@ -10,7 +10,7 @@ import { parseImageReference } from "../core/registry";
 import { isDeferred } from "../core/workloadOptions";
 import { resolveOptions } from "./checkOptions";
 
-export const MAX_TIMEOUT_SECONDS = 3600;
+const MAX_TIMEOUT_SECONDS = 3600;
 const MAX_KUBECONFIG_BYTES = 1 << 20;
 const MAX_SKIP_REASON = 1000;
 // kubeconfig context names seen in the wild: `admin@cluster`, `arn:aws:eks:…:cluster/x`, `kind-dev`.

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-export const SCHEMA_VERSION = "v1.33.0-local-strict";
+const SCHEMA_VERSION = "v1.33.0-local-strict";
 const REF = /^\/api\/_definitions\.json#\/\$defs\/(.+)$/;
 
 type Json = unknown;

@@ -19,7 +19,7 @@ import { PEERS, buildPeer } from "./build";
 import { VARIANTS, writeCorpus } from "./corpus";
 import { Tool, byWords, peerTools, reviewerTool, verdictOf } from "./tools";
 
-export const SIZES = [1, 100, 1_000, 10_000];
+const SIZES = [1, 100, 1_000, 10_000];
 const TIME = "/usr/bin/time";
 
 export interface PeerRow {

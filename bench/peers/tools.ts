@@ -57,7 +57,7 @@ export function reviewerTool(): Tool {
 }
 
 /** The rego trivy-checks ships for these IDs, made to run under plain conftest. */
-export const CONFTEST_CHECKS = [
+const CONFTEST_CHECKS = [
   "KSV001",
   "KSV003",
   "KSV005",
@@ -74,7 +74,7 @@ export const CONFTEST_CHECKS = [
  * trivy-checks' rego reports through trivy's own `result.new(msg, cause)`, which plain OPA does not
  * have: each check gets a one-line stand-in that returns the message. Its lib/kubernetes comes along.
  */
-export function prepareConftestPolicy(dir: string): string {
+function prepareConftestPolicy(dir: string): string {
   const checks = path.join(dir, "trivy-checks");
   const out = path.join(dir, "policy");
   fs.rmSync(out, { recursive: true, force: true });
@@ -221,7 +221,7 @@ function peerTool(peer: Peer): Tool | undefined {
 }
 
 /** What a peer needs beside its binary, made once from what its build fetched. */
-export function preparePeer(peer: Peer): void {
+function preparePeer(peer: Peer): void {
   const dir = peerDir(peer);
   if (peer.tool === "conftest" && !fs.existsSync(path.join(dir, "policy", "KSV017.rego"))) prepareConftestPolicy(dir);
   if (peer.tool === "kyverno") fs.writeFileSync(path.join(dir, "restricted.yaml"), KYVERNO_POLICY);

@@ -10,7 +10,7 @@ import type { FileViolation, ReviewReport } from "./inputs";
 // eslint-disable-next-line no-control-regex
 const NOT_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-export function xmlEscape(text: string): string {
+function xmlEscape(text: string): string {
   return text
     .replace(NOT_XML, "")
     .replace(/&/g, "&amp;")

@@ -11,9 +11,8 @@ import { RULES } from "../rules";
 import type { EnforcementLevel, Rule } from "../types";
 import { exitCode, type FileError, type FileViolation, type ReviewReport } from "./inputs";
 
-export const SARIF_SCHEMA_URI =
-  "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-export const TOOL_NAME = "acs-ebpf-review";
+const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const TOOL_NAME = "acs-ebpf-review";
 
 export interface SarifOptions {
   /** The tool's version (package.json). */
@@ -32,14 +31,14 @@ function levelOf(level: EnforcementLevel | "mandatory" | "advisory"): SarifLevel
 }
 
 /** The rule table, relative to the repository root; its rows carry the anchors. */
-export const RULES_DOC = "docs/policy.md";
+const RULES_DOC = "docs/policy.md";
 
-export function ruleAnchor(rule: string): string {
+function ruleAnchor(rule: string): string {
   return `rule-${rule}`;
 }
 
 /** A path as an artifact URI: relative paths stay relative (code scanning resolves them against the checkout). */
-export function artifactUri(file: string): string {
+function artifactUri(file: string): string {
   if (path.isAbsolute(file)) return pathToFileURL(file).href;
   return file.split(path.sep).map(encodeURIComponent).join("/");
 }
@@ -76,7 +75,7 @@ function physicalLocation(file: string, line: number | null | undefined, column?
   };
 }
 
-/** A function from a violation to its SARIF result. */
+/** A function from a violation to its SARIF result. @public (the command loads this module lazily, with require) */
 export function resultOf(): (v: FileViolation) => object {
   const index = new Map(RULES.map((r, i) => [r.name, i]));
   return (v) => ({
@@ -95,7 +94,7 @@ export function resultOf(): (v: FileViolation) => object {
   });
 }
 
-/** The run's invocation: whether every input was read, the exit code, and each input error. */
+/** The run's invocation: whether every input was read, the exit code, and each input error. @public (the command loads this module lazily, with require) */
 export function invocationsOf(errors: readonly FileError[], exitCode: number): object[] {
   return [
     {
@@ -110,7 +109,7 @@ export function invocationsOf(errors: readonly FileError[], exitCode: number): o
   ];
 }
 
-/** The SARIF log around a run's results and invocations (values or placeholders a writer fills in). */
+/** The SARIF log around a run's results and invocations (values or placeholders a writer fills in). @public (the command loads this module lazily, with require) */
 export function toSarifRun(options: SarifOptions, results: unknown, invocations: unknown): object {
   return {
     $schema: SARIF_SCHEMA_URI,

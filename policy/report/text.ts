@@ -5,12 +5,12 @@ function where(file: string, line: number | null): string {
   return line === null ? file : `${file}:${line}`;
 }
 
-/** One violation's two lines of the table. */
+/** One violation's two lines of the table. @public (the command loads this module lazily, with require) */
 export function tableLines(v: FileViolation): string {
   return `${v.level.toUpperCase().padEnd(9)} ${v.rule.padEnd(22)} ${where(v.file, v.line)}  ${v.resource}${v.container ? `  container ${v.container}` : ""}\n          ${v.message}`;
 }
 
-/** The table's last lines: input errors, notes and the summary. */
+/** The table's last lines: input errors, notes and the summary. @public (the command loads this module lazily, with require) */
 export function tableTail(
   errors: readonly FileError[],
   notes: readonly string[],
@@ -23,6 +23,7 @@ export function tableTail(
   return lines;
 }
 
+/** @public (the command loads this module lazily, with require) */
 export function summaryLine(counts: { reviewed: number; mandatory: number; advisory: number; errors: number }): string {
   return `${counts.reviewed} workload(s) reviewed: ${counts.mandatory} mandatory and ${counts.advisory} advisory violation(s), ${counts.errors} input error(s).`;
 }

@@ -21,7 +21,7 @@ import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, perSettings, sharedText } from "../shared";
 
 /** Pod Security Standards "baseline": the capabilities a container may add. */
-export const BASELINE_CAPABILITIES = [
+const BASELINE_CAPABILITIES = [
   "AUDIT_WRITE",
   "CHOWN",
   "DAC_OVERRIDE",

@@ -15,7 +15,7 @@ import { checkedContainers, field } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, perSettings, sharedText } from "../shared";
 
-export function droppedCapabilities(container: Record<string, unknown>): string[] {
+function droppedCapabilities(container: Record<string, unknown>): string[] {
   const drop = field(container, "securityContext", "capabilities", "drop");
   return Array.isArray(drop) ? drop.map((d) => capabilityName(d)) : [];
 }

@@ -10,7 +10,7 @@ import { checkedContainers } from "../podSpecs";
 import type { Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, sharedText } from "../shared";
 
-export const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
+const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
 
 export function isDigestPinned(image: string): boolean {
   return DIGEST_REFERENCE.test(image.trim());

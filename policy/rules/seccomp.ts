@@ -18,8 +18,8 @@ import { checkedContainers, field, isRecord } from "../podSpecs";
 import type { ContainerRef, Finding, PodTemplate, Rule, RuleSettings } from "../types";
 import { fieldPath, perSettings, sharedText } from "../shared";
 
-export const POD_SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
-export const CONTAINER_SECCOMP_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
+const POD_SECCOMP_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
+const CONTAINER_SECCOMP_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
 
 interface Profile {
   type: string;
