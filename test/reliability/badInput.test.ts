@@ -177,24 +177,8 @@ const ebpfWorkload: Subject = {
   args: {
     image: { type: "string" },
     workloadName: { type: "string" },
-    ...optionSpecs(
-      "namespace",
-      "createNamespace",
-      "replicas",
-      "computeClass",
-      "computeQos",
-      "cpu",
-      "memory",
-      "probeKinds",
-      "kernel",
-      "architecture",
-      "capabilityProfile",
-      "seccompProfile",
-      "minimizeCapabilities",
-      "mode",
-      "selfTest",
-      "tolerations",
-    ),
+    // Every probe option (core/options.ts): the workload and the workbench take them all.
+    ...optionSpecs(...(Object.keys(OPTIONS) as OptionName[])),
     placement: { type: "string", values: ["deployment", "node"] },
     acs: { type: "boolean" },
     imagePullSecrets: { type: "array" },
@@ -283,23 +267,8 @@ const WORKBENCH_PLACEMENT_OF: Record<string, string> = {
 const ebpfWorkbench: Subject = {
   name: "EbpfWorkbench",
   args: {
-    ...optionSpecs(
-      "namespace",
-      "createNamespace",
-      "replicas",
-      "computeClass",
-      "computeQos",
-      "cpu",
-      "memory",
-      "probeKinds",
-      "kernel",
-      "architecture",
-      "capabilityProfile",
-      "seccompProfile",
-      "mode",
-      "selfTest",
-      "tolerations",
-    ),
+    // Every probe option (core/options.ts): the workload and the workbench take them all.
+    ...optionSpecs(...(Object.keys(OPTIONS) as OptionName[])),
     placement: { type: "string", values: ["deployment", "sidecar", "node"] },
     image: { type: "string" },
     build: { type: "object" },
@@ -322,7 +291,6 @@ const ebpfWorkbench: Subject = {
     verifyReadyTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
     verifyAttachTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
     verifyEventTimeoutSeconds: { type: "number", outOfRange: [0, 3601] },
-    ...optionSpecs("minimizeCapabilities"),
   },
   attempt(key, value) {
     const placement = WORKBENCH_PLACEMENT_OF[key];
