@@ -56,7 +56,8 @@ const workbench = new EbpfWorkbench(
             registry: { ...config.image.args.registry, password: secrets.requireSecret("registryPassword") },
           },
         }
-      : { image: config.image.ref }),
+      : // parseStackConfig accepted a fixed tag, with a warning (the render-only dev stack uses one).
+        { image: config.image.ref, allowImageTag: true }),
     registryCredentials: config.pullCredentials && {
       ...config.pullCredentials,
       password: secrets.requireSecret("registryPassword"),

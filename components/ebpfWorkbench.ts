@@ -6,7 +6,7 @@ import type { ProbeMode } from "../core/probeContainer";
 import { InputError, InputErrorList } from "../core/errors";
 import type { WorkbenchBuildArgs } from "../core/imagePlan";
 import { optionsNotFor } from "../core/options";
-import { IMAGE_REFERENCE_FORM } from "../core/registry";
+import { IMAGE_REFERENCE_FORM, requirePinnedReference } from "../core/registry";
 import { isDeferred } from "../core/workloadOptions";
 import { Placement, checkPlacement, defaultProbeMode } from "../core/placement";
 import { resolveSidecarOptions } from "../core/sidecar";
@@ -126,6 +126,11 @@ export interface EbpfWorkbenchArgs {
    * necessary; turn it off after the run. Default false. Deployment placement.
    */
   minimizeCapabilities?: boolean;
+  /**
+   * Accept `image` by a fixed tag (not latest) instead of a digest. Default false: a tag can be re-pushed, so the
+   * image is then pulled on every start (imagePullPolicy Always) and a re-pushed tag does not roll out.
+   */
+  allowImageTag?: boolean;
   /** Why the verification is skipped when `kubeconfig` is unset (shown in the outputs and as a warning). */
   verifySkipReason?: string;
   /** Seconds the verification waits for a Ready pod, 1 to 3600 (default 300). */
@@ -191,7 +196,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     }
     const collect = (f: () => void) => bad.attempt(f);
     // Arguments a typed caller cannot get wrong, but another language or JavaScript can.
-    for (const key of ["acs", "applyToStack"] as const)
+    for (const key of ["acs", "applyToStack", "allowImageTag"] as const)
       if (args[key] !== undefined && typeof args[key] !== "boolean") bad.fail(key, args[key], "true or false");
     for (const key of ["kubeconfig", "kubeconfigContext"] as const) {
       const value = args[key];
@@ -201,10 +206,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     if (args.image !== undefined && typeof args.image !== "string" && !isDeferred(args.image))
       bad.fail("image", args.image, IMAGE_REFERENCE_FORM);
     if (typeof args.image === "string")
-      bad.attempt(
-        () => planWorkbenchImage({ existingImage: args.image as string }),
-        (input) => input.replace(/^existingImage/, "image"),
-      );
+      bad.attempt(() => requirePinnedReference(args.image, "image", args.allowImageTag === true));
     if (
       args.build !== undefined &&
       (typeof args.build !== "object" || args.build === null || Array.isArray(args.build))
@@ -225,6 +227,7 @@ export class EbpfWorkbench extends pulumi.ComponentResource {
     const {
       placement: _placement,
       image: _image,
+      allowImageTag: _allowTag,
       build: _build,
       kubernetesVersion: _version,
       applyToStack: _applyToStack,

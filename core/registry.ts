@@ -204,6 +204,23 @@ export function requireDigestReference(ref: unknown, input: string): ImageRefere
   return parsed as ImageReference & { digest: string };
 }
 
+/**
+ * An image pinned by digest, or, when the caller opted in, by a fixed tag (not `latest`, not none).
+ * Throws an InputError naming `input` otherwise.
+ */
+export function requirePinnedReference(ref: unknown, input: string, allowTag: boolean): ImageReference {
+  if (!allowTag) return requireDigestReference(ref, input);
+  const parsed = parseImageReference(ref, input);
+  if (!parsed.digest && (!parsed.tag || parsed.tag === "latest"))
+    throw new InputError(
+      input,
+      ref,
+      "a reference by digest (repo@sha256:<64 hex>) or by a fixed tag",
+      "`latest` or no tag moves under the Deployment",
+    );
+  return parsed;
+}
+
 /** A repository to push to: a host and a path, no tag or digest (the tag is a separate input). */
 export function parseRepository(ref: unknown, input: string): ImageReference & { registry: string } {
   const parsed = parseImageReference(ref, input);

@@ -19,7 +19,7 @@ import {
 import { parseTarget } from "./connectTarget";
 import { InputError, InputErrors, oneOf } from "./errors";
 import { WorkbenchImageArgs, WorkbenchImagePlan, planWorkbenchImage } from "./imagePlan";
-import { parseImageReference, validateRegistryServer } from "./registry";
+import { requirePinnedReference, validateRegistryServer } from "./registry";
 import { defaultProbeMode } from "./placement";
 import type { WorkbenchPodOptions } from "./manifests";
 import type { Toleration } from "./tolerations";
@@ -261,16 +261,8 @@ function parseImageSource(
   }
   if (image !== undefined) {
     try {
-      const ref = parseImageReference(image, qualified("image"));
+      const ref = requirePinnedReference(image, qualified("image"), true);
       if (!ref.digest) {
-        if (!ref.tag || ref.tag === "latest") {
-          throw new InputError(
-            qualified("image"),
-            image,
-            "a reference by digest (repo@sha256:<64 hex>) or by a fixed tag",
-            "`latest` or no tag moves under the Deployment",
-          );
-        }
         warnings.push(
           `Image ${image} is pinned by tag, not digest: it is pulled on every start (imagePullPolicy Always) and a re-pushed tag does not roll out. Prefer repo@sha256:<digest>.`,
         );

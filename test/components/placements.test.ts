@@ -291,6 +291,11 @@ describe("EbpfWorkbench under mocks", () => {
     ],
     ["an image by tag", { image: "registry.example/wb:1" }, /^image: "registry.example\/wb:1" is not accepted/],
     [
+      "latest, even with allowImageTag",
+      { image: "registry.example/wb:latest", allowImageTag: true },
+      /^image: "registry.example\/wb:latest" is not accepted \(`latest` or no tag moves under the Deployment\)/,
+    ],
+    [
       "both image and build",
       { build: { repository: "registry.cn-hangzhou.aliyuncs.com/t/wb" } },
       /exactly one of image .* and build/,
@@ -307,6 +312,19 @@ describe("EbpfWorkbench under mocks", () => {
       expect((e as Error).message).not.toContain("secret-token-xyz");
     }
     expect(registered.length).toBe(before);
+  });
+});
+
+describe("EbpfWorkbench with allowImageTag", () => {
+  test("a fixed tag is deployed, pulled on every start (the opt-out of digest pinning)", async () => {
+    const image = "registry-vpc.cn-hangzhou.aliyuncs.com/team/ebpf-workbench:v1";
+    const workbench = new EbpfWorkbench("tagged", { image, allowImageTag: true, kernel: "6.6.71" });
+    await settle();
+    const deployment = registered.find(
+      (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "tagged-deployment",
+    )!.inputs as { spec: { template: { spec: { containers: { image: string; imagePullPolicy: string }[] } } } };
+    expect(deployment.spec.template.spec.containers[0]).toMatchObject({ image, imagePullPolicy: "Always" });
+    expect(await valueOf(workbench.imageRef)).toBe(image);
   });
 });
 

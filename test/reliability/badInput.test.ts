@@ -276,6 +276,7 @@ const ebpfWorkbench: Subject = {
     kubernetesVersion: { type: "string" },
     acs: { type: "boolean" },
     applyToStack: { type: "boolean" },
+    allowImageTag: { type: "boolean" },
     imagePullSecrets: { type: "array" },
     registryCredentials: { type: "object" },
     kubeconfig: {
