@@ -9,7 +9,7 @@
  * from CapEff to the result, not the model; npm run kernels runs the model on real kernels.
  */
 import type { ExecProtocol } from "../../testing/verification/fakeCluster";
-import { useCheckHarness, tracerExecs } from "./support/checkHarness";
+import { expectCleanTraceRun, useCheckHarness } from "./support/checkHarness";
 
 const h = useCheckHarness("native");
 const pod = h.pod;
@@ -39,17 +39,7 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("confine
       srcAddr: "127.0.0.1",
     });
     expect(result.matchedEvent!.srcPort).toBeGreaterThan(0);
-    expect(result.sampleEvents[0]).toEqual(result.matchedEvent);
-    expect(result.tracerStop).toBe("stopped");
-    expect(result.timings.attachMs).not.toBeNull();
-    expect(result.timings.eventMs).not.toBeNull();
-    expect(result.timings.readyToAttachedMs).toBeGreaterThanOrEqual(result.timings.attachMs!);
-    expect(result.timings.attachedToEventMs).toBeGreaterThanOrEqual(0);
-    // Every exec used the negotiated protocol, and the tracer really ended with the shutdown line.
-    expect(new Set(c.execs.map((e) => e.protocol))).toEqual(new Set([protocol]));
-    const [tracer] = tracerExecs(c);
-    expect(tracer.stderr).toContain("received signal, exiting..");
-    expect(tracer.exitCode).toBe(0);
+    expectCleanTraceRun(result, c, protocol);
   });
 });
 

@@ -9,7 +9,7 @@
  */
 import type { ExecProtocol } from "../../testing/verification/fakeCluster";
 import { declaredCapabilities, STAND_IN_TRACER } from "../../testing/verification/podEnvironment";
-import { useCheckHarness, tracerExecs } from "./support/checkHarness";
+import { expectCleanTraceRun, useCheckHarness, tracerExecs } from "./support/checkHarness";
 
 const h = useCheckHarness("portable");
 const pod = h.pod;
@@ -37,17 +37,7 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
       dstPort: 23451,
       time: expect.stringMatching(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/),
     });
-    expect(result.sampleEvents[0]).toEqual(result.matchedEvent);
-    expect(result.tracerStop).toBe("stopped");
-    expect(result.timings.attachMs).not.toBeNull();
-    expect(result.timings.eventMs).not.toBeNull();
-    expect(result.timings.readyToAttachedMs).toBeGreaterThanOrEqual(result.timings.attachMs!);
-    expect(result.timings.attachedToEventMs).toBeGreaterThanOrEqual(0);
-    // Every exec used the negotiated protocol, and the tracer really ended with the shutdown line.
-    expect(new Set(c.execs.map((e) => e.protocol))).toEqual(new Set([protocol]));
-    const [tracer] = tracerExecs(c);
-    expect(tracer.stderr).toContain("received signal, exiting..");
-    expect(tracer.exitCode).toBe(0);
+    expectCleanTraceRun(result, c, protocol);
   });
 
   test("the server dropping the tracer's connection mid-stream: connection-lost, and the tracer is still stopped", async () => {

@@ -95,3 +95,26 @@ export function tracerExecs(c: FakeCluster) {
     (e) => e.command.includes(STAND_IN_TRACER) && e.command.some((a) => a.includes("exec timeout")),
   );
 }
+
+/**
+ * What every verified run shows beyond its event: the first sample is the matched event, the tracer
+ * was stopped and ended with its shutdown line, the timings are ordered, and every exec used the
+ * negotiated protocol.
+ */
+export function expectCleanTraceRun(
+  result: Awaited<ReturnType<Driver["check"]>>,
+  c: FakeCluster,
+  protocol: FakeClusterOptions["protocol"],
+): void {
+  expect(result.sampleEvents[0]).toEqual(result.matchedEvent);
+  expect(result.tracerStop).toBe("stopped");
+  expect(result.timings.attachMs).not.toBeNull();
+  expect(result.timings.eventMs).not.toBeNull();
+  expect(result.timings.readyToAttachedMs).toBeGreaterThanOrEqual(result.timings.attachMs!);
+  expect(result.timings.attachedToEventMs).toBeGreaterThanOrEqual(0);
+  // Every exec used the negotiated protocol, and the tracer really ended with the shutdown line.
+  expect(new Set(c.execs.map((e) => e.protocol))).toEqual(new Set([protocol]));
+  const [tracer] = tracerExecs(c);
+  expect(tracer.stderr).toContain("received signal, exiting..");
+  expect(tracer.exitCode).toBe(0);
+}
