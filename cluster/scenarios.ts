@@ -9,6 +9,7 @@ import * as path from "path";
 import { ApiEndpoint, apiOk, apiRequest } from "./api";
 import { Cluster } from "./node";
 import { freePort } from "./processes";
+import { memlockScenario } from "./memlock";
 import { NODE_NAME, VERIFIER_USER } from "./nodeConfig";
 import { ProbeFacts, NodeFacts } from "./report";
 import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from "./status";
@@ -23,6 +24,7 @@ const PROGRAM = path.join(__dirname, "program");
 
 export const SCENARIO_NAMES = [
   "deployment-placement",
+  "memlock-rlimit",
   "no-op-rerun",
   "least-privilege-verifier",
   "node-placement",
@@ -175,6 +177,15 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     };
     return `namespace ${ns.metadata.name} (enforce ${ns.metadata.labels?.["pod-security.kubernetes.io/enforce"]}), Deployment ready, pod ${v.pod} pulled ${cluster.workbenchImage.split("/").pop()}; verified through the kubelet's exec on ${v.kernel}: ${ev.comm} ${ev.srcAddr}→${ev.dstAddr}:${ev.dstPort}; CapEff ${status.capEff} = [${grant.join(", ")}]`;
   },
+
+  /** The model's SYS_RESOURCE before 5.11 against the node's RLIMIT_MEMLOCK (cluster/memlock.ts). */
+  "memlock-rlimit": (run) =>
+    memlockScenario(run.cluster, {
+      namespace: NS,
+      deployment: DEPLOYMENT,
+      kernel: run.kernel,
+      grant: run.probe?.grant,
+    }),
 
   /** A second up with --expect-no-changes, then refresh --expect-no-changes. */
   async "no-op-rerun"(run) {

@@ -1,6 +1,6 @@
 /**
  * Reading the cluster's objects and the pod's /proc: node readiness and versions, the container's
- * capability sets. Pure module.
+ * capability sets and its RLIMIT_MEMLOCK. Pure module.
  */
 
 export interface NodeReadiness {
@@ -56,6 +56,26 @@ export function parseProcStatus(text: string): ProcStatus {
     noNewPrivs: Number(field("NoNewPrivs")),
     seccomp: Number(field("Seccomp")),
   };
+}
+
+/** An rlimit value: bytes, or "unlimited" (RLIM_INFINITY). */
+export type RlimitValue = number | "unlimited";
+
+/**
+ * RLIMIT_MEMLOCK from /proc/<pid>/limits (`Max locked memory  65536  65536  bytes`); an error
+ * names the missing or unreadable line.
+ */
+export function parseMemlockLimit(text: string): { soft: RlimitValue; hard: RlimitValue } {
+  const m = /^Max locked memory\s+(\S+)\s+(\S+)/m.exec(text);
+  const value = (v: string | undefined): RlimitValue => {
+    if (v === "unlimited") return v;
+    if (v === undefined || !/^\d+$/.test(v))
+      throw new Error(
+        `/proc/self/limits: no "Max locked memory" line with two values in ${JSON.stringify(text.slice(0, 200))}`,
+      );
+    return Number(v);
+  };
+  return { soft: value(m?.[1]), hard: value(m?.[2]) };
 }
 
 /** Linux capability numbers of the names the model grants (the ones this project uses). */

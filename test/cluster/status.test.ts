@@ -1,4 +1,10 @@
-import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from "../../cluster/status";
+import {
+  capabilityMask,
+  deploymentReady,
+  nodeReadiness,
+  parseMemlockLimit,
+  parseProcStatus,
+} from "../../cluster/status";
 
 // The lines of a probe container's /proc/self/status on the 6.12 node (BPF + PERFMON, RuntimeDefault).
 const PROBE_STATUS = `Name:\tcat
@@ -27,6 +33,32 @@ describe("/proc/self/status", () => {
 
   test("a missing line is named", () => {
     expect(() => parseProcStatus(PROBE_STATUS.replace(/^Seccomp:.*$/m, ""))).toThrow("no Seccomp: line");
+  });
+});
+
+// /proc/self/limits in the probe container on the 5.10 node (containerd's RLIMIT_MEMLOCK, passed on).
+const PROBE_LIMITS = `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max open files            1024                 4096                 files
+Max locked memory         65536                65536                bytes
+Max address space         unlimited            unlimited            bytes
+`;
+
+describe("/proc/self/limits", () => {
+  test("reads RLIMIT_MEMLOCK's soft and hard values in bytes", () => {
+    expect(parseMemlockLimit(PROBE_LIMITS)).toEqual({ soft: 65536, hard: 65536 });
+  });
+
+  test("unlimited stays unlimited", () => {
+    const text = PROBE_LIMITS.replace(/^Max locked memory.*$/m, "Max locked memory  8388608  unlimited  bytes");
+    expect(parseMemlockLimit(text)).toEqual({ soft: 8388608, hard: "unlimited" });
+  });
+
+  test.each([
+    ["missing", PROBE_LIMITS.replace(/^Max locked memory.*$/m, "")],
+    ["not a number", PROBE_LIMITS.replace("65536                65536", "64k  64k")],
+  ])("a %s line is named", (_what, text) => {
+    expect(() => parseMemlockLimit(text)).toThrow('no "Max locked memory" line');
   });
 });
 
