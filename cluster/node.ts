@@ -183,6 +183,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       busybox: path.join(pkgs.get("busybox-static")!, "usr/bin/busybox"),
       bashStatic: path.join(pkgs.get("bash-static")!, "usr/bin/bash-static"),
       tracer: bins.tracer,
+      setpriv: {
+        binary: path.join(pkgs.get("util-linux")!, "usr/bin/setpriv"),
+        libc6: pkgs.get("libc6")!,
+        libcapNg: pkgs.get("libcap-ng0")!,
+      },
     });
     const digest = pushImage(bins.oci, folder, `127.0.0.1:${ports.registry}/acs-ebpf/ebpf-workbench:cluster`, registry);
     const workbenchImage = `${REGISTRY_HOST}/acs-ebpf/ebpf-workbench@${digest}`;

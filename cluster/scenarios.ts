@@ -4,6 +4,7 @@
  * cluster, each asserting what it claims and returning a one-line detail. They share one stack and
  * run in order: deployment placement first (it creates what the next ones look at), destroy last.
  */
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ApiEndpoint, apiOk, apiRequest } from "./api";
@@ -15,6 +16,9 @@ import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from 
 import { createWorkspace, Workspace, expectSuccess, CliResult } from "../testing/e2e/workspace";
 import { findCanaries, separateDebugEvents } from "../testing/e2e/canaries";
 import { createKubernetesTransport } from "../verification/kubernetesTransport";
+import { policyViolations } from "../test/e2e/support/engineOutput";
+
+const REPO = path.resolve(__dirname, "..");
 
 const NS = "ebpf-cluster";
 const DEPLOYMENT = "workbench";
@@ -25,8 +29,12 @@ export const SCENARIO_NAMES = [
   "deployment-placement",
   "no-op-rerun",
   "least-privilege-verifier",
+  "policy-preview",
+  "verify-cli",
   "node-placement",
+  "sidecar-placement",
   "fault-api-unreachable",
+  "fault-pod-deleted",
   "secrets",
   "destroy",
 ] as const;
@@ -103,11 +111,17 @@ async function outputs(run: ScenarioRun): Promise<Record<string, any>> {
 }
 
 /** Runs a command in the pod's first container through the kubelet's exec (admin identity); stdout. */
-async function execInPod(cluster: Cluster, pod: string, container: string, command: string[]): Promise<string> {
+async function execInPod(
+  cluster: Cluster,
+  pod: string,
+  container: string,
+  command: string[],
+  ns = NS,
+): Promise<string> {
   const t = createKubernetesTransport(cluster.adminKubeconfig);
   let out = "";
   let err = "";
-  const session = await t.exec(NS, pod, container, command, {
+  const session = await t.exec(ns, pod, container, command, {
     onStdout: (c) => (out += c),
     onStderr: (c) => (err += c),
   });
@@ -117,9 +131,52 @@ async function execInPod(cluster: Cluster, pod: string, container: string, comma
   return out;
 }
 
-async function deploymentPods(admin: ApiEndpoint): Promise<any[]> {
-  const list = await apiOk<{ items: any[] }>(admin, "GET", `/api/v1/namespaces/${NS}/pods`);
+async function deploymentPods(admin: ApiEndpoint, ns = NS): Promise<any[]> {
+  const list = await apiOk<{ items: any[] }>(admin, "GET", `/api/v1/namespaces/${ns}/pods`);
   return list.items.filter((p) => !p.metadata.deletionTimestamp);
+}
+
+/** The events of one pod, `reason: message` each. */
+async function podEvents(admin: ApiEndpoint, ns: string, pod: string): Promise<string[]> {
+  const list = await apiOk<{ items: any[] }>(
+    admin,
+    "GET",
+    `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`,
+  );
+  return list.items.map((e) => `${e.reason}: ${e.message}`);
+}
+
+/** Runs a program to its end; never rejects for a non-zero exit. */
+function runCommand(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd: REPO, maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as any).code === "number" ? (err as any).code : -1) : 0;
+      if (err && code === -1 && !stdout) reject(err);
+      else resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function setConfig(run: ScenarioRun, stack: string, key: string, value: string): Promise<void> {
+  expectSuccess(
+    await run.ws.pulumi(run.project, ["config", "set", "--stack", stack, key, "--", value]),
+    `config set ${key}`,
+  );
+}
+
+async function destroyStack(run: ScenarioRun, stack: string): Promise<void> {
+  const d = await run.ws.pulumi(run.project, ["destroy", "--stack", stack, "--yes", "--skip-preview"], {
+    timeoutMs: 600_000,
+  });
+  assert(d.code === 0, `destroy of the ${stack} stack exited ${d.code}:\n${d.output.slice(-2000)}`);
+}
+
+/** The line of a CLI output that matches, trimmed (for the scenario's detail). */
+function lineOf(text: string, re: RegExp): string | undefined {
+  return text
+    .split("\n")
+    .find((l) => re.test(l))
+    ?.trim();
 }
 
 export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<string>> = {
@@ -218,6 +275,115 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     return `the check ran as ${VERIFIER_USER} (Role: get deployments, get/list pods, list events, create/get pods/exec); refused with 403: ${refused.join("; ")}`;
   },
 
+  /** `pulumi preview --policy-pack` against the live stack: it passes; a variant that breaks a rule is refused. */
+  async "policy-preview"(run) {
+    const { cluster, ws, project } = run;
+    const pack = path.join(REPO, "policy");
+    const preview = () =>
+      ws.pulumi(project, ["preview", "--stack", STACK, "--policy-pack", pack, "--expect-no-changes"], {
+        timeoutMs: 600_000,
+      });
+    const pass = await preview();
+    assert(pass.code === 0, `preview with the policy pack exited ${pass.code}:\n${pass.output.slice(-3000)}`);
+    assert(/acs-ebpf-policy@v?0\.1\.0/.test(pass.output), `the policy pack did not run:\n${pass.output.slice(-2000)}`);
+    const passed = policyViolations(pass.stdout);
+    assert(
+      passed.every((v) => v.level !== "mandatory"),
+      `mandatory violations on the deployed stack: ${JSON.stringify(passed)}`,
+    );
+    // The variant: the vendor document's capabilities (SYS_ADMIN and six more, debugfs).
+    await setConfig(run, STACK, "capabilityProfile", "vendor-demo");
+    let refused;
+    try {
+      refused = await preview();
+    } finally {
+      expectSuccess(await ws.pulumi(project, ["config", "rm", "--stack", STACK, "capabilityProfile"]), "config rm");
+    }
+    assert(refused.code !== 0, "preview of the vendor-demo variant passed the policy pack");
+    const mandatory = policyViolations(refused.stdout).filter((v) => v.level === "mandatory");
+    const extra = mandatory
+      .filter((v) => v.policy === "ebpf-least-privilege")
+      .map((v) => /adds (\w+), not needed/.exec(v.message)?.[1])
+      .filter(Boolean)
+      .sort();
+    assert(
+      extra.includes("SYS_ADMIN") && mandatory.some((v) => v.policy === "host-path"),
+      `the pack did not name SYS_ADMIN and the debugfs host path: ${JSON.stringify(mandatory)}`,
+    );
+    const dep = await apiOk<any>(cluster.admin, "GET", `/apis/apps/v1/namespaces/${NS}/deployments/${DEPLOYMENT}`);
+    const caps = dep.spec.template.spec.containers[0].securityContext.capabilities.add;
+    assert(
+      JSON.stringify(caps) === JSON.stringify(["BPF", "PERFMON"]),
+      `the refused preview changed the Deployment: ${caps}`,
+    );
+    return `preview --policy-pack of the deployed stack: exit 0, no change, ${passed.length} violation(s) (${passed.map((v) => `${v.level} ${v.policy}`).join(", ") || "none"}); the vendor-demo variant refused (exit ${refused.code}): ${mandatory.length} mandatory, ebpf-least-privilege names ${extra.join(", ")}, ${[...new Set(mandatory.map((v) => v.policy))].filter((p) => p !== "ebpf-least-privilege").join(", ")}; the Deployment still adds ${caps.join(", ")}`;
+  },
+
+  /** `npm run verify`, `--minimize` and the excess-capability audit against the real pod, as the verifier. */
+  async "verify-cli"(run) {
+    const { cluster, ws } = run;
+    const kubeconfigFile = path.join(ws.root, "verifier.kubeconfig");
+    fs.writeFileSync(kubeconfigFile, cluster.verifierKubeconfig, { mode: 0o600 });
+    const verify = async (...extra: string[]) => {
+      const r = await runCommand(path.join(REPO, "node_modules", ".bin", "tsx"), [
+        path.join(REPO, "cli", "verify.ts"),
+        "--namespace",
+        NS,
+        "--deployment",
+        DEPLOYMENT,
+        "--kubeconfig",
+        kubeconfigFile,
+        "--json",
+        ...extra,
+      ]);
+      let result: any;
+      try {
+        result = JSON.parse(r.stdout);
+      } catch {
+        throw new Error(
+          `npm run verify ${extra.join(" ")} exited ${r.code} without a JSON result:\n${r.stderr.slice(-2000)}`,
+        );
+      }
+      return { code: r.code, result };
+    };
+    const plain = await verify();
+    assert(
+      plain.code === 0 && plain.result.verified && plain.result.excessCapabilities.length === 0,
+      `npm run verify: exit ${plain.code}, ${JSON.stringify({ verified: plain.result.verified, excess: plain.result.excessCapabilities, failure: plain.result.failure })}`,
+    );
+    const refused = await verify("--minimize");
+    const m0 = refused.result.minimization;
+    assert(
+      m0 && m0.performed === false && /CAP_SETPCAP/.test(m0.reason ?? ""),
+      `--minimize without SETPCAP: ${JSON.stringify(m0)}`,
+    );
+    // A stack granting SETPCAP for the minimization: BPF, PERFMON, SETPCAP.
+    await setConfig(run, STACK, "minimizeCapabilities", "true");
+    const granted = await up(run);
+    assert(granted.code === 0, `pulumi up with SETPCAP exited ${granted.code}:\n${granted.output.slice(-3000)}`);
+    const min = await verify("--minimize");
+    const m = min.result.minimization;
+    assert(
+      min.code === 0 && m?.performed === true,
+      `--minimize with SETPCAP: exit ${min.code}, ${JSON.stringify(m ?? min.result.failure)}`,
+    );
+    assert(
+      JSON.stringify([...m.necessary].sort()) === JSON.stringify(["BPF", "PERFMON"]) &&
+        JSON.stringify(m.unnecessary) === JSON.stringify(["SETPCAP"]),
+      `minimization: necessary ${m.necessary}, unnecessary ${m.unnecessary}, inconclusive ${m.inconclusive}; expected BPF and PERFMON necessary, SETPCAP not`,
+    );
+    const audit = await verify();
+    assert(
+      audit.code === 0 && JSON.stringify(audit.result.excessCapabilities) === JSON.stringify(["SETPCAP"]),
+      `the audit of the SETPCAP pod: exit ${audit.code}, excess ${JSON.stringify(audit.result.excessCapabilities)}`,
+    );
+    const failedWithout = m.runs
+      .filter((x: any) => !x.verified)
+      .map((x: any) => `${x.removed}: ${x.failure}`)
+      .join(", ");
+    return `as ${VERIFIER_USER}: verify exit 0 on [${plain.result.effectiveCapabilities.join(", ")}], no excess; --minimize refused without SETPCAP ("${m0.reason.slice(0, 70)}…"); with BPF+PERFMON+SETPCAP (pod ${min.result.pod}): necessary ${m.necessary.join(", ")} (${failedWithout}), unnecessary ${m.unnecessary.join(", ")}; the audit without --minimize flags ${audit.result.excessCapabilities.join(", ")} as excess`;
+  },
+
   /** A DaemonSet on a tainted node: not scheduled without the toleration, running with it. */
   async "node-placement"(run) {
     const { cluster } = run;
@@ -264,6 +430,82 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     }
   },
 
+  /**
+   * A sample application Deployment with the probe as a native sidecar: the kubelet gates the app on
+   * the probe's ebpf-selftest startupProbe; the app holds none of the probe's capabilities. With
+   * PERFMON stripped from the probe, the app never starts and `pulumi up` fails with the diagnosis.
+   */
+  async "sidecar-placement"(run) {
+    const { cluster } = run;
+    const ns = "ebpf-sidecar";
+    const stack = "sidecar";
+    const app = "shop";
+    await initStack(run, stack, { namespace: ns, deployment: app, placement: "sidecar", rolloutTimeoutSeconds: "90" });
+    const first = await up(run, [], stack);
+    assert(first.code === 0, `pulumi up (sidecar) exited ${first.code}:\n${first.output.slice(-3000)}`);
+    const [pod] = await deploymentPods(cluster.admin, ns);
+    assert(pod, `no pod of ${app} in ${ns}`);
+    const probe = pod.spec.initContainers?.[0];
+    assert(
+      probe?.name === "ebpf-probe" && probe.restartPolicy === "Always",
+      `the probe is not a native sidecar (first init container, restartPolicy Always): ${JSON.stringify(probe?.name)} ${probe?.restartPolicy}`,
+    );
+    assert(
+      JSON.stringify(probe.startupProbe?.exec?.command) === JSON.stringify(["/usr/local/bin/ebpf-selftest"]),
+      `the probe's startupProbe is not ebpf-selftest: ${JSON.stringify(probe.startupProbe)}`,
+    );
+    const probeStatus = pod.status.initContainerStatuses?.find((c: any) => c.name === "ebpf-probe");
+    const appStatus = pod.status.containerStatuses?.find((c: any) => c.name === "app");
+    assert(probeStatus?.started === true, `the probe's startupProbe has not passed: ${JSON.stringify(probeStatus)}`);
+    const probeStart = Date.parse(probeStatus.state?.running?.startedAt);
+    const appStart = Date.parse(appStatus?.state?.running?.startedAt);
+    assert(
+      appStatus?.started === true && appStart >= probeStart,
+      `the app did not start after the probe: probe ${JSON.stringify(probeStatus.state)}, app ${JSON.stringify(appStatus?.state)}`,
+    );
+    const appProc = parseProcStatus(
+      await execInPod(cluster, pod.metadata.name, "app", ["cat", "/proc/self/status"], ns),
+    );
+    const probeProc = parseProcStatus(
+      await execInPod(cluster, pod.metadata.name, "ebpf-probe", ["cat", "/proc/self/status"], ns),
+    );
+    const grant = capabilityMask(["BPF", "PERFMON"]);
+    assert(probeProc.capEff === grant, `the probe's CapEff ${probeProc.capEff}, expected ${grant} (BPF, PERFMON)`);
+    const added = capabilityMask(["BPF", "PERFMON", "SYS_ADMIN"]);
+    assert(
+      (BigInt(`0x${appProc.capEff}`) & BigInt(`0x${added}`)) === 0n,
+      `the app container holds an added capability: CapEff ${appProc.capEff}`,
+    );
+    const ok = `pod ${pod.metadata.name}: native sidecar ebpf-probe (startupProbe ebpf-selftest passed, CapEff ${probeProc.capEff}); app started ${appStatus.state.running.startedAt} after the probe ${probeStatus.state.running.startedAt}, its CapEff ${appProc.capEff} (runtime default, no BPF/PERFMON/SYS_ADMIN)`;
+
+    // The grant short of PERFMON: the self-test fails, the app never starts, up fails.
+    await setConfig(run, stack, "stripPerfmon", "true");
+    const short = await up(run, [], stack);
+    assert(short.code !== 0, "pulumi up with the probe short of PERFMON exited 0");
+    const pods = await deploymentPods(cluster.admin, ns);
+    const failing = pods.find((p) =>
+      (p.spec.initContainers?.[0]?.securityContext?.capabilities?.add ?? []).every((c: string) => c !== "PERFMON"),
+    );
+    assert(failing, `no pod without PERFMON in ${ns}: ${pods.map((p) => p.metadata.name).join(", ")}`);
+    const failingApp = failing.status.containerStatuses?.find((c: any) => c.name === "app");
+    assert(
+      failingApp?.started !== true && !failingApp?.state?.running && !failingApp?.lastState?.terminated,
+      `the app started in ${failing.metadata.name} although its probe lacks PERFMON: ${JSON.stringify(failingApp)}`,
+    );
+    const events = await podEvents(cluster.admin, ns, failing.metadata.name);
+    const selftest = events.find((e) => /acs-ebpf-selftest: FAILED \[operation-not-permitted\]/.test(e));
+    assert(selftest, `no event of ${failing.metadata.name} names the self-test's failure:\n${events.join("\n")}`);
+    // The provider's await error says only "containers with incomplete status"; the project's hook names the cause.
+    const diagnosis = lineOf(short.output, /the rollout is not Ready: .*\[operation-not-permitted\]/);
+    assert(diagnosis, `pulumi up's failure does not name the diagnosis:\n${short.output.slice(-4000)}`);
+
+    await setConfig(run, stack, "stripPerfmon", "false");
+    const again = await up(run, [], stack);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    await destroyStack(run, stack);
+    return `${ok}; short of PERFMON: up exited ${short.code} with "${diagnosis.slice(0, 200)}", app in ${failing.metadata.name} never started (${failingApp?.state?.waiting?.reason ?? "waiting"}), event "${selftest.slice(0, 160)}"; the next up converged`;
+  },
+
   /** The API server unreachable: up fails naming it, creates nothing; with the cluster back, the next up converges. */
   async "fault-api-unreachable"(run) {
     const { cluster, ws, project } = run;
@@ -300,6 +542,55 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     });
     assert(d.code === 0, `destroy of the fault stack exited ${d.code}:\n${d.output.slice(-2000)}`);
     return `up exited ${failed.code} with "${cause.slice(0, 160)}", nothing created; with the API server back the next up converged and verified`;
+  },
+
+  /**
+   * The pod deleted while the check's tracer runs in it: up fails naming the deletion; the next up
+   * re-runs the check on the replacement pod and converges. The window: a target that never
+   * resolves, so the attached tracer waits for an event that cannot come (eventTimeoutSeconds).
+   */
+  async "fault-pod-deleted"(run) {
+    const { cluster, ws, project } = run;
+    // A pod template change re-runs the check (minimizeCapabilities back to false, as verify-cli left it).
+    await setConfig(run, STACK, "minimizeCapabilities", "false");
+    await setConfig(run, STACK, "target", "acs-ebpf-never.invalid:80");
+    await setConfig(run, STACK, "eventTimeoutSeconds", "120");
+    const pending = up(run);
+    let deleted: string | undefined;
+    const until = Date.now() + 400_000;
+    while (!deleted && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 1000));
+      for (const pod of await deploymentPods(cluster.admin)) {
+        if (!pod.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")) continue;
+        const container = pod.spec.containers[0].name;
+        if (!pod.spec.containers[0].securityContext.capabilities.add.every((c: string) => c !== "SETPCAP")) continue;
+        const tracing = await execInPod(cluster, pod.metadata.name, container, [
+          "/bin/sh",
+          "-c",
+          'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = fentry-tcp-conn ] && echo yes; done; true',
+        ]).catch(() => "");
+        if (!tracing.includes("yes")) continue;
+        await new Promise((res) => setTimeout(res, 3000));
+        await apiOk(cluster.admin, "DELETE", `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}`);
+        deleted = pod.metadata.name;
+        break;
+      }
+    }
+    const failed = await pending;
+    assert(deleted, `the check's tracer was never seen running in a pod:\n${failed.output.slice(-3000)}`);
+    assert(failed.code !== 0, `pulumi up exited 0 although pod ${deleted} was deleted during the trace`);
+    const cause = lineOf(failed.output, /verification failed \[/);
+    assert(
+      cause && /\[pod-deleted\]/.test(cause) && cause.includes(deleted),
+      `the failure does not name the deleted pod ${deleted}:\n${failed.output.slice(-4000)}`,
+    );
+    for (const key of ["target", "eventTimeoutSeconds"])
+      expectSuccess(await ws.pulumi(project, ["config", "rm", "--stack", STACK, key]), `config rm ${key}`);
+    const again = await up(run);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    const v = (await outputs(run)).verificationResult;
+    assert(v.verified === true && v.pod !== deleted, `after the fault: ${JSON.stringify(v)}`);
+    return `pod ${deleted} deleted while the tracer ran: up exited ${failed.code} with "${cause.slice(0, 220)}"; the next up re-ran the check on ${v.pod} and verified`;
   },
 
   /** The registry password and the kubeconfig tokens appear nowhere but in the pull Secret. */
