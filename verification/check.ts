@@ -81,6 +81,37 @@ function selectorFromOptions(options: CheckOptions): string | undefined {
   return options.labelSelector && options.labelSelector.trim() !== "" ? options.labelSelector : undefined;
 }
 
+/**
+ * A trace that ended early because its pod went away (the tracer killed with the container: exit
+ * 137, or the exec stream cut) is the pod's deletion, not the tracer's failure: the pod is looked up
+ * again, and when it is gone or terminating the failure says so, keeping what the trace saw.
+ */
+async function deletedDuringTrace(
+  t: VerificationTransport,
+  namespace: string,
+  selector: string,
+  pod: string,
+  run: { failure: VerificationFailure | null; stderr: string[] },
+  ctx: FailureContext,
+): Promise<VerificationFailure | null> {
+  let now: PodSummary | undefined;
+  try {
+    now = (await t.listPods(namespace, selector)).find((p) => p.name === pod);
+  } catch {
+    return null;
+  }
+  if (now && !now.deleting) return null;
+  const first = run.failure;
+  return failure("pod-deleted", {
+    context: ctx,
+    tracerStderr: run.stderr,
+    details: [
+      now ? `pod ${pod} is terminating (deletionTimestamp set)` : `pod ${pod} no longer exists`,
+      ...(first ? [`the trace ended with [${first.kind}] ${first.summary}`, ...first.details] : []),
+    ],
+  });
+}
+
 /** Runs the check. Never throws for cluster problems (they become `failure`); throws for bad options. */
 export async function runCheck(t: VerificationTransport, options: CheckOptions): Promise<CheckResult> {
   const r = resolveOptions(options);
@@ -246,7 +277,8 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
     run.eventAt !== null && run.attachedAt !== null ? run.eventAt - run.attachedAt : null;
   if (run.stop === "abandoned") result.warnings.push("the tracer could not be stopped; `timeout` ends it in the pod");
   result.verified = run.verified;
-  if (!run.verified) return done(run.failure);
+  if (!run.verified)
+    return done((await deletedDuringTrace(t, r.namespace, selector, pod.name, run, ctx)) ?? run.failure);
 
   // 6. Minimization.
   if (options.minimizeCapabilities) {

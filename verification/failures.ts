@@ -13,6 +13,7 @@
  *   tracer-exited            the tracer ended before printing its header, for another reason
  *   header-timeout           the tracer neither printed its header nor exited in time
  *   no-matching-event        attached, but the check's connection was not reported in time
+ *   pod-deleted              the pod was deleted (rollout, eviction, a person) while the check ran in it
  *   api-unreachable          the API server did not answer the check's first request (endpoint, cause)
  *   connection-lost          the connection to the API server ended in the middle of the check
  *   api-error                another API error (status code and message)
@@ -32,6 +33,7 @@ export type FailureKind =
   | "tracer-exited"
   | "header-timeout"
   | "no-matching-event"
+  | "pod-deleted"
   | "api-unreachable"
   | "connection-lost"
   | "api-error";
@@ -47,6 +49,7 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   "tracer-exited",
   "header-timeout",
   "no-matching-event",
+  "pod-deleted",
   "api-unreachable",
   "connection-lost",
   "api-error",
@@ -200,6 +203,13 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
         remedy:
           "The trace is IPv4 only: a target that resolves to IPv6 is never reported. If the target is remote, make sure the pod can reach it; " +
           "the default target (an IPv4 loopback port) needs no network. Events that were seen are listed below.",
+      };
+    case "pod-deleted":
+      return {
+        summary: `${where(ctx)} was deleted while the check ran in it, so the trace ended with it`,
+        remedy:
+          "Nothing was proven either way: a rollout, an eviction, a node drain or a person deleted the pod (its exec'd processes end with it, exit code 137). " +
+          "Run the check again once the workload's new pod is Ready: the next `pulumi up` runs it again (a failed check is not recorded as passed), or `npm run verify`.",
       };
     case "api-unreachable":
       return {

@@ -59,6 +59,26 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
   });
 });
 
+describe("the pod deleted while the tracer runs in it (as the cluster scenario fault-pod-deleted does)", () => {
+  test("pod-deleted, naming the pod, instead of the tracer's own exit (137)", async () => {
+    const c = await cluster1([pod("wb-0")], {
+      protocol: "v5.channel.k8s.io",
+      deletePodWhen: (r) => r.command.includes(STAND_IN_TRACER) && r.stderr.includes("Dest addr"),
+    });
+    const result = await h.driver().check(c.kubeconfig, options());
+    expect(result.verified).toBe(false);
+    expect(result.failure?.kind).toBe("pod-deleted");
+    expect(result.failure?.summary).toBe(
+      "pod ebpf/wb-0 was deleted while the check ran in it, so the trace ended with it",
+    );
+    expect(result.failure?.details[0]).toBe("pod wb-0 is terminating (deletionTimestamp set)");
+    expect(result.failure?.details[1]).toMatch(/^the trace ended with \[tracer-exited\] .*code 137/);
+    expect(result.failure?.remedy).toMatch(/the next `pulumi up` runs it again/);
+    expect(result.failure?.tracerStderr.join("\n")).toMatch(/Comm\s+Src addr/);
+    expect(tracerExecs(c)[0].signal).toBe("SIGKILL");
+  });
+});
+
 describe("more evidence (v5.channel.k8s.io)", () => {
   test("waits for a pod that becomes Ready during the rollout, and picks a Ready one", async () => {
     const c = await cluster1([
