@@ -183,8 +183,9 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       busybox: path.join(pkgs.get("busybox-static")!, "usr/bin/busybox"),
       bashStatic: path.join(pkgs.get("bash-static")!, "usr/bin/bash-static"),
       tracer: bins.tracer,
-      setpriv: {
-        binary: path.join(pkgs.get("util-linux")!, "usr/bin/setpriv"),
+      userland: {
+        setpriv: path.join(pkgs.get("util-linux")!, "usr/bin/setpriv"),
+        timeout: path.join(pkgs.get("coreutils")!, "usr/bin/timeout"),
         libc6: pkgs.get("libc6")!,
         libcapNg: pkgs.get("libcap-ng0")!,
       },

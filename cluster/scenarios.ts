@@ -285,7 +285,8 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       });
     const pass = await preview();
     assert(pass.code === 0, `preview with the policy pack exited ${pass.code}:\n${pass.output.slice(-3000)}`);
-    assert(/acs-ebpf-policy@v?0\.1\.0/.test(pass.output), `the policy pack did not run:\n${pass.output.slice(-2000)}`);
+    const packLine = lineOf(pass.output, /acs-ebpf@v0\.1\.0 \(local: /);
+    assert(packLine, `the policy pack did not run:\n${pass.output.slice(-3000)}`);
     const passed = policyViolations(pass.stdout);
     assert(
       passed.every((v) => v.level !== "mandatory"),
@@ -316,7 +317,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       JSON.stringify(caps) === JSON.stringify(["BPF", "PERFMON"]),
       `the refused preview changed the Deployment: ${caps}`,
     );
-    return `preview --policy-pack of the deployed stack: exit 0, no change, ${passed.length} violation(s) (${passed.map((v) => `${v.level} ${v.policy}`).join(", ") || "none"}); the vendor-demo variant refused (exit ${refused.code}): ${mandatory.length} mandatory, ebpf-least-privilege names ${extra.join(", ")}, ${[...new Set(mandatory.map((v) => v.policy))].filter((p) => p !== "ebpf-least-privilege").join(", ")}; the Deployment still adds ${caps.join(", ")}`;
+    return `preview --policy-pack of the deployed stack: exit 0, no change, "${packLine}", ${passed.length} violation(s) (${passed.map((v) => `${v.level} ${v.policy}`).join(", ") || "none"}); the vendor-demo variant refused (exit ${refused.code}): ${mandatory.length} mandatory, ebpf-least-privilege names ${extra.join(", ")}, ${[...new Set(mandatory.map((v) => v.policy))].filter((p) => p !== "ebpf-least-privilege").join(", ")}; the Deployment still adds ${caps.join(", ")}`;
   },
 
   /** `npm run verify`, `--minimize` and the excess-capability audit against the real pod, as the verifier. */
