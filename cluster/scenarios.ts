@@ -35,6 +35,7 @@ export const SCENARIO_NAMES = [
   "sidecar-placement",
   "fault-api-unreachable",
   "fault-pod-deleted",
+  "fault-kubelet-restart",
   "secrets",
   "destroy",
 ] as const;
@@ -144,6 +145,34 @@ async function podEvents(admin: ApiEndpoint, ns: string, pod: string): Promise<s
     `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`,
   );
   return list.items.map((e) => `${e.reason}: ${e.message}`);
+}
+
+/** The Ready pod (of those `which` accepts) in which the check's tracer runs, once it does; undefined after 400 s. */
+async function waitForTracer(cluster: Cluster, which: (pod: any) => boolean): Promise<string | undefined> {
+  const until = Date.now() + 400_000;
+  while (Date.now() < until) {
+    await new Promise((res) => setTimeout(res, 1000));
+    for (const pod of await deploymentPods(cluster.admin)) {
+      if (!pod.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") || !which(pod)) continue;
+      const tracing = await execInPod(cluster, pod.metadata.name, pod.spec.containers[0].name, [
+        "/bin/sh",
+        "-c",
+        'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = fentry-tcp-conn ] && echo yes; done; true',
+      ]).catch(() => "");
+      if (tracing.includes("yes")) return pod.metadata.name;
+    }
+  }
+  return undefined;
+}
+
+async function waitForNodeReady(cluster: Cluster): Promise<void> {
+  const until = Date.now() + 180_000;
+  while (Date.now() < until) {
+    const r = await apiRequest(cluster.admin, "GET", `/api/v1/nodes/${NODE_NAME}`);
+    if (r.status === 200 && nodeReadiness(r.body).ready) return;
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+  throw new Error(`node ${NODE_NAME} not Ready within 180 s after the kubelet restart`);
 }
 
 /** Runs a program to its end; never rejects for a non-zero exit. */
@@ -557,25 +586,12 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     await setConfig(run, STACK, "target", "acs-ebpf-never.invalid:80");
     await setConfig(run, STACK, "eventTimeoutSeconds", "120");
     const pending = up(run);
-    let deleted: string | undefined;
-    const until = Date.now() + 400_000;
-    while (!deleted && Date.now() < until) {
-      await new Promise((res) => setTimeout(res, 1000));
-      for (const pod of await deploymentPods(cluster.admin)) {
-        if (!pod.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")) continue;
-        const container = pod.spec.containers[0].name;
-        if (!pod.spec.containers[0].securityContext.capabilities.add.every((c: string) => c !== "SETPCAP")) continue;
-        const tracing = await execInPod(cluster, pod.metadata.name, container, [
-          "/bin/sh",
-          "-c",
-          'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = fentry-tcp-conn ] && echo yes; done; true',
-        ]).catch(() => "");
-        if (!tracing.includes("yes")) continue;
-        await new Promise((res) => setTimeout(res, 3000));
-        await apiOk(cluster.admin, "DELETE", `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}`);
-        deleted = pod.metadata.name;
-        break;
-      }
+    const deleted = await waitForTracer(cluster, (p) =>
+      p.spec.containers[0].securityContext.capabilities.add.every((c: string) => c !== "SETPCAP"),
+    );
+    if (deleted) {
+      await new Promise((res) => setTimeout(res, 3000));
+      await apiOk(cluster.admin, "DELETE", `/api/v1/namespaces/${NS}/pods/${deleted}`);
     }
     const failed = await pending;
     assert(deleted, `the check's tracer was never seen running in a pod:\n${failed.output.slice(-3000)}`);
@@ -592,6 +608,39 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     const v = (await outputs(run)).verificationResult;
     assert(v.verified === true && v.pod !== deleted, `after the fault: ${JSON.stringify(v)}`);
     return `pod ${deleted} deleted while the tracer ran: up exited ${failed.code} with "${cause.slice(0, 220)}"; the next up re-ran the check on ${v.pod} and verified`;
+  },
+
+  /**
+   * The kubelet killed and restarted while the check's tracer runs (its exec stream goes through the
+   * kubelet): up fails naming the broken stream; the next up, unchanged, re-runs the check and converges.
+   */
+  async "fault-kubelet-restart"(run) {
+    const { cluster } = run;
+    // A pod template change re-runs the check: SETPCAP granted again (the pod-deleted fault removed it).
+    await setConfig(run, STACK, "minimizeCapabilities", "true");
+    const pending = up(run);
+    const pod = await waitForTracer(cluster, (p) =>
+      p.spec.containers[0].securityContext.capabilities.add.includes("SETPCAP"),
+    );
+    let restarted = "";
+    if (pod) {
+      await new Promise((res) => setTimeout(res, 3000));
+      restarted = (await cluster.control("kubelet restart")).trim();
+    }
+    const failed = await pending;
+    assert(pod, `the check's tracer was never seen running in a pod:\n${failed.output.slice(-3000)}`);
+    assert(failed.code !== 0, `pulumi up exited 0 although the kubelet restarted during the trace (${restarted})`);
+    const cause = lineOf(failed.output, /verification failed \[/);
+    assert(
+      cause && /\[exec-lost\]/.test(cause) && /kubelet/.test(cause),
+      `the failure does not name the broken exec stream (the kubelet):\n${failed.output.slice(-4000)}`,
+    );
+    await waitForNodeReady(cluster);
+    const again = await up(run);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    const v = (await outputs(run)).verificationResult;
+    assert(v.verified === true, `after the kubelet restart: ${JSON.stringify(v)}`);
+    return `kubelet restarted (${restarted}) while the tracer ran in ${pod}: up exited ${failed.code} with "${cause.slice(0, 240)}"; the next up, unchanged, re-ran the check on ${v.pod} and verified`;
   },
 
   /** The registry password and the kubeconfig tokens appear nowhere but in the pull Secret. */

@@ -82,11 +82,13 @@ function selectorFromOptions(options: CheckOptions): string | undefined {
 }
 
 /**
- * A trace that ended early because its pod went away (the tracer killed with the container: exit
- * 137, or the exec stream cut) is the pod's deletion, not the tracer's failure: the pod is looked up
- * again, and when it is gone or terminating the failure says so, keeping what the trace saw.
+ * What ended a failed trace, once the pod is looked up again: a pod that is gone or terminating was
+ * deleted under the trace (the tracer killed with its container: exit 137), not the tracer's own
+ * failure; a stream lost without an exit status while the API server answers again was dropped
+ * between the API server and the pod's kubelet (a kubelet restart), not "the API server connection".
+ * Keeps what the trace saw; null when the first classification stands.
  */
-async function deletedDuringTrace(
+async function explainEndedTrace(
   t: VerificationTransport,
   namespace: string,
   selector: string,
@@ -100,8 +102,15 @@ async function deletedDuringTrace(
   } catch {
     return null;
   }
-  if (now && !now.deleting) return null;
   const first = run.failure;
+  if (now && !now.deleting) {
+    if (first?.kind !== "connection-lost") return null;
+    return failure("exec-lost", {
+      context: ctx,
+      tracerStderr: run.stderr,
+      details: [`pod ${pod} is still there and the API server answers (list pods)`, ...first.details],
+    });
+  }
   return failure("pod-deleted", {
     context: ctx,
     tracerStderr: run.stderr,
@@ -278,7 +287,7 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
   if (run.stop === "abandoned") result.warnings.push("the tracer could not be stopped; `timeout` ends it in the pod");
   result.verified = run.verified;
   if (!run.verified)
-    return done((await deletedDuringTrace(t, r.namespace, selector, pod.name, run, ctx)) ?? run.failure);
+    return done((await explainEndedTrace(t, r.namespace, selector, pod.name, run, ctx)) ?? run.failure);
 
   // 6. Minimization.
   if (options.minimizeCapabilities) {
