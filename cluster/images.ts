@@ -71,8 +71,9 @@ export function workbenchFolder(dir: string, parts: WorkbenchParts): string {
   return dir;
 }
 
-function workbenchLabels(): Record<string, string> {
+function workbenchLabels(extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...extra,
     "org.opencontainers.image.title": "acs-ebpf workbench (cluster test image)",
     "io.acs-ebpf.cilium-ebpf.tag": versions.ciliumEbpf.tag,
     "io.acs-ebpf.tracer.path": TRACER_PATH,
@@ -86,10 +87,12 @@ export function pushImage(
   folder: string,
   reference: string,
   credentials: { username: string; password: string },
+  /** More labels: a distinct digest of the same files (an image the node has not pulled yet). */
+  extraLabels: Record<string, string> = {},
 ): string {
   return execFileSync(
     oci,
-    ["push", folder, reference, JSON.stringify(WORKBENCH_CMD), JSON.stringify(workbenchLabels())],
+    ["push", folder, reference, JSON.stringify(WORKBENCH_CMD), JSON.stringify(workbenchLabels(extraLabels))],
     {
       env: { ...process.env, OCI_USERNAME: credentials.username, OCI_PASSWORD: credentials.password },
       stdio: ["ignore", "pipe", "pipe"],

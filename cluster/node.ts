@@ -62,6 +62,8 @@ export interface Cluster {
   registry: { server: string; username: string; password: string };
   /** The workbench image by digest, as the pod pulls it. */
   workbenchImage: string;
+  /** Pushes the workbench's files again under another label: a new digest the node has not pulled. */
+  pushVariant(label: string): string;
   ports: HostPorts;
   timings: Record<string, number>;
   /** One request on the guest's control channel (cluster/guest/node-control). */
@@ -282,6 +284,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       server,
       registry: { server: REGISTRY_HOST, ...registry },
       workbenchImage,
+      pushVariant: (label: string) =>
+        `${REGISTRY_HOST}/acs-ebpf/ebpf-workbench@${pushImage(bins.oci, folder, `127.0.0.1:${ports.registry}/acs-ebpf/ebpf-workbench:${label}`, registry, { "io.acs-ebpf.cluster.variant": label })}`,
       ports,
       timings,
       control,

@@ -36,6 +36,8 @@ export const SCENARIO_NAMES = [
   "fault-api-unreachable",
   "fault-pod-deleted",
   "fault-kubelet-restart",
+  "fault-image-missing",
+  "fault-registry-password",
   "secrets",
   "destroy",
 ] as const;
@@ -52,6 +54,8 @@ export interface ScenarioRun {
   kernel: string;
   probe?: ProbeFacts;
   log: (line: string) => void;
+  /** Stacks a scenario initialised for itself and has not destroyed yet. */
+  ownStacks: Set<string>;
 }
 
 function assert(condition: unknown, message: string): asserts condition {
@@ -64,7 +68,7 @@ export async function prepareStack(cluster: Cluster, log: (line: string) => void
     projectFile: path.join(PROGRAM, "Pulumi.yaml"),
     entry: path.join(PROGRAM, "index.ts"),
   });
-  const run: ScenarioRun = { cluster, ws, project, eventLogs: [], log, kernel: "unknown" };
+  const run: ScenarioRun = { cluster, ws, project, eventLogs: [], log, kernel: "unknown", ownStacks: new Set() };
   // The model's kernel input is the node's `uname -r`, as the component's warning asks for.
   const node = nodeReadiness(await apiOk(cluster.admin, "GET", `/api/v1/nodes/${NODE_NAME}`));
   run.kernel = node.kernel ?? "unknown";
@@ -76,6 +80,7 @@ export async function prepareStack(cluster: Cluster, log: (line: string) => void
 async function initStack(run: ScenarioRun, stack: string, extra: Record<string, string>): Promise<void> {
   const { cluster, ws, project } = run;
   expectSuccess(await ws.pulumi(project, ["stack", "init", stack]), `stack init ${stack}`);
+  if (stack !== STACK) run.ownStacks.add(stack);
   const set = async (key: string, value: string, secret = false) =>
     expectSuccess(
       await ws.pulumi(project, ["config", "set", "--stack", stack, ...(secret ? ["--secret"] : []), key, "--", value]),
@@ -147,13 +152,13 @@ async function podEvents(admin: ApiEndpoint, ns: string, pod: string): Promise<s
   return list.items.map((e) => `${e.reason}: ${e.message}`);
 }
 
-/** The Ready pod (of those `which` accepts) in which the check's tracer runs, once it does; undefined after 400 s. */
-async function waitForTracer(cluster: Cluster, which: (pod: any) => boolean): Promise<string | undefined> {
+/** The Ready pod in which the check's tracer runs, once it does (wherever the check chose to run); undefined after 400 s. */
+async function waitForTracer(cluster: Cluster): Promise<string | undefined> {
   const until = Date.now() + 400_000;
   while (Date.now() < until) {
     await new Promise((res) => setTimeout(res, 1000));
     for (const pod of await deploymentPods(cluster.admin)) {
-      if (!pod.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") || !which(pod)) continue;
+      if (!pod.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")) continue;
       const tracing = await execInPod(cluster, pod.metadata.name, pod.spec.containers[0].name, [
         "/bin/sh",
         "-c",
@@ -163,6 +168,25 @@ async function waitForTracer(cluster: Cluster, which: (pod: any) => boolean): Pr
     }
   }
   return undefined;
+}
+
+/** Waits until the Deployment's rollout is done and only its new pods are left (the provider's await can return early). */
+async function waitForRollout(admin: ApiEndpoint, ns: string, name: string): Promise<void> {
+  const until = Date.now() + 240_000;
+  let dep: any;
+  while (Date.now() < until) {
+    dep = await apiOk<any>(admin, "GET", `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+    const s = dep.status ?? {};
+    const want = dep.spec.replicas ?? 1;
+    const done =
+      s.observedGeneration >= dep.metadata.generation &&
+      s.updatedReplicas === want &&
+      s.availableReplicas === want &&
+      (s.replicas ?? 0) === want;
+    if (done && (await deploymentPods(admin, ns)).length === want) return;
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+  throw new Error(`Deployment ${ns}/${name} did not finish its rollout within 240 s: ${JSON.stringify(dep?.status)}`);
 }
 
 async function waitForNodeReady(cluster: Cluster): Promise<void> {
@@ -198,6 +222,24 @@ async function destroyStack(run: ScenarioRun, stack: string): Promise<void> {
     timeoutMs: 600_000,
   });
   assert(d.code === 0, `destroy of the ${stack} stack exited ${d.code}:\n${d.output.slice(-2000)}`);
+  run.ownStacks.delete(stack);
+}
+
+/**
+ * After a failed scenario: destroys the stacks it left (best effort), so its pods do not hold the
+ * node's CPU from the scenarios after it. Returns what it did, for the log.
+ */
+export async function cleanUpAfterFailure(run: ScenarioRun): Promise<string[]> {
+  const done: string[] = [];
+  for (const stack of [...run.ownStacks]) {
+    try {
+      await destroyStack(run, stack);
+      done.push(`destroyed stack ${stack}`);
+    } catch (err) {
+      done.push(`could not destroy stack ${stack}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return done;
 }
 
 /** The line of a CLI output that matches, trimmed (for the scenario's detail). */
@@ -376,13 +418,13 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       }
       return { code: r.code, result };
     };
-    const plain = await verify();
-    assert(
-      plain.code === 0 && plain.result.verified && plain.result.excessCapabilities.length === 0,
-      `npm run verify: exit ${plain.code}, ${JSON.stringify({ verified: plain.result.verified, excess: plain.result.excessCapabilities, failure: plain.result.failure })}`,
-    );
+    // Without SETPCAP: the trace verifies (no excess capability) and the minimization is refused.
     const refused = await verify("--minimize");
     const m0 = refused.result.minimization;
+    assert(
+      refused.code === 0 && refused.result.verified && refused.result.excessCapabilities.length === 0,
+      `npm run verify --minimize: exit ${refused.code}, ${JSON.stringify({ verified: refused.result.verified, excess: refused.result.excessCapabilities, failure: refused.result.failure })}`,
+    );
     assert(
       m0 && m0.performed === false && /CAP_SETPCAP/.test(m0.reason ?? ""),
       `--minimize without SETPCAP: ${JSON.stringify(m0)}`,
@@ -391,6 +433,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     await setConfig(run, STACK, "minimizeCapabilities", "true");
     const granted = await up(run);
     assert(granted.code === 0, `pulumi up with SETPCAP exited ${granted.code}:\n${granted.output.slice(-3000)}`);
+    await waitForRollout(cluster.admin, NS, DEPLOYMENT);
     const min = await verify("--minimize");
     const m = min.result.minimization;
     assert(
@@ -411,7 +454,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       .filter((x: any) => !x.verified)
       .map((x: any) => `${x.removed}: ${x.failure}`)
       .join(", ");
-    return `as ${VERIFIER_USER}: verify exit 0 on [${plain.result.effectiveCapabilities.join(", ")}], no excess; --minimize refused without SETPCAP ("${m0.reason.slice(0, 70)}…"); with BPF+PERFMON+SETPCAP (pod ${min.result.pod}): necessary ${m.necessary.join(", ")} (${failedWithout}), unnecessary ${m.unnecessary.join(", ")}; the audit without --minimize flags ${audit.result.excessCapabilities.join(", ")} as excess`;
+    return `as ${VERIFIER_USER}: verify exit 0 on [${refused.result.effectiveCapabilities.join(", ")}], no excess; --minimize refused without SETPCAP ("${m0.reason.slice(0, 70)}…"); with BPF+PERFMON+SETPCAP (pod ${min.result.pod}): necessary ${m.necessary.join(", ")} (${failedWithout}), unnecessary ${m.unnecessary.join(", ")}; the audit without --minimize flags ${audit.result.excessCapabilities.join(", ")} as excess`;
   },
 
   /** A DaemonSet on a tainted node: not scheduled without the toleration, running with it. */
@@ -450,10 +493,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
         running.length === 1,
         `with the toleration: ${pods.items.map((p) => `${p.metadata.name} ${p.status.phase}`).join(", ") || "no pod"}; expected one Running on ${NODE_NAME}`,
       );
-      const d = await run.ws.pulumi(run.project, ["destroy", "--stack", stack, "--yes", "--skip-preview"], {
-        timeoutMs: 600_000,
-      });
-      assert(d.code === 0, `destroy of the node stack exited ${d.code}:\n${d.output.slice(-2000)}`);
+      await destroyStack(run, stack);
       return `node tainted ${taint.key}=${taint.value}:${taint.effect}: DaemonSet scheduled 0 pods without the toleration, then ${running[0].metadata.name} Running with it`;
     } finally {
       await patchTaints([]);
@@ -470,11 +510,35 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     const ns = "ebpf-sidecar";
     const stack = "sidecar";
     const app = "shop";
-    await initStack(run, stack, { namespace: ns, deployment: app, placement: "sidecar", rolloutTimeoutSeconds: "90" });
-    const first = await up(run, [], stack);
-    assert(first.code === 0, `pulumi up (sidecar) exited ${first.code}:\n${first.output.slice(-3000)}`);
+    await initStack(run, stack, { namespace: ns, deployment: app, placement: "sidecar", rolloutTimeoutSeconds: "60" });
+    // First the grant short of PERFMON, as a create (the provider's await of an update can report a
+    // rollout complete before the controller has seen it: pulumi-kubernetes' observedGeneration race).
+    await setConfig(run, stack, "stripPerfmon", "true");
+    const short = await up(run, [], stack);
+    assert(short.code !== 0, "pulumi up with the probe short of PERFMON exited 0");
+    const [failing] = await deploymentPods(cluster.admin, ns);
+    assert(failing, `no pod of ${app} in ${ns}`);
+    const failingCaps = failing.spec.initContainers?.[0]?.securityContext?.capabilities?.add ?? [];
+    assert(!failingCaps.includes("PERFMON"), `the probe of ${failing.metadata.name} still adds PERFMON`);
+    const failingApp = failing.status.containerStatuses?.find((c: any) => c.name === "app");
+    assert(
+      failingApp?.started !== true && !failingApp?.state?.running && !failingApp?.lastState?.terminated,
+      `the app started in ${failing.metadata.name} although its probe lacks PERFMON: ${JSON.stringify(failingApp)}`,
+    );
+    const events = await podEvents(cluster.admin, ns, failing.metadata.name);
+    const selftest = events.find((e) => /acs-ebpf-selftest: FAILED \[operation-not-permitted\]/.test(e));
+    assert(selftest, `no event of ${failing.metadata.name} names the self-test's failure:\n${events.join("\n")}`);
+    // The provider's await error says only "containers with incomplete status"; the project's hook names the cause.
+    const diagnosis = lineOf(short.output, /the rollout is not Ready: .*\[operation-not-permitted\]/);
+    assert(diagnosis, `pulumi up's failure does not name the diagnosis:\n${short.output.slice(-4000)}`);
+    const provider = lineOf(short.output, /containers with incomplete status/) ?? "";
+
+    // With the grant whole, the next up converges: the kubelet gates the app on the self-test.
+    await setConfig(run, stack, "stripPerfmon", "false");
+    const again = await up(run, [], stack);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    await waitForRollout(cluster.admin, ns, app);
     const [pod] = await deploymentPods(cluster.admin, ns);
-    assert(pod, `no pod of ${app} in ${ns}`);
     const probe = pod.spec.initContainers?.[0];
     assert(
       probe?.name === "ebpf-probe" && probe.restartPolicy === "Always",
@@ -506,34 +570,8 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       (BigInt(`0x${appProc.capEff}`) & BigInt(`0x${added}`)) === 0n,
       `the app container holds an added capability: CapEff ${appProc.capEff}`,
     );
-    const ok = `pod ${pod.metadata.name}: native sidecar ebpf-probe (startupProbe ebpf-selftest passed, CapEff ${probeProc.capEff}); app started ${appStatus.state.running.startedAt} after the probe ${probeStatus.state.running.startedAt}, its CapEff ${appProc.capEff} (runtime default, no BPF/PERFMON/SYS_ADMIN)`;
-
-    // The grant short of PERFMON: the self-test fails, the app never starts, up fails.
-    await setConfig(run, stack, "stripPerfmon", "true");
-    const short = await up(run, [], stack);
-    assert(short.code !== 0, "pulumi up with the probe short of PERFMON exited 0");
-    const pods = await deploymentPods(cluster.admin, ns);
-    const failing = pods.find((p) =>
-      (p.spec.initContainers?.[0]?.securityContext?.capabilities?.add ?? []).every((c: string) => c !== "PERFMON"),
-    );
-    assert(failing, `no pod without PERFMON in ${ns}: ${pods.map((p) => p.metadata.name).join(", ")}`);
-    const failingApp = failing.status.containerStatuses?.find((c: any) => c.name === "app");
-    assert(
-      failingApp?.started !== true && !failingApp?.state?.running && !failingApp?.lastState?.terminated,
-      `the app started in ${failing.metadata.name} although its probe lacks PERFMON: ${JSON.stringify(failingApp)}`,
-    );
-    const events = await podEvents(cluster.admin, ns, failing.metadata.name);
-    const selftest = events.find((e) => /acs-ebpf-selftest: FAILED \[operation-not-permitted\]/.test(e));
-    assert(selftest, `no event of ${failing.metadata.name} names the self-test's failure:\n${events.join("\n")}`);
-    // The provider's await error says only "containers with incomplete status"; the project's hook names the cause.
-    const diagnosis = lineOf(short.output, /the rollout is not Ready: .*\[operation-not-permitted\]/);
-    assert(diagnosis, `pulumi up's failure does not name the diagnosis:\n${short.output.slice(-4000)}`);
-
-    await setConfig(run, stack, "stripPerfmon", "false");
-    const again = await up(run, [], stack);
-    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
     await destroyStack(run, stack);
-    return `${ok}; short of PERFMON: up exited ${short.code} with "${diagnosis.slice(0, 200)}", app in ${failing.metadata.name} never started (${failingApp?.state?.waiting?.reason ?? "waiting"}), event "${selftest.slice(0, 160)}"; the next up converged`;
+    return `short of PERFMON: up exited ${short.code}; the provider said "${provider.slice(0, 120)}", the project "${diagnosis.slice(0, 200)}"; app in ${failing.metadata.name} never started (${failingApp?.state?.waiting?.reason ?? "waiting"}), event "${selftest.split("\n")[0].slice(0, 160)}". With PERFMON the next up converged: pod ${pod.metadata.name}, native sidecar ebpf-probe (startupProbe ebpf-selftest passed, CapEff ${probeProc.capEff}); app started ${appStatus.state.running.startedAt} after the probe ${probeStatus.state.running.startedAt}, its CapEff ${appProc.capEff} (no BPF/PERFMON/SYS_ADMIN)`;
   },
 
   /** The API server unreachable: up fails naming it, creates nothing; with the cluster back, the next up converges. */
@@ -567,10 +605,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       expectSuccess(await ws.pulumi(project, ["stack", "output", "--stack", stack, "--json"]), "stack output").stdout,
     );
     assert(out.verificationResult?.verified === true, `after recovery: ${JSON.stringify(out.verificationResult)}`);
-    const d = await ws.pulumi(project, ["destroy", "--stack", stack, "--yes", "--skip-preview"], {
-      timeoutMs: 600_000,
-    });
-    assert(d.code === 0, `destroy of the fault stack exited ${d.code}:\n${d.output.slice(-2000)}`);
+    await destroyStack(run, stack);
     return `up exited ${failed.code} with "${cause.slice(0, 160)}", nothing created; with the API server back the next up converged and verified`;
   },
 
@@ -586,9 +621,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     await setConfig(run, STACK, "target", "acs-ebpf-never.invalid:80");
     await setConfig(run, STACK, "eventTimeoutSeconds", "120");
     const pending = up(run);
-    const deleted = await waitForTracer(cluster, (p) =>
-      p.spec.containers[0].securityContext.capabilities.add.every((c: string) => c !== "SETPCAP"),
-    );
+    const deleted = await waitForTracer(cluster);
     if (deleted) {
       await new Promise((res) => setTimeout(res, 3000));
       await apiOk(cluster.admin, "DELETE", `/api/v1/namespaces/${NS}/pods/${deleted}`);
@@ -619,9 +652,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     // A pod template change re-runs the check: SETPCAP granted again (the pod-deleted fault removed it).
     await setConfig(run, STACK, "minimizeCapabilities", "true");
     const pending = up(run);
-    const pod = await waitForTracer(cluster, (p) =>
-      p.spec.containers[0].securityContext.capabilities.add.includes("SETPCAP"),
-    );
+    const pod = await waitForTracer(cluster);
     let restarted = "";
     if (pod) {
       await new Promise((res) => setTimeout(res, 3000));
@@ -641,6 +672,83 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     const v = (await outputs(run)).verificationResult;
     assert(v.verified === true, `after the kubelet restart: ${JSON.stringify(v)}`);
     return `kubelet restarted (${restarted}) while the tracer ran in ${pod}: up exited ${failed.code} with "${cause.slice(0, 240)}"; the next up, unchanged, re-ran the check on ${v.pod} and verified`;
+  },
+
+  /**
+   * An image digest the registry does not have, on a stack of its own (a create: the provider's
+   * await of an update can report success before the controller saw it): with a 60 s rollout
+   * timeout, up fails in about a minute naming the pull error; with the image back, the next up converges.
+   */
+  async "fault-image-missing"(run) {
+    const { cluster } = run;
+    const stack = "image-missing";
+    const ns = "ebpf-image-missing";
+    const missing = cluster.workbenchImage.replace(/@sha256:[0-9a-f]{64}$/, `@sha256:${"0123456789abcdef".repeat(4)}`);
+    await initStack(run, stack, {
+      namespace: ns,
+      deployment: "workbench",
+      verify: "false",
+      rolloutTimeoutSeconds: "60",
+    });
+    await setConfig(run, stack, "image", missing);
+    const started = Date.now();
+    const failed = await up(run, [], stack);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    assert(failed.code !== 0, `pulumi up with the digest ${missing} exited 0`);
+    const cause = lineOf(failed.output, /ErrImagePull|ImagePullBackOff/);
+    assert(
+      cause && /not found/i.test(failed.output),
+      `the failure does not name the missing image (ErrImagePull/ImagePullBackOff, not found):\n${failed.output.slice(-4000)}`,
+    );
+    await setConfig(run, stack, "image", cluster.workbenchImage);
+    const again = await up(run, [], stack);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    await waitForRollout(cluster.admin, ns, "workbench");
+    await destroyStack(run, stack);
+    return `up with a digest the registry lacks exited ${failed.code} after ${seconds} s: "${cause.slice(0, 260)}"; with the image back the next up converged (Deployment rolled out)`;
+  },
+
+  /**
+   * A wrong registry password, on an image the node has not pulled yet (a stack of its own): up
+   * fails naming the refused pull; with the right password the next up converges (the kubelet's
+   * next pull, after its back-off, succeeds) and the check verifies the new image.
+   */
+  async "fault-registry-password"(run) {
+    const { cluster, ws, project } = run;
+    const stack = "image-auth";
+    const ns = "ebpf-image-auth";
+    const variant = cluster.pushVariant("password-fault");
+    await initStack(run, stack, { namespace: ns, deployment: "workbench", rolloutTimeoutSeconds: "60" });
+    await setConfig(run, stack, "image", variant);
+    const setPassword = async (value: string) =>
+      expectSuccess(
+        await ws.pulumi(project, ["config", "set", "--stack", stack, "--secret", "registryPassword", "--", value]),
+        "config set registryPassword",
+      );
+    await setPassword("not-the-registry-password");
+    const failed = await up(run, [], stack);
+    assert(failed.code !== 0, "pulumi up with a wrong registry password exited 0");
+    const cause = lineOf(failed.output, /ErrImagePull|ImagePullBackOff/);
+    assert(
+      cause && /unauthorized|401/i.test(failed.output),
+      `the failure does not name the refused pull (ErrImagePull/ImagePullBackOff, unauthorized):\n${failed.output.slice(-4000)}`,
+    );
+    await setPassword(cluster.registry.password);
+    // The provider's default wait: the kubelet pulls again only after its back-off.
+    expectSuccess(await ws.pulumi(project, ["config", "rm", "--stack", stack, "rolloutTimeoutSeconds"]), "config rm");
+    const again = await up(run, [], stack);
+    assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
+    const out = JSON.parse(
+      expectSuccess(await ws.pulumi(project, ["stack", "output", "--stack", stack, "--json"]), "stack output").stdout,
+    );
+    const v = out.verificationResult;
+    const pod = (await deploymentPods(cluster.admin, ns)).find((p) => p.metadata.name === v?.pod);
+    assert(
+      v?.verified === true && pod?.status?.containerStatuses?.[0]?.imageID?.endsWith(variant.split("@")[1]),
+      `after the right password: ${JSON.stringify(v)}, pulled ${pod?.status?.containerStatuses?.[0]?.imageID}`,
+    );
+    await destroyStack(run, stack);
+    return `up with a wrong password exited ${failed.code}: "${cause.slice(0, 260)}"; with the right one the next up pulled ${variant.split("@")[1].slice(0, 19)}… and verified`;
   },
 
   /** The registry password and the kubeconfig tokens appear nowhere but in the pull Secret. */

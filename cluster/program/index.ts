@@ -23,12 +23,13 @@ const registryCredentials = {
 };
 
 /**
- * Test-only transforms of the sidecar's Deployment: a short rollout timeout (customTimeouts, so a
- * failing rollout ends `pulumi up` in minutes, not the provider's 10), and `stripPerfmon`, which
- * removes PERFMON from the probe's added capabilities the way a platform that does not honour
- * added capabilities (ACS without privileged mode, an admission webhook) leaves the probe short.
+ * Test-only transforms of the workload's Deployment: a short rollout timeout (customTimeouts, so a
+ * failing rollout ends `pulumi up` in minutes, not the provider's 10), and `stripPerfmon` (the
+ * sidecar), which removes PERFMON from the probe's added capabilities the way a platform that does
+ * not honour added capabilities (ACS without privileged mode, an admission webhook) leaves the
+ * probe short.
  */
-function sidecarTransforms(probe: string): pulumi.ResourceTransform[] {
+function testTransforms(probe: string): pulumi.ResourceTransform[] {
   const rolloutSeconds = config.getNumber("rolloutTimeoutSeconds");
   const strip = config.getBoolean("stripPerfmon") ?? false;
   return [
@@ -37,7 +38,7 @@ function sidecarTransforms(probe: string): pulumi.ResourceTransform[] {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Deployment's inputs as plain values
       const props = args.props as any;
       if (strip) {
-        for (const c of props.spec.template.spec.initContainers ?? []) {
+        for (const c of props.spec?.template?.spec?.initContainers ?? []) {
           const caps = c.name === probe ? c.securityContext?.capabilities : undefined;
           if (caps?.add) caps.add = caps.add.filter((cap: string) => cap !== "PERFMON");
         }
@@ -104,7 +105,7 @@ function sidecarStack() {
       providers: { kubernetes: cluster },
       dependsOn: [namespace, pullSecret],
       // The provider's await says only "not Ready": the project's hook names the self-test's failure.
-      transforms: [...sidecarTransforms("ebpf-probe"), selfTestDiagnosis(kubeconfig)],
+      transforms: [...testTransforms("ebpf-probe"), selfTestDiagnosis(kubeconfig)],
     },
   );
   return { style: app.style, probeContainer: app.probeContainer, namespaceNeeds: app.namespaceNeeds };
@@ -127,7 +128,7 @@ function workloadStack() {
       tolerations: config.requireBoolean("tolerateAll") ? [{ operator: "Exists" }] : undefined,
       registryCredentials,
     },
-    { providers: { kubernetes: cluster } },
+    { providers: { kubernetes: cluster }, transforms: testTransforms("") },
   );
   // The verifier's own rights: what the check reads (its Deployment, pods, their events) and the exec.
   const verifierRole = new k8s.rbac.v1.Role(
