@@ -43,6 +43,16 @@ export interface EbpfWorkbenchArgs {
    * admit privileged pods. Default true.
    */
   createNamespace?: boolean;
+  /**
+   * With createNamespace false: read the namespace (needs get on it) and stop before anything is created when its Pod
+   * Security enforce level would reject the probe's pods. Default true. Not used by the sidecar placement.
+   */
+  checkPodSecurity?: boolean;
+  /**
+   * Seconds `pulumi up` waits for the Deployment (the DaemonSet) to roll out before it fails with its pods' state, 30
+   * to 3600. Default 600. Not used by the sidecar placement.
+   */
+  rolloutTimeoutSeconds?: number;
   /** Name of the Deployment or DaemonSet (default: the component's name). */
   workloadName?: string;
   /** Number of pods, 0 to 100. Default 1. Deployment placement. */

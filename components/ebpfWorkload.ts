@@ -13,6 +13,7 @@ import { PROBE_MODES } from "../core/probeContainer";
 import type { Toleration } from "../core/tolerations";
 import { COMPONENT_TYPES } from "../core/workload";
 import { InputError, InputErrorList, oneOf } from "../core/errors";
+import { namespacePodSecurityRefusal } from "../core/podSecurity";
 import { ResolvedWorkload, WorkloadOptions, checkDeploymentInputs, resolveWorkload } from "../core/workloadOptions";
 import { ImagePullSecret, validateImagePullSecretArgs } from "./imagePullSecret";
 
@@ -41,6 +42,16 @@ export interface EbpfWorkloadArgs {
    * admit privileged pods. Default true; when false, a warning says what the namespace needs.
    */
   createNamespace?: boolean;
+  /**
+   * With createNamespace false: read the namespace (needs get on it) and stop before anything is created when its Pod
+   * Security enforce level would reject the probe's pods. Default true.
+   */
+  checkPodSecurity?: boolean;
+  /**
+   * Seconds `pulumi up` waits for the Deployment (the DaemonSet) to roll out before it fails with its pods' state, 30
+   * to 3600. Default 600.
+   */
+  rolloutTimeoutSeconds?: number;
   /** Deployment name; default: the component's name. */
   workloadName?: string;
   /** Number of pods, 0 to 100. Default 1. */
@@ -206,14 +217,12 @@ export class EbpfWorkload extends pulumi.ComponentResource {
     const namespace = resolved.createNamespace
       ? new k8s.core.v1.Namespace(`${name}-namespace`, namespaceManifest(resolved), { parent: this })
       : undefined;
+    // Everything in the namespace waits on its name: created, or read and found to admit the probe.
+    const namespaceName = namespace ? namespace.metadata.name : admittingNamespace(name, resolved, this);
     const pullSecret = args.registryCredentials
       ? new ImagePullSecret(
           `${name}-registry`,
-          {
-            ...args.registryCredentials,
-            namespace: namespace ? namespace.metadata.name : resolved.namespace,
-            secretName,
-          },
+          { ...args.registryCredentials, namespace: namespaceName, secretName },
           { parent: this },
         )
       : undefined;
@@ -223,20 +232,32 @@ export class EbpfWorkload extends pulumi.ComponentResource {
       imagePullPolicy: image.apply(pullPolicyFor),
       imagePullSecrets: [...(args.imagePullSecrets ?? []), ...(pullSecret ? [secretName] : [])],
     };
+    // The rollout wait is the Kubernetes provider's await: a pod that never starts (a missing image,
+    // a refused pull) fails the up after this long, with the pods' state, instead of its 10 minutes.
+    const rollout = `${resolved.rolloutTimeoutSeconds}s`;
     const childOpts = {
       parent: this,
       dependsOn: [...(namespace ? [namespace] : []), ...(pullSecret ? [pullSecret] : [])],
+      customTimeouts: { create: rollout, update: rollout },
     };
+    const inNamespace = <T extends { metadata?: object }>(manifest: T): T => ({
+      ...manifest,
+      metadata: { ...manifest.metadata, namespace: namespaceName },
+    });
     this.workload =
       resolved.placement === "node"
-        ? new k8s.apps.v1.DaemonSet(`${name}-daemonset`, daemonSetManifest(resolved, podImage, podOptions), childOpts)
+        ? new k8s.apps.v1.DaemonSet(
+            `${name}-daemonset`,
+            inNamespace(daemonSetManifest(resolved, podImage, podOptions)),
+            childOpts,
+          )
         : new k8s.apps.v1.Deployment(
             `${name}-deployment`,
-            deploymentManifest(resolved, podImage, podOptions),
+            inNamespace(deploymentManifest(resolved, podImage, podOptions)),
             childOpts,
           );
 
-    this.namespace = namespace ? namespace.metadata.name : pulumi.output(resolved.namespace);
+    this.namespace = namespaceName;
     this.deploymentName = this.workload.metadata.name;
     this.selector = pulumi.output(selectorLabels(resolved));
     this.podTemplate = this.workload.spec.template;
@@ -256,4 +277,23 @@ export class EbpfWorkload extends pulumi.ComponentResource {
       warnings: this.warnings,
     });
   }
+}
+
+/**
+ * The name of a namespace this stack does not create, once it is known to admit the probe's pods:
+ * with `checkPodSecurity` the namespace is read (`get`, in preview too) and a level that would reject
+ * them fails every resource in it, so nothing is created. Unchecked, the name as given.
+ */
+export function admittingNamespace(
+  name: string,
+  resolved: ResolvedWorkload,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  if (!resolved.checkPodSecurity) return pulumi.output(resolved.namespace);
+  const existing = k8s.core.v1.Namespace.get(`${name}-existing-namespace`, resolved.namespace, { parent });
+  return existing.metadata.apply((metadata) => {
+    const refusal = namespacePodSecurityRefusal(resolved.namespace, metadata?.labels, resolved.plan);
+    if (refusal) throw new pulumi.RunError(refusal.message);
+    return resolved.namespace;
+  });
 }

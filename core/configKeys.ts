@@ -33,6 +33,17 @@ export const CONFIG_KEYS = {
     default: WORKLOAD_DEFAULTS.createNamespace,
     description: OPTIONS.createNamespace.doc,
   },
+  checkPodSecurity: {
+    type: "boolean",
+    default: WORKLOAD_DEFAULTS.checkPodSecurity,
+    // A stack that sets kubernetes:renderYamlToDirectory has no cluster to read: it never checks (core/stackConfig.ts).
+    description: OPTIONS.checkPodSecurity.doc,
+  },
+  rolloutTimeoutSeconds: {
+    type: "integer",
+    default: WORKLOAD_DEFAULTS.rolloutTimeoutSeconds,
+    description: OPTIONS.rolloutTimeoutSeconds.doc,
+  },
   image: {
     type: "string",
     description:

@@ -48,6 +48,16 @@ export const OPTIONS = {
     doc: "Create the namespace, labelled pod-security.kubernetes.io/enforce=privileged. When false the namespace must already admit privileged pods.",
     placements: OWN_PODS,
   },
+  checkPodSecurity: {
+    type: "boolean",
+    doc: "With createNamespace false: read the namespace (needs get on it) and stop before anything is created when its Pod Security enforce level would reject the probe's pods.",
+    placements: OWN_PODS,
+  },
+  rolloutTimeoutSeconds: {
+    type: "integer",
+    doc: "Seconds `pulumi up` waits for the Deployment (the DaemonSet) to roll out before it fails with its pods' state, 30 to 3600.",
+    placements: OWN_PODS,
+  },
   replicas: { type: "integer", doc: "Number of pods, 0 to 100.", placements: ["deployment"] },
   computeClass: {
     type: "string",
@@ -128,6 +138,9 @@ export type OptionName = keyof typeof OPTIONS;
 /** The defaults of the workbench Deployment and the DaemonSet (the sidecar's are in core/sidecar.ts). */
 export const WORKLOAD_DEFAULTS = {
   createNamespace: true,
+  checkPodSecurity: true,
+  // The Kubernetes provider's own await timeout for a Deployment or DaemonSet.
+  rolloutTimeoutSeconds: 600,
   replicas: 1,
   computeClass: "general-purpose" as ComputeClass,
   computeQos: "default" as ComputeQos,

@@ -133,10 +133,14 @@ export function parseStackConfig(values: Record<string, unknown>, versions: Pinn
   const unlessDefault = <K extends "replicas" | "computeClass" | "computeQos">(key: K): ConfigValues[K] | undefined =>
     node && get(key) === CONFIG_KEYS[key].default ? undefined : get(key);
 
+  const renderOnly = values["kubernetes:renderYamlToDirectory"] !== undefined;
   const options: WorkloadOptions = {
     name: get("name"),
     namespace: get("namespace"),
     createNamespace: get("createNamespace"),
+    // A render-only stack has no cluster to read the namespace from.
+    checkPodSecurity: get("checkPodSecurity") && !renderOnly,
+    rolloutTimeoutSeconds: get("rolloutTimeoutSeconds"),
     replicas: unlessDefault("replicas"),
     computeClass: unlessDefault("computeClass"),
     computeQos: unlessDefault("computeQos"),
@@ -158,7 +162,6 @@ export function parseStackConfig(values: Record<string, unknown>, versions: Pinn
     if (!(e instanceof InputErrors)) throw e;
     errors.push(...e.errors);
   }
-  const renderOnly = values["kubernetes:renderYamlToDirectory"] !== undefined;
   const warnings: string[] = [];
   const image = parseImageSource(typed, get("architecture"), versions, errors, warnings);
   const pullCredentials = parsePullCredentials(typed, errors);

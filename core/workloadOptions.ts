@@ -40,6 +40,10 @@ export interface WorkloadOptions {
   name: string;
   namespace: string;
   createNamespace?: boolean;
+  /** With createNamespace false: refuse a namespace whose Pod Security level rejects the probe (core/podSecurity.ts). */
+  checkPodSecurity?: boolean;
+  /** How long `pulumi up` waits for the rollout (the Deployment's or DaemonSet's customTimeouts). */
+  rolloutTimeoutSeconds?: number;
   replicas?: number;
   computeClass?: string;
   computeQos?: string;
@@ -67,6 +71,8 @@ export interface ResolvedWorkload {
   name: string;
   namespace: string;
   createNamespace: boolean;
+  checkPodSecurity: boolean;
+  rolloutTimeoutSeconds: number;
   placement: WorkloadPlacement;
   replicas: number;
   computeClass: ComputeClass;
@@ -83,6 +89,8 @@ export interface ResolvedWorkload {
 }
 
 const MAX_REPLICAS = 100;
+/** Shorter than a pull and a start; longer than any rollout worth waiting for in a `pulumi up`. */
+const ROLLOUT_TIMEOUT_RANGE = [30, 3600] as const;
 
 /** What decides the probe's capabilities; shared by every placement. */
 export type ProbeOptions = Pick<
@@ -230,6 +238,15 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
     fail("replicas", options.replicas, `an integer from 0 to ${MAX_REPLICAS}`);
   }
 
+  const rolloutTimeoutSeconds = options.rolloutTimeoutSeconds ?? WORKLOAD_DEFAULTS.rolloutTimeoutSeconds;
+  const [minRollout, maxRollout] = ROLLOUT_TIMEOUT_RANGE;
+  if (
+    !Number.isInteger(rolloutTimeoutSeconds) ||
+    rolloutTimeoutSeconds < minRollout ||
+    rolloutTimeoutSeconds > maxRollout
+  )
+    fail("rolloutTimeoutSeconds", options.rolloutTimeoutSeconds, `an integer from ${minRollout} to ${maxRollout}`);
+
   const placement = options.placement ?? "deployment";
   const onAcs = placement !== "node";
   for (const e of checkPlacement(placement, ["deployment", "node"])) fail(e.input, e.value, e.accepted);
@@ -291,6 +308,8 @@ export function resolveWorkload(given: WorkloadOptions, inputPrefix = ""): Resol
     name: options.name,
     namespace: options.namespace,
     createNamespace: options.createNamespace ?? WORKLOAD_DEFAULTS.createNamespace,
+    checkPodSecurity: options.checkPodSecurity ?? WORKLOAD_DEFAULTS.checkPodSecurity,
+    rolloutTimeoutSeconds,
     placement,
     replicas,
     computeClass: computeClass as ComputeClass,

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { installMocks, registered, settle, valueOf } from "../support/pulumiMocks";
+import { existingObjects, installMocks, registered, settle, valueOf } from "../support/pulumiMocks";
 installMocks();
 
 import { EbpfWorkload } from "../../components/ebpfWorkload";
@@ -156,19 +156,55 @@ describe("EbpfWorkload under mocks", () => {
     expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: "acr-pull" }]);
   });
 
-  test("an existing namespace is not created, and the Pod Security requirement is surfaced", async () => {
-    const { mine, workload } = await deploy("shared-ns", {
+  const existingNamespace = (name: string, enforce?: string) =>
+    (existingObjects[`kubernetes:core/v1:Namespace:${name}`] = {
+      metadata: { name, labels: enforce ? { "pod-security.kubernetes.io/enforce": enforce } : {} },
+    });
+
+  test("an existing namespace is read, not created, and the Pod Security requirement is surfaced", async () => {
+    existingNamespace("observability", "privileged");
+    const { mine, workload, deployment } = await deploy("shared-ns", {
       image: DIGEST_IMAGE,
       namespace: "observability",
       createNamespace: false,
     });
-    expect(mine.filter((r) => r.type === "kubernetes:core/v1:Namespace")).toEqual([]);
+    expect(mine.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => [r.name, r.read])).toEqual([
+      ["shared-ns-existing-namespace", true],
+    ]);
+    expect(deployment.metadata.namespace).toBe("observability");
     expect(workload.warnings.join("\n")).toMatch(
       /Namespace observability is not created by this stack: it must allow privileged pods/,
     );
     // ...and shown to the person running `pulumi up`, as a Pulumi warning.
     expect(warnings.mock.calls.flat().join("\n")).toMatch(/Namespace observability is not created/);
     expect(await valueOf(workload.namespace)).toBe("observability");
+  });
+
+  test("checkPodSecurity false reads nothing (a deployer without get on namespaces)", async () => {
+    const { mine, deployment } = await deploy("unchecked", {
+      image: DIGEST_IMAGE,
+      namespace: "nowhere-known",
+      createNamespace: false,
+      checkPodSecurity: false,
+    });
+    expect(mine.filter((r) => r.read)).toEqual([]);
+    expect(deployment.metadata.namespace).toBe("nowhere-known");
+  });
+
+  test.each<[string, number | undefined, string]>([
+    ["given", 90, "90s"],
+    ["the default, the provider's own 10 minutes", undefined, "600s"],
+  ])("rolloutTimeoutSeconds %s bounds the provider's rollout wait (customTimeouts)", async (_, seconds, expected) => {
+    const timeouts: Record<string, unknown> = {};
+    const workload = new EbpfWorkload(
+      `rollout-${seconds}`,
+      { image: DIGEST_IMAGE, namespace: "ebpf-rollout", rolloutTimeoutSeconds: seconds },
+      // The mocks do not see resource options; an in-process transformation does.
+      { transformations: [(a) => void (timeouts[a.type] = a.opts.customTimeouts)] },
+    );
+    await valueOf(workload.deploymentName);
+    expect(timeouts["kubernetes:apps/v1:Deployment"]).toEqual({ create: expected, update: expected });
+    expect(timeouts["kubernetes:core/v1:Namespace"]).toBeUndefined();
   });
 
   test("a created namespace enforces Pod Security privileged", async () => {
@@ -250,6 +286,10 @@ describe("render equals what the component registers", () => {
       },
     ],
   ])("%s", async (_label, values) => {
+    // The existing namespace is read (checkPodSecurity); render, with no cluster, reads nothing.
+    existingObjects["kubernetes:core/v1:Namespace:ebpf-workbench"] = {
+      metadata: { labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+    };
     const rendered = renderConfig(values);
     const config = parseStackConfig(values, PINNED);
     const before = registered.length;
@@ -260,7 +300,7 @@ describe("render equals what the component registers", () => {
     });
     await valueOf(workload.deploymentName);
     await settle();
-    const mine = registered.slice(before).filter((r) => r.type.startsWith("kubernetes:"));
+    const mine = registered.slice(before).filter((r) => !r.read && r.type.startsWith("kubernetes:"));
     expect(mine.map((r) => r.inputs)).toEqual(rendered.objects);
     expect(mine.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).toHaveLength(1);
   });

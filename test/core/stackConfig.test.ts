@@ -10,6 +10,25 @@ const parseStackConfig = (values: Record<string, unknown>) => parseWith(values, 
 const IMAGE = `registry-vpc.cn-hangzhou.aliyuncs.com/team/wb@sha256:${"b".repeat(64)}`;
 
 describe("stack config", () => {
+  test.each<[string, Record<string, unknown>, boolean]>([
+    ["by default", {}, true],
+    ["turned off", { "acs-ebpf:checkPodSecurity": false }, false],
+    // No cluster to read the namespace from.
+    ["on a render-only stack", { "kubernetes:renderYamlToDirectory": "out/x" }, false],
+  ])("an existing namespace's Pod Security is checked %s", (_, values, expected) => {
+    const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:createNamespace": false, ...values });
+    expect(config.workloadOptions.checkPodSecurity).toBe(expected);
+    expect(config.workload?.checkPodSecurity).toBe(expected);
+  });
+
+  test("rolloutTimeoutSeconds reaches the workload; default the provider's 600", () => {
+    expect(parseStackConfig({ "acs-ebpf:image": IMAGE }).workload?.rolloutTimeoutSeconds).toBe(600);
+    expect(
+      parseStackConfig({ "acs-ebpf:image": IMAGE, "acs-ebpf:rolloutTimeoutSeconds": 120 }).workload
+        ?.rolloutTimeoutSeconds,
+    ).toBe(120);
+  });
+
   test("defaults give a least-privilege workload", () => {
     const config = parseStackConfig({ "acs-ebpf:image": IMAGE, "kubernetes:context": "ignored" });
     expect(config.image).toEqual({ mode: "existing", ref: IMAGE });

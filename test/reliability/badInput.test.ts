@@ -106,6 +106,7 @@ function configSpec(key: keyof typeof CONFIG_KEYS): ArgSpec {
     seccompProfile: { values: SECCOMP_PROFILES },
     probeKinds: { values: PROBE_KIND_NAMES },
     replicas: { outOfRange: [-1, 101] },
+    rolloutTimeoutSeconds: { outOfRange: [29, 3601, 90.5] },
     verifyReadyTimeoutSeconds: { outOfRange: [0, 3601] },
     verifyAttachTimeoutSeconds: { outOfRange: [0, 3601] },
     verifyEventTimeoutSeconds: { outOfRange: [0, 3601] },
@@ -159,6 +160,7 @@ const stackConfig: Subject = {
 /** Values beyond an option's accepted range (the option's type and values come from core/options.ts). */
 const OUT_OF_RANGE: Partial<Record<OptionName, unknown[]>> = {
   replicas: [-1, 101],
+  rolloutTimeoutSeconds: [29, 3601, 90.5],
   cpu: ["0", "17"],
   memory: ["0", "1Ti"],
   kernel: ["4.19.91"],

@@ -8,6 +8,8 @@ export interface RegisteredResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** A read of an existing object (`Resource.get`), not a resource the program creates. */
+  read?: true;
 }
 
 export const registered: RegisteredResource[] = [];
@@ -15,10 +17,19 @@ export const registered: RegisteredResource[] = [];
 /** Extra outputs per resource type, e.g. a docker Image's repoDigest. */
 export const mockOutputs: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {};
 
+/** Objects a read (`Resource.get`) finds, keyed by `type:id`, e.g. `kubernetes:core/v1:Namespace:probes`. */
+export const existingObjects: Record<string, Record<string, unknown>> = {};
+
 export function installMocks(preview = false, project = "acs-ebpf", stack = "test"): void {
   pulumi.runtime.setMocks(
     {
       newResource(args) {
+        if (args.id) {
+          registered.push({ type: args.type, name: args.name, inputs: args.inputs, read: true });
+          const found = existingObjects[`${args.type}:${args.id}`];
+          if (!found) throw new Error(`${args.type} ${args.id} not found`);
+          return { id: args.id, state: found };
+        }
         registered.push({ type: args.type, name: args.name, inputs: args.inputs });
         const extra = mockOutputs[args.type]?.(args.inputs) ?? {};
         return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
