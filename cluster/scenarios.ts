@@ -33,6 +33,7 @@ export const SCENARIO_NAMES = [
   "verify-cli",
   "node-placement",
   "sidecar-placement",
+  "pod-security-baseline",
   "fault-api-unreachable",
   "fault-pod-deleted",
   "fault-kubelet-restart",
@@ -572,6 +573,69 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     );
     await destroyStack(run, stack);
     return `short of PERFMON: up exited ${short.code}; the provider said "${provider.slice(0, 120)}", the project "${diagnosis.slice(0, 200)}"; app in ${failing.metadata.name} never started (${failingApp?.state?.waiting?.reason ?? "waiting"}), event "${selftest.split("\n")[0].slice(0, 160)}". With PERFMON the next up converged: pod ${pod.metadata.name}, native sidecar ebpf-probe (startupProbe ebpf-selftest passed, CapEff ${probeProc.capEff}); app started ${appStatus.state.running.startedAt} after the probe ${probeStatus.state.running.startedAt}, its CapEff ${appProc.capEff} (no BPF/PERFMON/SYS_ADMIN)`;
+  },
+
+  /**
+   * An existing namespace that enforces Pod Security "baseline", used with createNamespace false:
+   * the real API server refuses the probe's pod there, and the project refuses the up before
+   * anything is created, naming why.
+   */
+  async "pod-security-baseline"(run) {
+    const { cluster } = run;
+    const ns = "ebpf-baseline";
+    const stack = "baseline";
+    await apiOk(cluster.admin, "POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "baseline" } },
+    });
+    try {
+      // The API server's own verdict on the probe's pod (server-side dry run: nothing is created).
+      const probe = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "probe-dry-run" },
+        spec: {
+          containers: [
+            {
+              name: "probe",
+              image: cluster.workbenchImage,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"], add: ["BPF", "PERFMON"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+            },
+          ],
+        },
+      };
+      const admission = await apiRequest(cluster.admin, "POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, probe);
+      const refusal = (admission.body as any)?.message ?? admission.text;
+      assert(
+        admission.status === 403 && /violates PodSecurity "baseline/.test(refusal),
+        `the API server admitted the probe's pod in a baseline namespace: HTTP ${admission.status} ${refusal}`,
+      );
+      await initStack(run, stack, { namespace: ns, deployment: "workbench", createNamespace: "false" });
+      const r = await up(run, [], stack);
+      assert(r.code !== 0, "pulumi up into a baseline namespace exited 0");
+      const why = lineOf(r.output, /enforces Pod Security "baseline"/);
+      assert(why, `the failure does not say why (Pod Security "baseline"):\n${r.output.slice(-3000)}`);
+      const left: string[] = [];
+      for (const [kind, p] of [
+        ["Deployments", `/apis/apps/v1/namespaces/${ns}/deployments`],
+        ["Secrets", `/api/v1/namespaces/${ns}/secrets`],
+        ["Roles", `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`],
+        ["Pods", `/api/v1/namespaces/${ns}/pods`],
+      ]) {
+        const items = (await apiOk<{ items: any[] }>(cluster.admin, "GET", p)).items;
+        if (items.length) left.push(`${kind}: ${items.map((i) => i.metadata.name).join(", ")}`);
+      }
+      assert(left.length === 0, `the refused up created objects in ${ns}: ${left.join("; ")}`);
+      await destroyStack(run, stack);
+      return `the API server refuses the probe's pod in ${ns} ("${refusal.slice(0, 140)}"); pulumi up exited ${r.code} before creating anything: "${why.slice(0, 260)}"`;
+    } finally {
+      await apiRequest(cluster.admin, "DELETE", `/api/v1/namespaces/${ns}`);
+    }
   },
 
   /** The API server unreachable: up fails naming it, creates nothing; with the cluster back, the next up converges. */

@@ -23,11 +23,11 @@ const registryCredentials = {
 };
 
 /**
- * Test-only transforms of the workload's Deployment: a short rollout timeout (customTimeouts, so a
- * failing rollout ends `pulumi up` in minutes, not the provider's 10), and `stripPerfmon` (the
- * sidecar), which removes PERFMON from the probe's added capabilities the way a platform that does
- * not honour added capabilities (ACS without privileged mode, an admission webhook) leaves the
- * probe short.
+ * Test-only transforms of the sidecar's Deployment: a short rollout timeout (customTimeouts, as
+ * EbpfWorkload's rolloutTimeoutSeconds sets on its own, so a failing rollout ends `pulumi up` in
+ * minutes, not the provider's 10), and `stripPerfmon`, which removes PERFMON from the probe's added
+ * capabilities the way a platform that does not honour added capabilities (ACS without privileged
+ * mode, an admission webhook) leaves the probe short.
  */
 function testTransforms(probe: string): pulumi.ResourceTransform[] {
   const rolloutSeconds = config.getNumber("rolloutTimeoutSeconds");
@@ -124,11 +124,13 @@ function workloadStack() {
       kernel: config.require("kernel"),
       placement: placement as "deployment" | "node",
       capabilityProfile: config.get("capabilityProfile"),
+      createNamespace: config.getBoolean("createNamespace"),
+      rolloutTimeoutSeconds: config.getNumber("rolloutTimeoutSeconds") || undefined,
       minimizeCapabilities: config.getBoolean("minimizeCapabilities"),
       tolerations: config.requireBoolean("tolerateAll") ? [{ operator: "Exists" }] : undefined,
       registryCredentials,
     },
-    { providers: { kubernetes: cluster }, transforms: testTransforms("") },
+    { providers: { kubernetes: cluster } },
   );
   // The verifier's own rights: what the check reads (its Deployment, pods, their events) and the exec.
   const verifierRole = new k8s.rbac.v1.Role(
