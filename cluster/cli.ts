@@ -11,7 +11,7 @@ import { startCluster, Cluster } from "./node";
 import { NODE_KERNELS } from "./packages";
 import { stopFromState } from "./processes";
 import { ClusterReport, ScenarioResult, exitStatus, reportText, runScenario } from "./report";
-import { SCENARIOS, SCENARIO_NAMES, ScenarioName, prepareStack } from "./scenarios";
+import { SCENARIOS, SCENARIO_NAMES, ScenarioName, cleanUpAfterFailure, prepareStack } from "./scenarios";
 
 const CACHE = path.join(process.env.ACS_EBPF_CACHE ?? path.join(os.homedir(), ".cache", "acs-ebpf"), "cluster");
 const STATE_FILE = path.join(CACHE, "state.json");
@@ -64,6 +64,7 @@ async function runKernel(kernel: string, names: readonly ScenarioName[], keep: b
         const r = await runScenario(name, () => SCENARIOS[name](run));
         results.push(r);
         log(`${r.ok ? "ok" : "FAILED"} ${name} (${r.seconds.toFixed(1)} s): ${r.detail}`);
+        if (!r.ok) for (const line of await cleanUpAfterFailure(run)) log(`after ${name}: ${line}`);
       }
     } finally {
       if (!keep) run.ws.cleanup();

@@ -1,7 +1,7 @@
 /**
  * The images the node runs, assembled without a Docker engine by go-containerregistry
  * (cluster/oci): the workbench (busybox + static bash + the cilium/ebpf fentry tracer at the tag
- * images/ebpf-workbench/versions.json pins + ebpf-selftest) pushed to the registry with basic auth
+ * images/ebpf-workbench/versions.json pins + ebpf-selftest + util-linux's setpriv and coreutils' timeout) pushed to the registry with basic auth
  * and deployed by digest, and the pod sandbox (pause) saved as a tarball containerd imports at boot.
  */
 import { execFileSync } from "child_process";
@@ -20,6 +20,32 @@ export interface WorkbenchParts {
   busybox: string;
   bashStatic: string;
   tracer: string;
+  /**
+   * What the verification's minimization runs, `timeout ... setpriv --bounding-set -CAP -- tracer`,
+   * as on the workbench image: util-linux's setpriv (busybox's lacks --bounding-set) and coreutils'
+   * timeout (busybox's runs its own setpriv applet whatever PATH says), with trixie's libc6 and
+   * libcap-ng0. /bin/sh is bash, as there (busybox's ash would run the timeout applet likewise).
+   */
+  userland: { setpriv: string; timeout: string; libc6: string; libcapNg: string };
+}
+
+const MULTIARCH = "usr/lib/x86_64-linux-gnu";
+/** What the image takes from elsewhere than busybox's applets. */
+const NOT_FROM_BUSYBOX = ["busybox", "bash", "sh", "setpriv", "timeout"];
+
+/** setpriv and timeout in /usr/bin (before /bin on PATH), the loader and libraries where the ELF interpreter and ld.so look. */
+function addUserland(dir: string, p: WorkbenchParts["userland"]): void {
+  for (const d of [MULTIARCH, "lib64", "usr/bin"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  const copy = (from: string, to: string) => {
+    fs.copyFileSync(fs.realpathSync(from), path.join(dir, to));
+    fs.chmodSync(path.join(dir, to), 0o755);
+  };
+  copy(p.setpriv, "usr/bin/setpriv");
+  copy(p.timeout, "usr/bin/timeout");
+  for (const lib of ["ld-linux-x86-64.so.2", "libc.so.6"])
+    copy(path.join(p.libc6, MULTIARCH, lib), `${MULTIARCH}/${lib}`);
+  copy(path.join(p.libcapNg, MULTIARCH, "libcap-ng.so.0"), `${MULTIARCH}/libcap-ng.so.0`);
+  fs.symlinkSync(`../${MULTIARCH}/ld-linux-x86-64.so.2`, path.join(dir, "lib64/ld-linux-x86-64.so.2"));
 }
 
 /** The workbench's files in a folder (busybox applets as symlinks, as a busybox base image has them). */
@@ -30,21 +56,24 @@ export function workbenchFolder(dir: string, parts: WorkbenchParts): string {
   fs.copyFileSync(parts.busybox, path.join(dir, "bin/busybox"));
   fs.chmodSync(path.join(dir, "bin/busybox"), 0o755);
   for (const applet of execFileSync(parts.busybox, ["--list"]).toString().split("\n").filter(Boolean))
-    if (applet !== "busybox" && applet !== "bash") fs.symlinkSync("busybox", path.join(dir, "bin", applet));
+    if (!NOT_FROM_BUSYBOX.includes(applet)) fs.symlinkSync("busybox", path.join(dir, "bin", applet));
   fs.copyFileSync(parts.bashStatic, path.join(dir, "bin/bash"));
   fs.chmodSync(path.join(dir, "bin/bash"), 0o755);
   fs.copyFileSync(parts.tracer, path.join(dir, TRACER_PATH));
   fs.chmodSync(path.join(dir, TRACER_PATH), 0o755);
   fs.copyFileSync(path.join(REPO_ROOT, "images/ebpf-workbench/ebpf-selftest"), path.join(dir, SELFTEST_PATH));
   fs.chmodSync(path.join(dir, SELFTEST_PATH), 0o755);
+  addUserland(dir, parts.userland);
+  fs.symlinkSync("bash", path.join(dir, "bin/sh"));
   fs.chmodSync(path.join(dir, "tmp"), 0o1777);
   fs.writeFileSync(path.join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
   fs.writeFileSync(path.join(dir, "etc/group"), "root:x:0:\n");
   return dir;
 }
 
-function workbenchLabels(): Record<string, string> {
+function workbenchLabels(extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...extra,
     "org.opencontainers.image.title": "acs-ebpf workbench (cluster test image)",
     "io.acs-ebpf.cilium-ebpf.tag": versions.ciliumEbpf.tag,
     "io.acs-ebpf.tracer.path": TRACER_PATH,
@@ -58,10 +87,12 @@ export function pushImage(
   folder: string,
   reference: string,
   credentials: { username: string; password: string },
+  /** More labels: a distinct digest of the same files (an image the node has not pulled yet). */
+  extraLabels: Record<string, string> = {},
 ): string {
   return execFileSync(
     oci,
-    ["push", folder, reference, JSON.stringify(WORKBENCH_CMD), JSON.stringify(workbenchLabels())],
+    ["push", folder, reference, JSON.stringify(WORKBENCH_CMD), JSON.stringify(workbenchLabels(extraLabels))],
     {
       env: { ...process.env, OCI_USERNAME: credentials.username, OCI_PASSWORD: credentials.password },
       stdio: ["ignore", "pipe", "pipe"],

@@ -62,6 +62,8 @@ export interface Cluster {
   registry: { server: string; username: string; password: string };
   /** The workbench image by digest, as the pod pulls it. */
   workbenchImage: string;
+  /** Pushes the workbench's files again under another label: a new digest the node has not pulled. */
+  pushVariant(label: string): string;
   ports: HostPorts;
   timings: Record<string, number>;
   /** One request on the guest's control channel (cluster/guest/node-control). */
@@ -183,6 +185,12 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       busybox: path.join(pkgs.get("busybox-static")!, "usr/bin/busybox"),
       bashStatic: path.join(pkgs.get("bash-static")!, "usr/bin/bash-static"),
       tracer: bins.tracer,
+      userland: {
+        setpriv: path.join(pkgs.get("util-linux")!, "usr/bin/setpriv"),
+        timeout: path.join(pkgs.get("coreutils")!, "usr/bin/timeout"),
+        libc6: pkgs.get("libc6")!,
+        libcapNg: pkgs.get("libcap-ng0")!,
+      },
     });
     const digest = pushImage(bins.oci, folder, `127.0.0.1:${ports.registry}/acs-ebpf/ebpf-workbench:cluster`, registry);
     const workbenchImage = `${REGISTRY_HOST}/acs-ebpf/ebpf-workbench@${digest}`;
@@ -276,6 +284,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       server,
       registry: { server: REGISTRY_HOST, ...registry },
       workbenchImage,
+      pushVariant: (label: string) =>
+        `${REGISTRY_HOST}/acs-ebpf/ebpf-workbench@${pushImage(bins.oci, folder, `127.0.0.1:${ports.registry}/acs-ebpf/ebpf-workbench:${label}`, registry, { "io.acs-ebpf.cluster.variant": label })}`,
       ports,
       timings,
       control,

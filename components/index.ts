@@ -18,6 +18,7 @@ export type { WorkbenchImageArgs, WorkbenchImagePlan, WorkbenchRegistryArgs } fr
 export { TcpConnectVerification } from "./tcpConnectVerification";
 export type { TcpConnectVerificationArgs } from "./tcpConnectVerification";
 export { ImagePullSecret } from "./imagePullSecret";
+export { selfTestDiagnosis } from "./selfTestDiagnosis";
 export type { ImagePullSecretArgs } from "./imagePullSecret";
 export type { ResolvedWorkload } from "../core/workloadOptions";
 

@@ -81,6 +81,46 @@ function selectorFromOptions(options: CheckOptions): string | undefined {
   return options.labelSelector && options.labelSelector.trim() !== "" ? options.labelSelector : undefined;
 }
 
+/**
+ * What ended a failed trace, once the pod is looked up again: a pod that is gone or terminating was
+ * deleted under the trace (the tracer killed with its container: exit 137), not the tracer's own
+ * failure; a stream lost without an exit status while the API server answers again was dropped
+ * between the API server and the pod's kubelet (a kubelet restart), not "the API server connection".
+ * Keeps what the trace saw; null when the first classification stands.
+ */
+async function explainEndedTrace(
+  t: VerificationTransport,
+  namespace: string,
+  selector: string,
+  pod: string,
+  run: { failure: VerificationFailure | null; stderr: string[] },
+  ctx: FailureContext,
+): Promise<VerificationFailure | null> {
+  let now: PodSummary | undefined;
+  try {
+    now = (await t.listPods(namespace, selector)).find((p) => p.name === pod);
+  } catch {
+    return null;
+  }
+  const first = run.failure;
+  if (now && !now.deleting) {
+    if (first?.kind !== "connection-lost") return null;
+    return failure("exec-lost", {
+      context: ctx,
+      tracerStderr: run.stderr,
+      details: [`pod ${pod} is still there and the API server answers (list pods)`, ...first.details],
+    });
+  }
+  return failure("pod-deleted", {
+    context: ctx,
+    tracerStderr: run.stderr,
+    details: [
+      now ? `pod ${pod} is terminating (deletionTimestamp set)` : `pod ${pod} no longer exists`,
+      ...(first ? [`the trace ended with [${first.kind}] ${first.summary}`, ...first.details] : []),
+    ],
+  });
+}
+
 /** Runs the check. Never throws for cluster problems (they become `failure`); throws for bad options. */
 export async function runCheck(t: VerificationTransport, options: CheckOptions): Promise<CheckResult> {
   const r = resolveOptions(options);
@@ -246,7 +286,8 @@ export async function runCheck(t: VerificationTransport, options: CheckOptions):
     run.eventAt !== null && run.attachedAt !== null ? run.eventAt - run.attachedAt : null;
   if (run.stop === "abandoned") result.warnings.push("the tracer could not be stopped; `timeout` ends it in the pod");
   result.verified = run.verified;
-  if (!run.verified) return done(run.failure);
+  if (!run.verified)
+    return done((await explainEndedTrace(t, r.namespace, selector, pod.name, run, ctx)) ?? run.failure);
 
   // 6. Minimization.
   if (options.minimizeCapabilities) {

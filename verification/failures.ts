@@ -13,6 +13,9 @@
  *   tracer-exited            the tracer ended before printing its header, for another reason
  *   header-timeout           the tracer neither printed its header nor exited in time
  *   no-matching-event        attached, but the check's connection was not reported in time
+ *   exec-lost                the exec stream ended without a status while the API server still answers:
+ *                            the pod's kubelet (or runtime) restarted or dropped it
+ *   pod-deleted              the pod was deleted (rollout, eviction, a person) while the check ran in it
  *   api-unreachable          the API server did not answer the check's first request (endpoint, cause)
  *   connection-lost          the connection to the API server ended in the middle of the check
  *   api-error                another API error (status code and message)
@@ -32,6 +35,8 @@ export type FailureKind =
   | "tracer-exited"
   | "header-timeout"
   | "no-matching-event"
+  | "exec-lost"
+  | "pod-deleted"
   | "api-unreachable"
   | "connection-lost"
   | "api-error";
@@ -47,6 +52,8 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   "tracer-exited",
   "header-timeout",
   "no-matching-event",
+  "exec-lost",
+  "pod-deleted",
   "api-unreachable",
   "connection-lost",
   "api-error",
@@ -200,6 +207,21 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
         remedy:
           "The trace is IPv4 only: a target that resolves to IPv6 is never reported. If the target is remote, make sure the pod can reach it; " +
           "the default target (an IPv4 loopback port) needs no network. Events that were seen are listed below.",
+      };
+    case "exec-lost":
+      return {
+        summary: `the exec stream into ${where(ctx)} ended without an exit status while the API server still answers: the pod's kubelet (or its container runtime) restarted or dropped it`,
+        remedy:
+          "Nothing was proven either way. The API server hands exec to the kubelet of the pod's node: a kubelet restart, a node going NotReady or a network break between the API server and the node ends the stream. " +
+          "Check the node (kubectl get node, the kubelet's log), then run the check again: the next `pulumi up` runs it again (a failed check is not recorded as passed), or `npm run verify`. " +
+          "The tracer runs under `timeout`, so it does not outlive the check in the pod.",
+      };
+    case "pod-deleted":
+      return {
+        summary: `${where(ctx)} was deleted while the check ran in it, so the trace ended with it`,
+        remedy:
+          "Nothing was proven either way: a rollout, an eviction, a node drain or a person deleted the pod (its exec'd processes end with it, exit code 137). " +
+          "Run the check again once the workload's new pod is Ready: the next `pulumi up` runs it again (a failed check is not recorded as passed), or `npm run verify`.",
       };
     case "api-unreachable":
       return {

@@ -40,15 +40,18 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
     expectCleanTraceRun(result, c, protocol);
   });
 
-  test("the server dropping the tracer's connection mid-stream: connection-lost, and the tracer is still stopped", async () => {
+  test("the tracer's exec stream dropped mid-stream while the API still answers: exec-lost, and the tracer is still stopped", async () => {
     const c = await cluster1([pod("wb-0")], {
       protocol,
       dropExecWhen: (r) => r.command.includes(STAND_IN_TRACER) && r.stderr.includes("Dest addr"),
     });
     const result = await h.driver().check(c.kubeconfig, options());
     expect(result.verified).toBe(false);
-    expect(result.failure?.kind).toBe("connection-lost");
-    expect(result.failure?.summary).toMatch(/lost in the middle of the check/);
+    // The API server still lists the pod: the stream broke between it and the kubelet (fault-kubelet-restart on a real node).
+    expect(result.failure?.kind).toBe("exec-lost");
+    expect(result.failure?.summary).toMatch(/ended without an exit status while the API server still answers/);
+    expect(result.failure?.details[0]).toBe("pod wb-0 is still there and the API server answers (list pods)");
+    expect(result.failure?.details[1]).toMatch(/^tracer exec: connection closed/);
     expect(result.failure?.tracerStderr.join("\n")).toMatch(/Comm\s+Src addr/);
     const [tracer] = tracerExecs(c);
     expect(tracer.dropped).toBe(true);
@@ -56,6 +59,26 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
     expect(await c.waitForProcesses(3000)).toBe(true);
     expect(tracer.exitedAt).toBeDefined();
     expect(result.tracerStop).toBe("stopped");
+  });
+});
+
+describe("the pod deleted while the tracer runs in it (as the cluster scenario fault-pod-deleted does)", () => {
+  test("pod-deleted, naming the pod, instead of the tracer's own exit (137)", async () => {
+    const c = await cluster1([pod("wb-0")], {
+      protocol: "v5.channel.k8s.io",
+      deletePodWhen: (r) => r.command.includes(STAND_IN_TRACER) && r.stderr.includes("Dest addr"),
+    });
+    const result = await h.driver().check(c.kubeconfig, options());
+    expect(result.verified).toBe(false);
+    expect(result.failure?.kind).toBe("pod-deleted");
+    expect(result.failure?.summary).toBe(
+      "pod ebpf/wb-0 was deleted while the check ran in it, so the trace ended with it",
+    );
+    expect(result.failure?.details[0]).toBe("pod wb-0 is terminating (deletionTimestamp set)");
+    expect(result.failure?.details[1]).toMatch(/^the trace ended with \[tracer-exited\] .*code 137/);
+    expect(result.failure?.remedy).toMatch(/the next `pulumi up` runs it again/);
+    expect(result.failure?.tracerStderr.join("\n")).toMatch(/Comm\s+Src addr/);
+    expect(tracerExecs(c)[0].signal).toBe("SIGKILL");
   });
 });
 

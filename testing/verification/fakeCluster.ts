@@ -65,6 +65,12 @@ export interface FakeClusterOptions {
   forbid?: { exec?: boolean; listPods?: boolean; getDeployment?: boolean };
   /** Drops the TCP connection of an exec abruptly (no status, no close frame) once this is true. */
   dropExecWhen?: (record: ExecRecord) => boolean;
+  /**
+   * Deletes the exec's pod once this is true (checked on each stderr chunk), as a rollout or a person
+   * would: the pod is listed with a deletionTimestamp, and the runtime kills the exec'd process
+   * (SIGKILL, exit code 137 on the status channel), as the kubelet did in the cluster scenario.
+   */
+  deletePodWhen?: (record: ExecRecord) => boolean;
   /** Base environment of all processes. */
   env?: Record<string, string>;
   lifetimeMs?: number;
@@ -112,11 +118,16 @@ function matchesSelector(labels: Record<string, string>, selector: string): bool
   });
 }
 
-function podJson(ns: string, pod: FakePod, labels: Record<string, string>, firstListAt: number) {
+function podJson(ns: string, pod: FakePod, labels: Record<string, string>, firstListAt: number, deleted: boolean) {
   const ready = (pod.ready ?? true) && Date.now() - firstListAt >= (pod.readyAfterMs ?? 0);
   const containers = pod.containers ?? ["workbench"];
   return {
-    metadata: { name: pod.name, namespace: ns, labels: { ...labels, "pod-template-hash": "5d9c7b8f6" } },
+    metadata: {
+      name: pod.name,
+      namespace: ns,
+      labels: { ...labels, "pod-template-hash": "5d9c7b8f6" },
+      ...(deleted ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}),
+    },
     spec: {
       containers: containers.map((name) => ({
         name,
@@ -159,6 +170,7 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
   let firstListAt: number | undefined;
   const ns = options.namespace;
   const execs: ExecRecord[] = [];
+  const deleted = new Set<string>();
   const children = new Set<ChildProcess>();
   const sockets = new Set<WebSocket>();
 
@@ -196,7 +208,7 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
       if (options.forbid?.listPods) return send(res, 403, forbidden("list", "pods", ns));
       const selector = url.searchParams.get("labelSelector") ?? "";
       const items = options.pods
-        .map((p) => podJson(ns, p, options.matchLabels, (firstListAt ??= Date.now())))
+        .map((p) => podJson(ns, p, options.matchLabels, (firstListAt ??= Date.now()), deleted.has(p.name)))
         .filter((p) => matchesSelector(p.metadata.labels, selector));
       return send(res, 200, JSON.stringify({ apiVersion: "v1", kind: "PodList", metadata: {}, items }));
     }
@@ -279,6 +291,14 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
         // Abrupt loss: no status, no close frame.
         (ws as unknown as { _socket?: { destroy(): void } })._socket?.destroy();
         ws.terminate();
+      }
+      if (options.deletePodWhen && !deleted.has(pod.name) && options.deletePodWhen(record)) {
+        deleted.add(pod.name);
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
       }
     });
     child.on("error", (err) => {
