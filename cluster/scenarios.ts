@@ -17,7 +17,7 @@ import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from 
 import { createWorkspace, Workspace, expectSuccess, CliResult } from "../testing/e2e/workspace";
 import { findCanaries, separateDebugEvents } from "../testing/e2e/canaries";
 import { createKubernetesTransport } from "../verification/kubernetesTransport";
-import { policyViolations } from "../test/e2e/support/engineOutput";
+import { policyViolations } from "../testing/e2e/engineOutput";
 
 const REPO = path.resolve(__dirname, "..");
 
@@ -245,6 +245,12 @@ export async function cleanUpAfterFailure(run: ScenarioRun): Promise<string[]> {
   return done;
 }
 
+/** The model's grant for the node's kernel, as deployment-placement read it from the stack (sorted). */
+function modelGrant(run: ScenarioRun): string[] {
+  assert(run.probe, "this scenario compares with deployment-placement's grant: run deployment-placement first");
+  return [...run.probe.grant].sort();
+}
+
 /** The line of a CLI output that matches, trimmed (for the scenario's detail). */
 function lineOf(text: string, re: RegExp): string | undefined {
   return text
@@ -395,10 +401,11 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       `the pack did not name SYS_ADMIN and the debugfs host path: ${JSON.stringify(mandatory)}`,
     );
     const dep = await apiOk<any>(cluster.admin, "GET", `/apis/apps/v1/namespaces/${NS}/deployments/${DEPLOYMENT}`);
-    const caps = dep.spec.template.spec.containers[0].securityContext.capabilities.add;
+    const caps: string[] = dep.spec.template.spec.containers[0].securityContext.capabilities.add;
+    const grant = modelGrant(run);
     assert(
-      JSON.stringify(caps) === JSON.stringify(["BPF", "PERFMON"]),
-      `the refused preview changed the Deployment: ${caps}`,
+      JSON.stringify([...caps].sort()) === JSON.stringify(grant),
+      `the refused preview changed the Deployment: it adds ${caps}, the model's grant is ${grant}`,
     );
     return `preview --policy-pack of the deployed stack: exit 0, no change, "${packLine}", ${passed.length} violation(s) (${passed.map((v) => `${v.level} ${v.policy}`).join(", ") || "none"}); the vendor-demo variant refused (exit ${refused.code}): ${mandatory.length} mandatory, ebpf-least-privilege names ${extra.join(", ")}, ${[...new Set(mandatory.map((v) => v.policy))].filter((p) => p !== "ebpf-least-privilege").join(", ")}; the Deployment still adds ${caps.join(", ")}`;
   },
@@ -452,10 +459,12 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       min.code === 0 && m?.performed === true,
       `--minimize with SETPCAP: exit ${min.code}, ${JSON.stringify(m ?? min.result.failure)}`,
     );
+    // Every capability of the model's grant for this kernel is necessary; SETPCAP (the minimization's own) is not.
+    const grant = modelGrant(run);
     assert(
-      JSON.stringify([...m.necessary].sort()) === JSON.stringify(["BPF", "PERFMON"]) &&
+      JSON.stringify([...m.necessary].sort()) === JSON.stringify(grant) &&
         JSON.stringify(m.unnecessary) === JSON.stringify(["SETPCAP"]),
-      `minimization: necessary ${m.necessary}, unnecessary ${m.unnecessary}, inconclusive ${m.inconclusive}; expected BPF and PERFMON necessary, SETPCAP not`,
+      `minimization: necessary ${m.necessary}, unnecessary ${m.unnecessary}, inconclusive ${m.inconclusive}; expected ${grant.join(", ")} necessary, SETPCAP not`,
     );
     const audit = await verify();
     assert(
@@ -466,7 +475,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       .filter((x: any) => !x.verified)
       .map((x: any) => `${x.removed}: ${x.failure}`)
       .join(", ");
-    return `as ${VERIFIER_USER}: verify exit 0 on [${refused.result.effectiveCapabilities.join(", ")}], no excess; --minimize refused without SETPCAP ("${m0.reason.slice(0, 70)}…"); with BPF+PERFMON+SETPCAP (pod ${min.result.pod}): necessary ${m.necessary.join(", ")} (${failedWithout}), unnecessary ${m.unnecessary.join(", ")}; the audit without --minimize flags ${audit.result.excessCapabilities.join(", ")} as excess`;
+    return `as ${VERIFIER_USER}: verify exit 0 on [${refused.result.effectiveCapabilities.join(", ")}], no excess; --minimize refused without SETPCAP ("${m0.reason.slice(0, 70)}…"); with ${[...grant, "SETPCAP"].join("+")} (pod ${min.result.pod}): necessary ${m.necessary.join(", ")} (${failedWithout}), unnecessary ${m.unnecessary.join(", ")}; the audit without --minimize flags ${audit.result.excessCapabilities.join(", ")} as excess`;
   },
 
   /** A DaemonSet on a tainted node: not scheduled without the toleration, running with it. */
@@ -575,8 +584,13 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     const probeProc = parseProcStatus(
       await execInPod(cluster, pod.metadata.name, "ebpf-probe", ["cat", "/proc/self/status"], ns),
     );
-    const grant = capabilityMask(["BPF", "PERFMON"]);
-    assert(probeProc.capEff === grant, `the probe's CapEff ${probeProc.capEff}, expected ${grant} (BPF, PERFMON)`);
+    // The sidecar's probe gets the same grant as the workload's on this kernel.
+    const grantNames = modelGrant(run);
+    const grant = capabilityMask(grantNames);
+    assert(
+      probeProc.capEff === grant,
+      `the probe's CapEff ${probeProc.capEff}, expected ${grant} (${grantNames.join(", ")})`,
+    );
     const added = capabilityMask(["BPF", "PERFMON", "SYS_ADMIN"]);
     assert(
       (BigInt(`0x${appProc.capEff}`) & BigInt(`0x${added}`)) === 0n,

@@ -8,7 +8,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { compareObjects, objectsFromYaml, readYamlTree } from "./support/yamlObjects";
 import { REPO, Workspace, createWorkspace, expectFailure, expectSuccess } from "../../testing/e2e/workspace";
-import { policyViolations, stackResources } from "./support/engineOutput";
+import { policyViolations, stackResources } from "../../testing/e2e/engineOutput";
 
 let ws: Workspace;
 let project: string;

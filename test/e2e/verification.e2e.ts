@@ -15,7 +15,7 @@ import { resolveWorkload } from "../../core/workloadOptions";
 import { dockerConfigJson } from "../../core/registry";
 import { findCanaries, separateDebugEvents } from "../../testing/e2e/canaries";
 import { REPO, Workspace, createWorkspace, expectSuccess } from "../../testing/e2e/workspace";
-import { stackExport } from "./support/engineOutput";
+import { stackExport } from "../../testing/e2e/engineOutput";
 
 const NS = "ebpf-e2e";
 const DEPLOYMENT = "workbench";

@@ -2,8 +2,8 @@
  * Reading what the real CLI prints: the resources of `pulumi stack export`, and the policy
  * violations in the text report of `pulumi preview --policy-pack` (`--json` leaves them out).
  */
-import type { CliResult, Workspace } from "../../../testing/e2e/workspace";
-import { expectSuccess } from "../../../testing/e2e/workspace";
+import type { CliResult, Workspace } from "./workspace";
+import { expectSuccess } from "./workspace";
 
 export interface StateResource {
   urn: string;
