@@ -4,7 +4,7 @@
  * Secret, its Deployment), so the engine creates none of them and prints the RunError's message.
  * The children's own failures are not provoked here: under mocks, jest would report each rejected
  * registration; that nothing else is created is shown on a real API server (`npm run cluster`,
- * scenario baseline-namespace) and by the component test that the Deployment's namespace is this name.
+ * scenario pod-security-baseline) and by the component test that the Deployment's namespace is this name.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existingObjects, installMocks, registered, settle } from "../support/pulumiMocks";
