@@ -11,6 +11,7 @@ import { EbpfSidecarWorkload } from "../../components/ebpfSidecarWorkload";
 import { ImagePullSecret } from "../../components/imagePullSecret";
 import { selfTestDiagnosis } from "../../components/selfTestDiagnosis";
 import { TcpConnectVerification, workloadUnderTest } from "../../components/tcpConnectVerification";
+import { verificationOutputs } from "../../testing/e2e/verificationOutputs";
 
 const config = new pulumi.Config();
 const kubeconfig = new pulumi.Config("kubernetes").requireSecret("kubeconfig");
@@ -171,17 +172,7 @@ function workloadStack() {
   );
   return {
     capabilities: workload.capabilities,
-    verificationResult: {
-      verified: verification.verified,
-      skipped: verification.skipped,
-      skipReason: verification.skipReason,
-      pod: verification.pod,
-      kernel: verification.kernel,
-      effectiveCapabilities: verification.effectiveCapabilities,
-      excessCapabilities: verification.excessCapabilities,
-      matchedEvent: verification.matchedEvent,
-      timings: verification.timings,
-    },
+    verificationResult: verificationOutputs(verification),
   };
 }
 

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EbpfWorkload } from "../../../../components/ebpfWorkload";
 import { TcpConnectVerification, workloadUnderTest } from "../../../../components/tcpConnectVerification";
+import { verificationOutputs } from "../../../../testing/e2e/verificationOutputs";
 
 const config = new pulumi.Config();
 const render = new k8s.Provider("render", { renderYamlToDirectory: config.require("renderDir") });
@@ -38,13 +39,4 @@ const verification = new TcpConnectVerification(
   { dependsOn: [workload] },
 );
 
-export const verificationResult = {
-  verified: verification.verified,
-  skipped: verification.skipped,
-  pod: verification.pod,
-  kernel: verification.kernel,
-  effectiveCapabilities: verification.effectiveCapabilities,
-  excessCapabilities: verification.excessCapabilities,
-  matchedEvent: verification.matchedEvent,
-  timings: verification.timings,
-};
+export const verificationResult = verificationOutputs(verification);
