@@ -641,8 +641,12 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
         `the API server admitted the probe's pod in a baseline namespace: HTTP ${admission.status} ${refusal}`,
       );
       await initStack(run, stack, { namespace: ns, deployment: "workbench", createNamespace: "false" });
+      const started = Date.now();
       const r = await up(run, [], stack);
+      const seconds = Math.round((Date.now() - started) / 1000);
       assert(r.code !== 0, "pulumi up into a baseline namespace exited 0");
+      // The refusal ends the up: it must not wait on the Deployment's rollout (or hang, pulumi/pulumi#14980).
+      assert(seconds < 180, `pulumi up into a baseline namespace took ${seconds} s to fail`);
       const why = lineOf(r.output, /enforces Pod Security "baseline"/);
       assert(why, `the failure does not say why (Pod Security "baseline"):\n${r.output.slice(-3000)}`);
       const left: string[] = [];
@@ -657,7 +661,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       }
       assert(left.length === 0, `the refused up created objects in ${ns}: ${left.join("; ")}`);
       await destroyStack(run, stack);
-      return `the API server refuses the probe's pod in ${ns} ("${refusal.slice(0, 140)}"); pulumi up exited ${r.code} before creating anything: "${why.slice(0, 260)}"`;
+      return `the API server refuses the probe's pod in ${ns} ("${refusal.slice(0, 140)}"); pulumi up exited ${r.code} after ${seconds} s before creating anything: "${why.slice(0, 260)}"`;
     } finally {
       await apiRequest(cluster.admin, "DELETE", `/api/v1/namespaces/${ns}`);
     }
@@ -740,6 +744,10 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     const { cluster } = run;
     // A pod template change re-runs the check: SETPCAP granted again (the pod-deleted fault removed it).
     await setConfig(run, STACK, "minimizeCapabilities", "true");
+    // The window, as in fault-pod-deleted: a target that never resolves keeps the attached tracer
+    // waiting (with the default target the whole check can end before the restart lands).
+    await setConfig(run, STACK, "target", "acs-ebpf-never.invalid:80");
+    await setConfig(run, STACK, "eventTimeoutSeconds", "120");
     const pending = up(run);
     const pod = await waitForTracer(cluster);
     let restarted = "";
@@ -756,11 +764,13 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       `the failure does not name the broken exec stream (the kubelet):\n${failed.output.slice(-4000)}`,
     );
     await waitForNodeReady(cluster);
+    for (const key of ["target", "eventTimeoutSeconds"])
+      expectSuccess(await run.ws.pulumi(run.project, ["config", "rm", "--stack", STACK, key]), `config rm ${key}`);
     const again = await up(run);
     assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
     const v = (await outputs(run)).verificationResult;
     assert(v.verified === true, `after the kubelet restart: ${JSON.stringify(v)}`);
-    return `kubelet restarted (${restarted}) while the tracer ran in ${pod}: up exited ${failed.code} with "${cause.slice(0, 240)}"; the next up, unchanged, re-ran the check on ${v.pod} and verified`;
+    return `kubelet restarted (${restarted || "no output"}) while the tracer ran in ${pod}: up exited ${failed.code} with "${cause.slice(0, 240)}"; with the target back, the next up re-ran the check on ${v.pod} and verified`;
   },
 
   /**

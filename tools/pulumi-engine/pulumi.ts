@@ -75,25 +75,71 @@ export function programEntry(projectDir: string): string {
 }
 
 /**
- * The inline program: loads the entry afresh on every run (one `pulumi up` runs the program for
- * its preview and again for the update) and returns its exports as the stack outputs.
+ * How long a run that has logged an error may wait on before it is answered with that error. The
+ * real Node.js language host runs the program in a process of its own, which exits once nothing is
+ * left but promises that can never settle ("promises were still active"): for example when an
+ * apply threw, its Output went into a resource, and that resource's outputs into another. The
+ * Automation API's inline server, which serves the program here, awaits those promises forever
+ * (pulumi/pulumi#14980), so `pulumi up` would hang where the real host ends it.
  */
-function inlineProgram(entry: string): () => Promise<Record<string, unknown>> {
+export const STALLED_AFTER_ERROR_MS = 30_000;
+
+/**
+ * The inline program: loads the entry afresh on every run (one `pulumi up` runs the program for
+ * its preview and again for the update) and returns its exports as the stack outputs. `onStalled`
+ * is called once the run has logged an error and is still going STALLED_AFTER_ERROR_MS later.
+ */
+function inlineProgram(entry: string, onStalled: () => void): () => Promise<Record<string, unknown>> {
   return async () => {
     for (const key of Object.keys(require.cache)) {
       if (!key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
     }
+    // Started inside the run, so it reads this run's log state.
+    const log = require("@pulumi/pulumi/log");
+    let firstErrorAt: number | undefined;
+    const watch = setInterval(() => {
+      if (!log.hasErrors()) return;
+      firstErrorAt ??= Date.now();
+      if (Date.now() - firstErrorAt >= STALLED_AFTER_ERROR_MS) {
+        clearInterval(watch);
+        onStalled();
+      }
+    }, 1000);
+    watchers.add(watch);
     return { ...require(entry) };
   };
 }
+/** The runs' stall watchers, cleared when the CLI exits. */
+const watchers = new Set<NodeJS.Timeout>();
 
 async function serveProgram(entry: string): Promise<{ address: string; stop(hasError: boolean): void }> {
   const grpc = require("@grpc/grpc-js");
   const { LanguageServer } = require("@pulumi/pulumi/automation/server");
   const { LanguageRuntimeService } = require("@pulumi/pulumi/proto/language_grpc_pb");
   const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings");
+  const langproto = require("@pulumi/pulumi/proto/language_pb");
   const server = new grpc.Server({ ...grpcChannelOptions });
-  const languageServer = new LanguageServer(inlineProgram(entry));
+  // The run being served: answered once, by the program's end or by the stall watcher.
+  let answer: ((err: Error | null, resp?: unknown) => void) | undefined;
+  const languageServer = new LanguageServer(
+    inlineProgram(entry, () => {
+      const resp = new langproto.RunResponse();
+      resp.setError(
+        "One or more errors occurred (the program stalled after its error, as the Node.js language host would exit)",
+      );
+      answer?.(null, resp);
+    }),
+  );
+  const run = languageServer.run.bind(languageServer);
+  languageServer.run = (call: unknown, callback: (err: Error | null, resp?: unknown) => void) => {
+    let answered = false;
+    answer = (err, resp) => {
+      if (answered) return;
+      answered = true;
+      callback(err, resp);
+    };
+    return run(call, answer);
+  };
   server.addService(LanguageRuntimeService, languageServer);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) =>
@@ -103,6 +149,7 @@ async function serveProgram(entry: string): Promise<{ address: string; stop(hasE
   return {
     address: `127.0.0.1:${port}`,
     stop(hasError) {
+      for (const w of watchers) clearInterval(w);
       try {
         languageServer.onPulumiExit(hasError);
       } catch (err) {
