@@ -872,14 +872,15 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       ["engine events", rest],
       ["CLI output", ws.transcript.join("\n")],
     ];
-    // @pulumi/pulumi 3.248.0 debug-logs each RegisterResource response: the pull Secret's (its data)
-    // is the one upstream leak allowed in debug events (as in test/e2e), and never a kubeconfig token.
+    // @pulumi/pulumi 3.248.0 debug-logs each RegisterResource response: a pull Secret's (its data) is
+    // the one upstream leak allowed in debug events (as in test/e2e), and never a kubeconfig token.
+    // The program's pull Secrets: EbpfWorkload's (every workload stack) and the sidecar stack's.
+    const pullSecretRegistration =
+      /^RegisterResource RPC finished: resource:(workbench|app)-registry-secret\[kubernetes:core\/v1:Secret\]/;
     for (const message of debug.filter((m) => findCanaries(m, canaries).length > 0)) {
       assert(
-        /^RegisterResource RPC finished: resource:workbench-registry-secret\[kubernetes:core\/v1:Secret\]/.test(
-          message,
-        ),
-        `a debug event other than the pull Secret's registration holds a secret: ${message.slice(0, 120)}`,
+        pullSecretRegistration.test(message),
+        `a debug event other than a pull Secret's registration holds a secret: ${message.slice(0, 120)}`,
       );
       assert(findCanaries(message, canaries.slice(1)).length === 0, "a kubeconfig token is in a debug event");
     }
