@@ -293,7 +293,12 @@ export function admittingNamespace(
   const existing = k8s.core.v1.Namespace.get(`${name}-existing-namespace`, resolved.namespace, { parent });
   return existing.metadata.apply((metadata) => {
     const refusal = namespacePodSecurityRefusal(resolved.namespace, metadata?.labels, resolved.plan);
-    if (refusal) throw new pulumi.RunError(refusal.message);
+    if (refusal) {
+      // Its own diagnostic on the component: the RunError reaches the user only wrapped in the
+      // engine's "error serializing property ..." chain of every resource in the namespace.
+      void pulumi.log.error(refusal.message, parent);
+      throw new pulumi.RunError(refusal.message);
+    }
     return resolved.namespace;
   });
 }

@@ -51,9 +51,16 @@ async function admission(namespace: string, enforce: string | undefined, checkPo
 
 describe("an existing namespace, checked against the probe's Pod Security level", () => {
   test.each(["baseline", "restricted"])("%s: a RunError naming the namespace, its level and the fix", async (level) => {
-    const { outcome, reads } = await admission(`probes-${level}`, level);
+    const logged = jest.spyOn(pulumi.log, "error").mockImplementation(async () => undefined);
+    let calls: unknown[][] = [];
+    const { outcome, reads } = await admission(`probes-${level}`, level).finally(() => {
+      calls = [...logged.mock.calls];
+      logged.mockRestore();
+    });
     expect(reads.map((r) => r.name)).toEqual([`probe-probes-${level}-existing-namespace`]);
     expect(pulumi.RunError.isInstance(outcome)).toBe(true);
+    // Also logged as its own diagnostic on the component, not only inside the engine's serialization error.
+    expect(calls).toEqual([[(outcome as Error).message, expect.any(pulumi.ComponentResource)]]);
     expect((outcome as Error).message).toBe(
       `namespace: "probes-${level}" is not accepted (it enforces Pod Security "${level}" (label pod-security.kubernetes.io/enforce=${level}), which rejects the probe's pods: they add BPF, PERFMON, SYS_RESOURCE, outside "baseline"); expected a namespace that enforces "privileged" (kubectl label namespace probes-${level} pod-security.kubernetes.io/enforce=privileged --overwrite), a Pod Security exemption for the workload, or createNamespace true`,
     );
