@@ -93,7 +93,7 @@ async function explainEndedTrace(
   namespace: string,
   selector: string,
   pod: string,
-  run: { failure: VerificationFailure | null; stderr: string[] },
+  run: { failure: VerificationFailure | null; stderr: string[]; exitedEarly: number | null },
   ctx: FailureContext,
 ): Promise<VerificationFailure | null> {
   let now: PodSummary | undefined;
@@ -104,11 +104,21 @@ async function explainEndedTrace(
   }
   const first = run.failure;
   if (now && !now.deleting) {
-    if (first?.kind !== "connection-lost") return null;
+    // The tracer exits 0 only when signalled to stop (SIGINT/SIGTERM): attached and then 0 before
+    // the check stopped it means its exec session was ended from outside (a kubelet shutting down
+    // ends the sessions it proxies that way, seen on the real node).
+    const stoppedFromOutside = first?.kind === "tracer-exited" && run.exitedEarly === 0;
+    if (first?.kind !== "connection-lost" && !stoppedFromOutside) return null;
     return failure("exec-lost", {
       context: ctx,
       tracerStderr: run.stderr,
-      details: [`pod ${pod} is still there and the API server answers (list pods)`, ...first.details],
+      details: [
+        `pod ${pod} is still there and the API server answers (list pods)`,
+        ...(stoppedFromOutside
+          ? ["the tracer exited 0, as it does only when signalled to stop, before the check stopped it"]
+          : []),
+        ...first.details,
+      ],
     });
   }
   return failure("pod-deleted", {

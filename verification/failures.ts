@@ -13,7 +13,8 @@
  *   tracer-exited            the tracer ended before printing its header, for another reason
  *   header-timeout           the tracer neither printed its header nor exited in time
  *   no-matching-event        attached, but the check's connection was not reported in time
- *   exec-lost                the exec stream ended without a status while the API server still answers:
+ *   exec-lost                the exec session ended from outside the check (its stream dropped without a
+ *                            status, or the tracer signalled to stop) while the API server still answers:
  *                            the pod's kubelet (or runtime) restarted or dropped it
  *   pod-deleted              the pod was deleted (rollout, eviction, a person) while the check ran in it
  *   api-unreachable          the API server did not answer the check's first request (endpoint, cause)
@@ -210,7 +211,7 @@ function describe(kind: FailureKind, ctx: FailureContext): { summary: string; re
       };
     case "exec-lost":
       return {
-        summary: `the exec stream into ${where(ctx)} ended without an exit status while the API server still answers: the pod's kubelet (or its container runtime) restarted or dropped it`,
+        summary: `the exec session in ${where(ctx)} was ended from outside the check while the API server still answers: the pod's kubelet (or its container runtime) restarted or dropped it`,
         remedy:
           "Nothing was proven either way. The API server hands exec to the kubelet of the pod's node: a kubelet restart, a node going NotReady or a network break between the API server and the node ends the stream. " +
           "Check the node (kubectl get node, the kubelet's log), then run the check again: the next `pulumi up` runs it again (a failed check is not recorded as passed), or `npm run verify`. " +

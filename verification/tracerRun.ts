@@ -66,6 +66,8 @@ export interface TraceRun {
   attachedAt: number | null;
   connectedAt: number | null;
   eventAt: number | null;
+  /** The tracer's exit code when it ended on its own before the check stopped it (null otherwise). */
+  exitedEarly: number | null;
 }
 
 export interface TraceContext {
@@ -97,6 +99,7 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
     attachedAt: null,
     connectedAt: null,
     eventAt: null,
+    exitedEarly: null,
   };
   let pid: number | undefined;
   let outcome: ExecOutcome | undefined;
@@ -269,6 +272,7 @@ export async function traceOnce(ctx: TraceContext, dropCapability?: string): Pro
     } else if (isLost()) {
       fail("connection-lost", { details: [`tracer exec: ${(outcome as { detail: string }).detail}`] });
     } else if (isExited()) {
+      run.exitedEarly = (outcome as { exitCode: number }).exitCode;
       fail("tracer-exited", {
         summary: `the tracer attached, then exited (code ${(outcome as { exitCode: number }).exitCode}) before reporting the check's connection`,
       });

@@ -49,7 +49,7 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
     expect(result.verified).toBe(false);
     // The API server still lists the pod: the stream broke between it and the kubelet (fault-kubelet-restart on a real node).
     expect(result.failure?.kind).toBe("exec-lost");
-    expect(result.failure?.summary).toMatch(/ended without an exit status while the API server still answers/);
+    expect(result.failure?.summary).toMatch(/was ended from outside the check while the API server still answers/);
     expect(result.failure?.details[0]).toBe("pod wb-0 is still there and the API server answers (list pods)");
     expect(result.failure?.details[1]).toMatch(/^tracer exec: connection closed/);
     expect(result.failure?.tracerStderr.join("\n")).toMatch(/Comm\s+Src addr/);
@@ -59,6 +59,23 @@ describe.each<ExecProtocol>(["v4.channel.k8s.io", "v5.channel.k8s.io"])("over %s
     expect(await c.waitForProcesses(3000)).toBe(true);
     expect(tracer.exitedAt).toBeDefined();
     expect(result.tracerStop).toBe("stopped");
+  });
+});
+
+describe("the tracer's exec session ended from outside (a kubelet shutting down, as in fault-kubelet-restart)", () => {
+  test("the tracer stops on SIGTERM and exits 0 before the check stopped it: exec-lost, not tracer-exited", async () => {
+    const c = await cluster1([pod("wb-0")], {
+      protocol: "v5.channel.k8s.io",
+      endExecWhen: (r) => r.command.includes(STAND_IN_TRACER) && r.stderr.includes("Dest addr"),
+    });
+    const result = await h.driver().check(c.kubeconfig, { ...options(), eventTimeoutMs: 20_000 });
+    expect(result.verified).toBe(false);
+    expect(tracerExecs(c)[0].ended).toBe(true);
+    expect(result.failure?.kind).toBe("exec-lost");
+    expect(result.failure?.details.slice(0, 2)).toEqual([
+      "pod wb-0 is still there and the API server answers (list pods)",
+      "the tracer exited 0, as it does only when signalled to stop, before the check stopped it",
+    ]);
   });
 });
 

@@ -51,6 +51,8 @@ export interface ExecRecord {
   signal?: string | null;
   exitedAt?: number;
   dropped?: boolean;
+  /** Ended from outside by endExecWhen. */
+  ended?: boolean;
   clientClosed?: boolean;
   stderr: string;
 }
@@ -71,6 +73,12 @@ export interface FakeClusterOptions {
    * (SIGKILL, exit code 137 on the status channel), as the kubelet did in the cluster scenario.
    */
   deletePodWhen?: (record: ExecRecord) => boolean;
+  /**
+   * Ends the exec session from outside once this is true, as a kubelet shutting down did on the
+   * real node (cluster scenario fault-kubelet-restart): the exec'd processes get SIGTERM and their
+   * exit status (0 from a tracer that stops on the signal) goes back on the status channel.
+   */
+  endExecWhen?: (record: ExecRecord) => boolean;
   /** Base environment of all processes. */
   env?: Record<string, string>;
   lifetimeMs?: number;
@@ -291,6 +299,14 @@ export async function startFakeCluster(options: FakeClusterOptions): Promise<Fak
         // Abrupt loss: no status, no close frame.
         (ws as unknown as { _socket?: { destroy(): void } })._socket?.destroy();
         ws.terminate();
+      }
+      if (options.endExecWhen && !record.ended && options.endExecWhen(record)) {
+        record.ended = true;
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {
+          // already gone
+        }
       }
       if (options.deletePodWhen && !deleted.has(pod.name) && options.deletePodWhen(record)) {
         deleted.add(pod.name);
