@@ -12,12 +12,12 @@
  */
 import { apiOk, apiRequest } from "./api";
 import { Cluster } from "./node";
+import { assert, execInPod } from "./scenarioSupport";
 import { parseMemlockLimit, RlimitValue } from "./status";
 import { needsMemlockRaise } from "../core/capabilities";
 import { parseKernelRelease } from "../core/kernel";
 import { runCheck } from "../verification/check";
 import { createKubernetesTransport } from "../verification/kubernetesTransport";
-import { VerificationTransport } from "../verification/transport";
 
 const POD = "memlock-probe";
 const LABEL = "acs-ebpf.test/memlock";
@@ -32,10 +32,6 @@ export interface MemlockInput {
   grant?: readonly string[];
 }
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
 const bytes = (v: RlimitValue) => (v === "unlimited" ? v : `${v} bytes`);
 
 export async function memlockScenario(cluster: Cluster, input: MemlockInput): Promise<string> {
@@ -45,7 +41,7 @@ export async function memlockScenario(cluster: Cluster, input: MemlockInput): Pr
   const selector = await admin.deploymentSelector(namespace, input.deployment);
   const probe = (await admin.listPods(namespace, selector)).find((p) => p.ready && !p.deleting);
   assert(probe, `no Ready pod of ${namespace}/${input.deployment}`);
-  const limits = await execOut(admin, namespace, probe.name, probe.containers[0], ["cat", "/proc/self/limits"]);
+  const limits = await execInPod(cluster, namespace, probe.name, probe.containers[0], ["cat", "/proc/self/limits"]);
   const memlock = parseMemlockLimit(limits);
   const release = parseKernelRelease(kernel);
   const needs = needsMemlockRaise(release ?? "unknown");
@@ -92,20 +88,6 @@ export async function memlockScenario(cluster: Cluster, input: MemlockInput): Pr
   } finally {
     await apiRequest(cluster.admin, "DELETE", `/api/v1/namespaces/${namespace}/pods/${POD}?gracePeriodSeconds=0`);
   }
-}
-
-async function execOut(
-  t: VerificationTransport,
-  namespace: string,
-  pod: string,
-  container: string,
-  command: string[],
-): Promise<string> {
-  let out = "";
-  const session = await t.exec(namespace, pod, container, command, { onStdout: (c) => (out += c) });
-  const outcome = await session.done;
-  assert(outcome.kind === "exited" && outcome.exitCode === 0, `exec ${command.join(" ")}: ${JSON.stringify(outcome)}`);
-  return out;
 }
 
 /** A pod like the probe's (image, command, securityContext, pull Secret) but without SYS_RESOURCE. */

@@ -11,12 +11,12 @@ import { ApiEndpoint, apiOk, apiRequest } from "./api";
 import { Cluster } from "./node";
 import { freePort } from "./processes";
 import { memlockScenario } from "./memlock";
+import { assert, execInPod } from "./scenarioSupport";
 import { NODE_NAME, VERIFIER_USER } from "./nodeConfig";
 import { ProbeFacts, NodeFacts } from "./report";
 import { capabilityMask, deploymentReady, nodeReadiness, parseProcStatus } from "./status";
 import { createWorkspace, Workspace, expectSuccess, CliResult } from "../testing/e2e/workspace";
 import { findCanaries, separateDebugEvents } from "../testing/e2e/canaries";
-import { createKubernetesTransport } from "../verification/kubernetesTransport";
 import { policyViolations } from "../testing/e2e/engineOutput";
 
 const REPO = path.resolve(__dirname, "..");
@@ -61,10 +61,6 @@ export interface ScenarioRun {
   ownStacks: Set<string>;
 }
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
 export async function prepareStack(cluster: Cluster, log: (line: string) => void): Promise<ScenarioRun> {
   const ws = createWorkspace();
   const project = ws.project("cluster", {
@@ -84,11 +80,7 @@ async function initStack(run: ScenarioRun, stack: string, extra: Record<string, 
   const { cluster, ws, project } = run;
   expectSuccess(await ws.pulumi(project, ["stack", "init", stack]), `stack init ${stack}`);
   if (stack !== STACK) run.ownStacks.add(stack);
-  const set = async (key: string, value: string, secret = false) =>
-    expectSuccess(
-      await ws.pulumi(project, ["config", "set", "--stack", stack, ...(secret ? ["--secret"] : []), key, "--", value]),
-      `config set ${key}`,
-    );
+  const set = (key: string, value: string, secret = false) => setConfig(run, stack, key, value, secret);
   await set("image", cluster.workbenchImage);
   await set("kernel", run.kernel);
   for (const [k, v] of Object.entries(extra)) await set(k, v);
@@ -110,34 +102,12 @@ async function up(run: ScenarioRun, extra: string[] = [], stack = STACK): Promis
   );
 }
 
-async function outputs(run: ScenarioRun): Promise<Record<string, any>> {
+/** The stack's outputs (none of them secret: printed without --show-secrets, so no secret reaches the transcript). */
+async function outputs(run: ScenarioRun, stack = STACK): Promise<Record<string, any>> {
   return JSON.parse(
-    expectSuccess(
-      await run.ws.pulumi(run.project, ["stack", "output", "--stack", STACK, "--json", "--show-secrets"]),
-      "stack output",
-    ).stdout,
+    expectSuccess(await run.ws.pulumi(run.project, ["stack", "output", "--stack", stack, "--json"]), "stack output")
+      .stdout,
   );
-}
-
-/** Runs a command in the pod's first container through the kubelet's exec (admin identity); stdout. */
-async function execInPod(
-  cluster: Cluster,
-  pod: string,
-  container: string,
-  command: string[],
-  ns = NS,
-): Promise<string> {
-  const t = createKubernetesTransport(cluster.adminKubeconfig);
-  let out = "";
-  let err = "";
-  const session = await t.exec(ns, pod, container, command, {
-    onStdout: (c) => (out += c),
-    onStderr: (c) => (err += c),
-  });
-  const outcome = await session.done;
-  if (outcome.kind !== "exited" || outcome.exitCode !== 0)
-    throw new Error(`exec ${command.join(" ")} in ${pod}: ${JSON.stringify(outcome)} ${err.trim()}`);
-  return out;
 }
 
 async function deploymentPods(admin: ApiEndpoint, ns = NS): Promise<any[]> {
@@ -162,7 +132,7 @@ async function waitForTracer(cluster: Cluster): Promise<string | undefined> {
     await new Promise((res) => setTimeout(res, 1000));
     for (const pod of await deploymentPods(cluster.admin)) {
       if (!pod.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")) continue;
-      const tracing = await execInPod(cluster, pod.metadata.name, pod.spec.containers[0].name, [
+      const tracing = await execInPod(cluster, NS, pod.metadata.name, pod.spec.containers[0].name, [
         "/bin/sh",
         "-c",
         'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = fentry-tcp-conn ] && echo yes; done; true',
@@ -179,13 +149,9 @@ async function waitForRollout(admin: ApiEndpoint, ns: string, name: string): Pro
   let dep: any;
   while (Date.now() < until) {
     dep = await apiOk<any>(admin, "GET", `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
-    const s = dep.status ?? {};
     const want = dep.spec.replicas ?? 1;
-    const done =
-      s.observedGeneration >= dep.metadata.generation &&
-      s.updatedReplicas === want &&
-      s.availableReplicas === want &&
-      (s.replicas ?? 0) === want;
+    // Rolled out, and no old replica left (status.replicas counts them too).
+    const done = deploymentReady(dep) && (dep.status?.replicas ?? 0) === want;
     if (done && (await deploymentPods(admin, ns)).length === want) return;
     await new Promise((res) => setTimeout(res, 2000));
   }
@@ -213,11 +179,25 @@ function runCommand(file: string, args: string[]): Promise<{ code: number; stdou
   });
 }
 
-async function setConfig(run: ScenarioRun, stack: string, key: string, value: string): Promise<void> {
+async function setConfig(run: ScenarioRun, stack: string, key: string, value: string, secret = false): Promise<void> {
   expectSuccess(
-    await run.ws.pulumi(run.project, ["config", "set", "--stack", stack, key, "--", value]),
+    await run.ws.pulumi(run.project, [
+      "config",
+      "set",
+      "--stack",
+      stack,
+      ...(secret ? ["--secret"] : []),
+      key,
+      "--",
+      value,
+    ]),
     `config set ${key}`,
   );
+}
+
+async function removeConfig(run: ScenarioRun, stack: string, ...keys: string[]): Promise<void> {
+  for (const key of keys)
+    expectSuccess(await run.ws.pulumi(run.project, ["config", "rm", "--stack", stack, key]), `config rm ${key}`);
 }
 
 async function destroyStack(run: ScenarioRun, stack: string): Promise<void> {
@@ -290,7 +270,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       String(pod.status.containerStatuses?.[0]?.imageID ?? "").endsWith(cluster.workbenchImage.split("@")[1]),
       `the kubelet pulled ${pod.status.containerStatuses?.[0]?.imageID}, not the digest ${cluster.workbenchImage}`,
     );
-    const status = parseProcStatus(await execInPod(cluster, v.pod, container.name, ["cat", "/proc/self/status"]));
+    const status = parseProcStatus(await execInPod(cluster, NS, v.pod, container.name, ["cat", "/proc/self/status"]));
     const grant: string[] = (out.capabilities as { name: string }[]).map((c) => c.name).sort();
     const effective = [...(v.effectiveCapabilities as string[])].sort();
     assert(JSON.stringify(effective) === JSON.stringify(grant), `effective ${effective} != the model's grant ${grant}`);
@@ -387,7 +367,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     try {
       refused = await preview();
     } finally {
-      expectSuccess(await ws.pulumi(project, ["config", "rm", "--stack", STACK, "capabilityProfile"]), "config rm");
+      await removeConfig(run, STACK, "capabilityProfile");
     }
     assert(refused.code !== 0, "preview of the vendor-demo variant passed the policy pack");
     const mandatory = policyViolations(refused.stdout).filter((v) => v.level === "mandatory");
@@ -499,10 +479,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
         ds.status.desiredNumberScheduled === 0,
         `without the toleration the DaemonSet wants ${ds.status.desiredNumberScheduled} pods on the tainted node, expected 0`,
       );
-      expectSuccess(
-        await run.ws.pulumi(run.project, ["config", "set", "--stack", stack, "tolerateAll", "true"]),
-        "config set tolerateAll",
-      );
+      await setConfig(run, stack, "tolerateAll", "true");
       const second = await up(run, [], stack);
       assert(
         second.code === 0,
@@ -579,10 +556,10 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       `the app did not start after the probe: probe ${JSON.stringify(probeStatus.state)}, app ${JSON.stringify(appStatus?.state)}`,
     );
     const appProc = parseProcStatus(
-      await execInPod(cluster, pod.metadata.name, "app", ["cat", "/proc/self/status"], ns),
+      await execInPod(cluster, ns, pod.metadata.name, "app", ["cat", "/proc/self/status"]),
     );
     const probeProc = parseProcStatus(
-      await execInPod(cluster, pod.metadata.name, "ebpf-probe", ["cat", "/proc/self/status"], ns),
+      await execInPod(cluster, ns, pod.metadata.name, "ebpf-probe", ["cat", "/proc/self/status"]),
     );
     // The sidecar's probe gets the same grant as the workload's on this kernel.
     const grantNames = modelGrant(run);
@@ -669,16 +646,12 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
 
   /** The API server unreachable: up fails naming it, creates nothing; with the cluster back, the next up converges. */
   async "fault-api-unreachable"(run) {
-    const { cluster, ws, project } = run;
+    const { cluster } = run;
     const ns = "ebpf-unreachable";
     const stack = "api-down";
     const closed = await freePort();
     await initStack(run, stack, { namespace: ns, deployment: "workbench" });
-    const setKubeconfig = async (kc: string) =>
-      expectSuccess(
-        await ws.pulumi(project, ["config", "set", "--stack", stack, "--secret", "kubernetes:kubeconfig", "--", kc]),
-        "config set kubernetes:kubeconfig",
-      );
+    const setKubeconfig = (kc: string) => setConfig(run, stack, "kubernetes:kubeconfig", kc, true);
     await setKubeconfig(cluster.adminKubeconfig.replace(cluster.server, `https://127.0.0.1:${closed}`));
     const failed = await up(run, [], stack);
     assert(failed.code !== 0, "pulumi up against an unreachable API server exited 0");
@@ -694,9 +667,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     await setKubeconfig(cluster.adminKubeconfig);
     const again = await up(run, [], stack);
     assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
-    const out = JSON.parse(
-      expectSuccess(await ws.pulumi(project, ["stack", "output", "--stack", stack, "--json"]), "stack output").stdout,
-    );
+    const out = await outputs(run, stack);
     assert(out.verificationResult?.verified === true, `after recovery: ${JSON.stringify(out.verificationResult)}`);
     await destroyStack(run, stack);
     return `up exited ${failed.code} with "${cause.slice(0, 160)}", nothing created; with the API server back the next up converged and verified`;
@@ -708,7 +679,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
    * resolves, so the attached tracer waits for an event that cannot come (eventTimeoutSeconds).
    */
   async "fault-pod-deleted"(run) {
-    const { cluster, ws, project } = run;
+    const { cluster } = run;
     // A pod template change re-runs the check (minimizeCapabilities back to false, as verify-cli left it).
     await setConfig(run, STACK, "minimizeCapabilities", "false");
     await setConfig(run, STACK, "target", "acs-ebpf-never.invalid:80");
@@ -727,8 +698,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       cause && /\[pod-deleted\]/.test(cause) && cause.includes(deleted),
       `the failure does not name the deleted pod ${deleted}:\n${failed.output.slice(-4000)}`,
     );
-    for (const key of ["target", "eventTimeoutSeconds"])
-      expectSuccess(await ws.pulumi(project, ["config", "rm", "--stack", STACK, key]), `config rm ${key}`);
+    await removeConfig(run, STACK, "target", "eventTimeoutSeconds");
     const again = await up(run);
     assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
     const v = (await outputs(run)).verificationResult;
@@ -738,7 +708,8 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
 
   /**
    * The kubelet killed and restarted while the check's tracer runs (its exec stream goes through the
-   * kubelet): up fails naming the broken stream; the next up, unchanged, re-runs the check and converges.
+   * kubelet): up fails naming the broken exec session; with the target back, the next up re-runs the
+   * check and converges.
    */
   async "fault-kubelet-restart"(run) {
     const { cluster } = run;
@@ -764,8 +735,7 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
       `the failure does not name the broken exec stream (the kubelet):\n${failed.output.slice(-4000)}`,
     );
     await waitForNodeReady(cluster);
-    for (const key of ["target", "eventTimeoutSeconds"])
-      expectSuccess(await run.ws.pulumi(run.project, ["config", "rm", "--stack", STACK, key]), `config rm ${key}`);
+    await removeConfig(run, STACK, "target", "eventTimeoutSeconds");
     const again = await up(run);
     assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
     const v = (await outputs(run)).verificationResult;
@@ -813,17 +783,13 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
    * next pull, after its back-off, succeeds) and the check verifies the new image.
    */
   async "fault-registry-password"(run) {
-    const { cluster, ws, project } = run;
+    const { cluster } = run;
     const stack = "image-auth";
     const ns = "ebpf-image-auth";
     const variant = cluster.pushVariant("password-fault");
     await initStack(run, stack, { namespace: ns, deployment: "workbench", rolloutTimeoutSeconds: "60" });
     await setConfig(run, stack, "image", variant);
-    const setPassword = async (value: string) =>
-      expectSuccess(
-        await ws.pulumi(project, ["config", "set", "--stack", stack, "--secret", "registryPassword", "--", value]),
-        "config set registryPassword",
-      );
+    const setPassword = (value: string) => setConfig(run, stack, "registryPassword", value, true);
     await setPassword("not-the-registry-password");
     const failed = await up(run, [], stack);
     assert(failed.code !== 0, "pulumi up with a wrong registry password exited 0");
@@ -834,13 +800,10 @@ export const SCENARIOS: Record<ScenarioName, (run: ScenarioRun) => Promise<strin
     );
     await setPassword(cluster.registry.password);
     // The provider's default wait: the kubelet pulls again only after its back-off.
-    expectSuccess(await ws.pulumi(project, ["config", "rm", "--stack", stack, "rolloutTimeoutSeconds"]), "config rm");
+    await removeConfig(run, stack, "rolloutTimeoutSeconds");
     const again = await up(run, [], stack);
     assert(again.code === 0, `the next pulumi up did not converge (exit ${again.code}):\n${again.output.slice(-3000)}`);
-    const out = JSON.parse(
-      expectSuccess(await ws.pulumi(project, ["stack", "output", "--stack", stack, "--json"]), "stack output").stdout,
-    );
-    const v = out.verificationResult;
+    const v = (await outputs(run, stack)).verificationResult;
     const pod = (await deploymentPods(cluster.admin, ns)).find((p) => p.metadata.name === v?.pod);
     assert(
       v?.verified === true && pod?.status?.containerStatuses?.[0]?.imageID?.endsWith(variant.split("@")[1]),
