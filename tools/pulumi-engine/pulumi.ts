@@ -84,33 +84,43 @@ export function programEntry(projectDir: string): string {
  */
 export const STALLED_AFTER_ERROR_MS = 30_000;
 
+/** A run being served: answered once, by the program's end or by its stall watcher. */
+interface ServedRun {
+  answered: boolean;
+  answer(err: Error | null, resp?: unknown): void;
+}
+
 /**
  * The inline program: loads the entry afresh on every run (one `pulumi up` runs the program for
- * its preview and again for the update) and returns its exports as the stack outputs. `onStalled`
- * is called once the run has logged an error and is still going STALLED_AFTER_ERROR_MS later.
+ * its preview and again for the update) and returns its exports as the stack outputs. A watcher
+ * started inside the run (so it reads that run's log state) calls `onStalled` with that run once
+ * it has logged an error and is still going STALLED_AFTER_ERROR_MS later.
  */
-function inlineProgram(entry: string, onStalled: () => void): () => Promise<Record<string, unknown>> {
+function inlineProgram(
+  entry: string,
+  currentRun: () => ServedRun,
+  onStalled: (run: ServedRun) => void,
+): () => Promise<Record<string, unknown>> {
   return async () => {
     for (const key of Object.keys(require.cache)) {
       if (!key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
     }
-    // Started inside the run, so it reads this run's log state.
     const log = require("@pulumi/pulumi/log");
+    const run = currentRun();
     let firstErrorAt: number | undefined;
     const watch = setInterval(() => {
+      if (run.answered) return clearInterval(watch);
       if (!log.hasErrors()) return;
       firstErrorAt ??= Date.now();
       if (Date.now() - firstErrorAt >= STALLED_AFTER_ERROR_MS) {
         clearInterval(watch);
-        onStalled();
+        onStalled(run);
       }
     }, 1000);
-    watchers.add(watch);
+    watch.unref(); // a hung run's watcher never holds the process open
     return { ...require(entry) };
   };
 }
-/** The runs' stall watchers, cleared when the CLI exits. */
-const watchers = new Set<NodeJS.Timeout>();
 
 async function serveProgram(entry: string): Promise<{ address: string; stop(hasError: boolean): void }> {
   const grpc = require("@grpc/grpc-js");
@@ -119,26 +129,32 @@ async function serveProgram(entry: string): Promise<{ address: string; stop(hasE
   const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings");
   const langproto = require("@pulumi/pulumi/proto/language_pb");
   const server = new grpc.Server({ ...grpcChannelOptions });
-  // The run being served: answered once, by the program's end or by the stall watcher.
-  let answer: ((err: Error | null, resp?: unknown) => void) | undefined;
+  let current: ServedRun | undefined;
   const languageServer = new LanguageServer(
-    inlineProgram(entry, () => {
-      const resp = new langproto.RunResponse();
-      resp.setError(
-        "One or more errors occurred (the program stalled after its error, as the Node.js language host would exit)",
-      );
-      answer?.(null, resp);
-    }),
+    inlineProgram(
+      entry,
+      () => current!,
+      (run) => {
+        const resp = new langproto.RunResponse();
+        resp.setError(
+          "One or more errors occurred (the program stalled after its error, as the Node.js language host would exit)",
+        );
+        run.answer(null, resp);
+      },
+    ),
   );
-  const run = languageServer.run.bind(languageServer);
+  const serve = languageServer.run.bind(languageServer);
   languageServer.run = (call: unknown, callback: (err: Error | null, resp?: unknown) => void) => {
-    let answered = false;
-    answer = (err, resp) => {
-      if (answered) return;
-      answered = true;
-      callback(err, resp);
+    const run: ServedRun = {
+      answered: false,
+      answer(err, resp) {
+        if (run.answered) return;
+        run.answered = true;
+        callback(err, resp);
+      },
     };
-    return run(call, answer);
+    current = run;
+    return serve(call, run.answer);
   };
   server.addService(LanguageRuntimeService, languageServer);
   const port = await new Promise<number>((resolve, reject) =>
@@ -149,7 +165,6 @@ async function serveProgram(entry: string): Promise<{ address: string; stop(hasE
   return {
     address: `127.0.0.1:${port}`,
     stop(hasError) {
-      for (const w of watchers) clearInterval(w);
       try {
         languageServer.onPulumiExit(hasError);
       } catch (err) {
